@@ -1,0 +1,122 @@
+#pragma once
+// The three component kinds. A plugin implements the few calls its kind needs; batching, bounded
+// queues, backpressure, acknowledgements and shutdown order belong to the engine.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/batch.hpp"
+#include "sluice/event.hpp"
+#include "sluice/export.hpp"
+#include "sluice/log.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sluice {
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+// What the engine offers each component instance. Valid for the component's whole life.
+struct Context {
+  std::string pipeline;             // the pipeline's name in the YAML file
+  std::string label;                // e.g. "source generator", "sinks[1] stdout"
+  Logger log;                       // scoped to "pipeline/label"
+  boost::asio::io_context* io = nullptr;  // shared by all plugins; run by engine threads
+};
+
+// The verdict on events a source handed over: every sink accepted them (ok), or one did not.
+struct AckResult {
+  bool ok = true;
+  std::string reason;  // why not, when !ok
+};
+// Called exactly once per emit() that returned true, from whichever engine or plugin thread
+// settled the last event. Keep it short; never block in it.
+using AckFn = std::function<void(const AckResult&)>;
+
+// How a source hands events to its pipeline. Implemented by the engine. Thread-safe.
+class Emitter {
+ public:
+  virtual ~Emitter() = default;
+  // Non-blocking. false when the pipeline queue has no room: the events stay with the caller
+  // (answer 503 / retry later) and no ack will come.
+  virtual bool try_emit(std::vector<Event>& events, AckFn& on_ack) = 0;
+  // Waits for room. false when the pipeline is being torn down past its deadline: the events were
+  // not taken and no ack will come.
+  virtual bool emit(std::vector<Event>& events, AckFn& on_ack) = 0;
+  // The source will emit nothing more; the pipeline drains what it holds and ends.
+  virtual void close() = 0;
+};
+
+class SLUICE_EXPORT Source {
+ public:
+  virtual ~Source();
+  // Begin producing into `out`, from any thread the source owns or the shared io_context.
+  virtual void start(Emitter& out) = 0;
+  // Stop taking new events (SIGTERM). Must not block for long; call out.close() once the source
+  // will emit nothing more. Acks may still arrive after this: keep serving them until destroyed.
+  virtual void stop() = 0;
+};
+
+class SLUICE_EXPORT Transform {
+ public:
+  virtual ~Transform();
+  // Runs on the pipeline thread, one batch at a time. An exception rejects the whole batch.
+  virtual void process(Batch& batch) = 0;
+};
+
+namespace detail {
+class DeliveryTarget {
+ public:
+  virtual ~DeliveryTarget() = default;
+  // failures: (event index, reason); all_failed: non-empty when the whole batch failed.
+  virtual void settle(std::size_t slot, std::vector<std::pair<std::size_t, std::string>> failures,
+                      std::string all_failed) = 0;
+};
+}  // namespace detail
+
+// A sink's answer for one batch. Move-only; answer exactly once, from any thread. A Delivery that
+// is destroyed unanswered fails the batch, so a batch can never be forgotten.
+class SLUICE_EXPORT Delivery {
+ public:
+  Delivery() = default;
+  Delivery(std::shared_ptr<detail::DeliveryTarget> target, std::size_t slot)
+      : target_(std::move(target)), slot_(slot) {}
+  Delivery(Delivery&&) noexcept = default;
+  Delivery& operator=(Delivery&& other) noexcept;
+  Delivery(const Delivery&) = delete;
+  Delivery& operator=(const Delivery&) = delete;
+  ~Delivery();
+
+  // Event `index` of the batch was not accepted; the others may be.
+  void fail_event(std::size_t index, std::string reason);
+  // Every event not failed with fail_event() is accepted.
+  void complete();
+  // No event of the batch was accepted.
+  void fail(std::string reason);
+  bool pending() const { return target_ != nullptr; }
+
+ private:
+  std::shared_ptr<detail::DeliveryTarget> target_;
+  std::size_t slot_ = 0;
+  std::vector<std::pair<std::size_t, std::string>> failures_;
+};
+
+class SLUICE_EXPORT Sink {
+ public:
+  virtual ~Sink();
+  // Called once before the first write.
+  virtual void start() {}
+  // Called on the pipeline thread. The batch stays alive and unchanged while `done` is pending.
+  // The engine bounds how many batches a sink holds at once (sink_max_in_flight).
+  virtual void write(std::shared_ptr<const Batch> batch, Delivery done) = 0;
+  // No more writes: deliver what is pending before the deadline. Pending Deliveries left after
+  // this are failed when the sink is destroyed.
+  virtual void flush(Deadline deadline) { (void)deadline; }
+};
+
+}  // namespace sluice

@@ -1,0 +1,88 @@
+#pragma once
+// The unit that flows through a pipeline: payload bytes, string metadata and the time the source
+// received it. JSON is parsed on first request and at most once per event; a transform that edits
+// the JSON marks the payload stale and the engine re-serialises it once, before the sinks.
+//
+// Threading: an event belongs to one stage at a time. Sinks see events as const, from the
+// pipeline thread inside Sink::write(); they must not call json() later from another thread.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sluice/export.hpp"
+
+namespace sluice {
+
+namespace detail {
+struct AckGroup;  // engine-owned: who to tell when this event is delivered
+struct EventAccess;
+}  // namespace detail
+
+using Clock = std::chrono::system_clock;
+
+// Small ordered key/value list: events carry a handful of entries, where a vector beats a map.
+class SLUICE_EXPORT Metadata {
+ public:
+  using Entry = std::pair<std::string, std::string>;
+
+  // nullptr when absent.
+  const std::string* find(std::string_view key) const;
+  // Replaces an existing entry or appends one.
+  void set(std::string key, std::string value);
+  bool erase(std::string_view key);
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+class SLUICE_EXPORT Event {
+ public:
+  Event();
+  explicit Event(std::string payload, Clock::time_point received = Clock::now());
+  Event(Event&&) noexcept;
+  Event& operator=(Event&&) noexcept;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  ~Event();
+
+  // A copy of payload and metadata, not tied to any acknowledgement (for sinks that hand events on).
+  Event clone() const;
+
+  // The payload bytes. When the JSON was edited and not yet re-serialised, this serialises it.
+  std::string_view payload() const;
+  void set_payload(std::string payload);
+
+  // The payload parsed as JSON, parsed on first call. Throws EventError with the parser's reason.
+  const nlohmann::json& json() const;
+  // Editable JSON; the payload is re-serialised from it before the event reaches a sink.
+  nlohmann::json& mutable_json();
+  bool json_parsed() const { return json_ != nullptr; }
+
+  Metadata& meta() { return meta_; }
+  const Metadata& meta() const { return meta_; }
+
+  Clock::time_point received_at() const { return received_; }
+  void set_received_at(Clock::time_point t) { received_ = t; }
+
+ private:
+  friend struct detail::EventAccess;
+
+  mutable std::string payload_;
+  mutable std::unique_ptr<nlohmann::json> json_;
+  mutable bool payload_stale_ = false;
+  Metadata meta_;
+  Clock::time_point received_;
+  detail::AckGroup* ack_ = nullptr;
+};
+
+}  // namespace sluice

@@ -1,0 +1,25 @@
+#pragma once
+// The command line: `sluice [options] COMMAND [ARGS]`, options allowed anywhere.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+struct CliArgs {
+  std::string command;                   // run | validate | plugins | version | help
+  std::vector<std::string> positional;   // after the command (the pipeline file)
+  std::vector<std::string> plugin_dirs;  // --plugin-dir, repeatable
+  std::vector<std::string> only;         // --only, repeatable
+  std::optional<std::string> describe;   // plugins --describe TYPE
+  bool markdown = false;                 // plugins --markdown
+  std::string log_level = "info";
+};
+
+// Throws std::invalid_argument with a message for the user.
+CliArgs parse_args(int argc, char** argv);
+
+extern const char* const kUsage;
+
+}  // namespace sluice::cli

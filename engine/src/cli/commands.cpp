@@ -1,0 +1,123 @@
+#include "cli/commands.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/plugin_docs.hpp"
+#include "cli/shutdown_signals.hpp"
+#include "config/config_loader.hpp"
+#include "config/suggest.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "runtime/engine.hpp"
+#include "sluice/plugin.hpp"
+
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION "0.0.0"
+#endif
+
+namespace sluice::cli {
+namespace {
+
+constexpr int kExitConfig = 2;
+
+// Loads every plugin on the search path; refused libraries are reported, not fatal.
+plugins::PluginRegistry load_plugins(const CliArgs& args) {
+  plugins::PluginRegistry registry;
+  Logger log("plugins");
+  for (const auto& dir : args.plugin_dirs) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) log.warn("plugin folder ", dir, " does not exist");
+  }
+  const auto path = plugins::plugin_search_path(args.plugin_dirs);
+  registry.scan(path);
+  for (const auto& problem : registry.problems()) log.warn("plugin refused: ", problem);
+  if (registry.entries().empty()) {
+    std::string searched;
+    for (const auto& p : path) searched += (searched.empty() ? "" : ", ") + p.string();
+    log.warn("no plugins found; searched: ", searched);
+  }
+  return registry;
+}
+
+int report(const config::ConfigErrors& errors) {
+  for (const auto& d : errors.diagnostics()) std::cerr << d.format() << "\n";
+  const auto n = errors.diagnostics().size();
+  std::cerr << n << (n == 1 ? " error" : " errors") << "; nothing was started\n";
+  return kExitConfig;
+}
+
+bool need_file(const CliArgs& args) {
+  if (args.positional.size() == 1) return true;
+  std::cerr << "sluice " << args.command << ": expected exactly one pipeline file\n\n" << kUsage;
+  return false;
+}
+
+}  // namespace
+
+int run_command(const CliArgs& args) {
+  if (!need_file(args)) return kExitConfig;
+  // Block SIGINT/SIGTERM before any thread (plugins, I/O) exists, so they all inherit the mask.
+  ShutdownSignals signals;
+  auto registry = load_plugins(args);
+  try {
+    const auto config = config::load_config_file(args.positional[0], registry);
+    runtime::Engine engine(config, registry, runtime::EngineOptions{args.only});
+    signals.start([&engine] { engine.request_stop(); });
+    return engine.run();
+  } catch (const config::ConfigErrors& errors) {
+    return report(errors);
+  }
+}
+
+int validate_command(const CliArgs& args) {
+  if (!need_file(args)) return kExitConfig;
+  auto registry = load_plugins(args);
+  try {
+    const auto config = config::load_config_file(args.positional[0], registry);
+    std::size_t components = 0;
+    for (const auto& p : config.pipelines) components += 1 + p.transforms.size() + p.sinks.size();
+    std::cout << args.positional[0] << ": OK (" << config.pipelines.size() << " pipelines, " << components
+              << " components)\n";
+    return 0;
+  } catch (const config::ConfigErrors& errors) {
+    return report(errors);
+  }
+}
+
+int plugins_command(const CliArgs& args) {
+  auto registry = load_plugins(args);
+  if (args.markdown) {
+    std::cout << plugin_reference_markdown(registry);
+    return 0;
+  }
+  if (args.describe) {
+    bool found = false;
+    for (const auto* entry : registry.entries()) {
+      if (entry->spec->type == *args.describe) {
+        std::cout << (found ? "\n" : "") << describe_component(*entry);
+        found = true;
+      }
+    }
+    if (found) return 0;
+    std::vector<std::string> all;
+    for (const auto* entry : registry.entries()) all.push_back(entry->spec->type);
+    std::cerr << "no component of type '" << *args.describe << "'" << config::did_you_mean(*args.describe, all)
+              << "; see `sluice plugins` for the list\n";
+    return kExitConfig;
+  }
+  std::printf("%-10s %-12s %-34s %s\n", "KIND", "TYPE", "LIBRARY", "SUMMARY");
+  for (const auto* entry : registry.entries()) {
+    const auto& lib = *entry->library;
+    std::printf("%-10s %-12s %-34s %s\n", component_kind_name(entry->spec->kind), entry->spec->type.c_str(),
+                lib.file().empty() ? "(built in)" : lib.file().string().c_str(), entry->spec->summary.c_str());
+  }
+  return 0;
+}
+
+int version_command() {
+  std::cout << "sluice " << SLUICE_VERSION << " (plugin ABI " << SLUICE_ABI_VERSION << ", toolchain "
+            << SLUICE_TOOLCHAIN_TAG << ")\n";
+  return 0;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,44 @@
+// sluice: runs the event pipelines a YAML file describes, with components loaded from plugins.
+
+#include <iostream>
+#include <stdexcept>
+
+#include "cli/cli_args.hpp"
+#include "cli/commands.hpp"
+#include "config/suggest.hpp"
+#include "sluice/log.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sluice::cli;
+  CliArgs args;
+  try {
+    args = parse_args(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "sluice: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  }
+  sluice::LogLevel level;
+  if (!sluice::parse_log_level(args.log_level, level)) {
+    std::cerr << "sluice: unknown log level '" << args.log_level << "'; expected trace, debug, info, warn, error or off\n";
+    return 2;
+  }
+  sluice::Logger::set_level(level);
+
+  try {
+    if (args.command == "run") return run_command(args);
+    if (args.command == "validate") return validate_command(args);
+    if (args.command == "plugins") return plugins_command(args);
+    if (args.command == "version") return version_command();
+    if (args.command == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "sluice: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "sluice: unknown command '" << args.command << "'"
+            << sluice::config::did_you_mean(args.command, {"run", "validate", "plugins", "version"}) << "\n\n"
+            << kUsage;
+  return 2;
+}

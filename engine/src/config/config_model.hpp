@@ -1,0 +1,51 @@
+#pragma once
+// A checked pipeline file: every option typed, defaulted and located.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+#include "sluice/options.hpp"
+#include "sluice/plugin.hpp"
+
+namespace sluice::config {
+
+struct ComponentConfig {
+  ComponentKind kind = ComponentKind::source;
+  std::string type;
+  std::string label;  // "source generator", "sinks[1] stdout": how logs and errors name it
+  SourceLocation at;
+  Options options;
+  std::map<std::string, SourceLocation> option_at;  // where each user-given option was written
+};
+
+// Engine-owned settings of one pipeline (see engine_settings.cpp for meanings and defaults).
+struct PipelineSettings {
+  std::int64_t queue_capacity = 0;
+  std::int64_t batch_max_events = 0;
+  Duration batch_max_wait{0};
+  std::int64_t sink_max_in_flight = 0;
+};
+
+struct PipelineConfig {
+  std::string name;
+  SourceLocation at;
+  PipelineSettings settings;
+  ComponentConfig source;
+  std::vector<ComponentConfig> transforms;
+  std::vector<ComponentConfig> sinks;
+};
+
+struct EngineSettings {
+  std::int64_t io_threads = 0;
+  Duration shutdown_timeout{0};
+};
+
+struct Config {
+  std::string file;
+  EngineSettings engine;
+  std::vector<PipelineConfig> pipelines;
+};
+
+}  // namespace sluice::config

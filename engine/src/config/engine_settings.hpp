@@ -1,0 +1,17 @@
+#pragma once
+// Option tables for the settings the engine itself owns: the top-level `engine:` block and the
+// per-pipeline keys beside source/transforms/sinks. Declared like a plugin's options, so they are
+// checked and documented the same way.
+
+#include "config/config_model.hpp"
+#include "sluice/options.hpp"
+
+namespace sluice::config {
+
+const OptionTable& engine_settings_table();
+const OptionTable& pipeline_settings_table();
+
+EngineSettings engine_settings_from(const Options& options);
+PipelineSettings pipeline_settings_from(const Options& options);
+
+}  // namespace sluice::config

@@ -1,0 +1,196 @@
+#include "config/option_validation.hpp"
+
+#include <cmath>
+
+#include "config/suggest.hpp"
+
+namespace sluice::config {
+
+SourceLocation ValidationScope::at(const YAML::Node& node) const {
+  const YAML::Mark mark = node.Mark();
+  // yaml-cpp counts from 0 and reports -1 for nodes it made up (absent keys).
+  if (mark.line < 0) return {file, 0, 0};
+  return {file, mark.line + 1, mark.column + 1};
+}
+
+void ValidationScope::error(const YAML::Node& node, std::string message) const {
+  diagnostics->push_back({at(node), where, std::move(message)});
+}
+
+std::optional<std::string> scalar_text(const YAML::Node& node, const ValidationScope& scope) {
+  std::string error;
+  auto text = interpolate_env(node.Scalar(), *scope.env, error);
+  if (!text) scope.error(node, error);
+  return text;
+}
+
+namespace {
+
+std::string describe_kind(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Undefined: break;
+  }
+  return "an undefined value";
+}
+
+std::string expected_for(const OptionSpec& spec) {
+  std::string expected;
+  switch (spec.type) {
+    case OptionType::string_list: return "a list of strings";
+    case OptionType::string_map: return "a map of keys to values";
+    default: (void)parse_scalar_option(spec.type, "\x01", expected); return expected.empty() ? "a string" : expected;
+  }
+}
+
+// The number a range applies to, in the unit the table states (durations in ms, sizes in bytes).
+std::optional<double> magnitude(const OptionValue& v) {
+  if (auto i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (auto d = std::get_if<double>(&v)) return *d;
+  if (auto ms = std::get_if<Duration>(&v)) return static_cast<double>(ms->count());
+  return std::nullopt;
+}
+
+std::string format_bound(const OptionSpec& spec, double bound) {
+  if (spec.type == OptionType::duration) return std::to_string(static_cast<long long>(bound)) + "ms";
+  if (bound == std::floor(bound)) return std::to_string(static_cast<long long>(bound));
+  return std::to_string(bound);
+}
+
+// Checks range and choices; returns an error message or "".
+std::string check_limits(const OptionSpec& spec, const OptionValue& value) {
+  if (auto m = magnitude(value)) {
+    if (spec.minimum && *m < *spec.minimum) return "must be at least " + format_bound(spec, *spec.minimum);
+    if (spec.maximum && *m > *spec.maximum) return "must be at most " + format_bound(spec, *spec.maximum);
+  }
+  if (!spec.choices.empty()) {
+    if (auto s = std::get_if<std::string>(&value)) {
+      for (const auto& c : spec.choices) {
+        if (c == *s) return "";
+      }
+      return "must be one of " + join_names(spec.choices) + did_you_mean(*s, spec.choices);
+    }
+  }
+  return "";
+}
+
+std::optional<OptionValue> convert(const OptionSpec& spec, const YAML::Node& node, const ValidationScope& scope) {
+  const std::string subject = "option '" + spec.name + "'";
+  if (spec.type == OptionType::string_list) {
+    if (node.IsScalar()) {
+      auto text = scalar_text(node, scope);
+      if (!text) return std::nullopt;
+      return StringList{*text};
+    }
+    if (!node.IsSequence()) {
+      scope.error(node, subject + " expects a list of strings, got " + describe_kind(node));
+      return std::nullopt;
+    }
+    StringList list;
+    for (const auto& item : node) {
+      if (!item.IsScalar()) {
+        scope.error(item, subject + " expects a list of strings, but this item is " + describe_kind(item));
+        return std::nullopt;
+      }
+      auto text = scalar_text(item, scope);
+      if (!text) return std::nullopt;
+      list.push_back(*text);
+    }
+    return list;
+  }
+  if (spec.type == OptionType::string_map) {
+    if (!node.IsMap()) {
+      scope.error(node, subject + " expects a map of keys to values, got " + describe_kind(node));
+      return std::nullopt;
+    }
+    StringMap map;
+    for (const auto& kv : node) {
+      if (!kv.second.IsScalar()) {
+        scope.error(kv.second, subject + ": the value of '" + kv.first.Scalar() + "' must be a single value, got " +
+                                   describe_kind(kv.second));
+        return std::nullopt;
+      }
+      auto text = scalar_text(kv.second, scope);
+      if (!text) return std::nullopt;
+      map[kv.first.Scalar()] = *text;
+    }
+    return map;
+  }
+  if (!node.IsScalar()) {
+    scope.error(node, subject + " expects " + expected_for(spec) + ", got " + describe_kind(node));
+    return std::nullopt;
+  }
+  auto text = scalar_text(node, scope);
+  if (!text) return std::nullopt;
+  std::string expected;
+  auto value = parse_scalar_option(spec.type, *text, expected);
+  if (!value) {
+    scope.error(node, subject + " expects " + expected + ", got '" + *text + "'");
+    return std::nullopt;
+  }
+  if (auto problem = check_limits(spec, *value); !problem.empty()) {
+    scope.error(node, subject + " " + problem + ", got '" + *text + "'");
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& map, const std::set<std::string>& reserved,
+                                  const ValidationScope& scope) {
+  ValidatedOptions out;
+  std::vector<std::string> names;
+  for (const auto& spec : table.specs()) names.push_back(spec.name);
+  std::vector<std::string> all_keys = names;
+  all_keys.insert(all_keys.end(), reserved.begin(), reserved.end());
+
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    const std::string key = kv.first.Scalar();
+    if (!seen.insert(key).second) {
+      scope.error(kv.first, "duplicate key '" + key + "'");
+      continue;
+    }
+    if (reserved.count(key)) continue;
+    const OptionSpec* spec = table.find(key);
+    if (!spec) {
+      scope.error(kv.first, "unknown option '" + key + "'" + did_you_mean(key, all_keys) +
+                                "; expected one of: " + join_names(names));
+      continue;
+    }
+    if (kv.second.IsNull()) {
+      scope.error(kv.second, "option '" + key + "' has no value; expected " + expected_for(*spec));
+      continue;
+    }
+    if (auto value = convert(*spec, kv.second, scope)) {
+      out.options.set(key, std::move(*value));
+      out.option_at[key] = scope.at(kv.second);
+    }
+  }
+
+  for (const auto& spec : table.specs()) {
+    if (seen.count(spec.name)) continue;
+    if (spec.default_text) {
+      std::string expected;
+      auto value = parse_scalar_option(spec.type, *spec.default_text, expected);
+      // Lists and maps default to empty; there is no scalar text for "a map".
+      if (spec.type == OptionType::string_list && spec.default_text->empty()) value = StringList{};
+      if (spec.type == OptionType::string_map && spec.default_text->empty()) value = StringMap{};
+      if (!value) {
+        scope.error(map, "plugin bug: the default of option '" + spec.name + "' is not " + expected);
+        continue;
+      }
+      out.options.set(spec.name, std::move(*value));
+    } else if (spec.is_required) {
+      scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
+                           "): " + spec.description);
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,43 @@
+#include "runtime/ack_group.hpp"
+
+namespace sluice::detail {
+
+void AckGroup::settle(std::size_t count, const std::string* failure) {
+  if (failure != nullptr && !failed.exchange(true, std::memory_order_acq_rel)) {
+    std::lock_guard lock(reason_mutex);
+    reason = *failure;
+  }
+  if (pending.fetch_sub(count, std::memory_order_acq_rel) != count) return;
+  AckResult result;
+  if (failed.load(std::memory_order_acquire)) {
+    std::lock_guard lock(reason_mutex);
+    result.ok = false;
+    result.reason = reason;
+  }
+  // The callback belongs to the source; an exception from it must not unwind into a sink's thread.
+  try {
+    if (on_ack) on_ack(result);
+  } catch (...) {
+  }
+  delete this;
+}
+
+}  // namespace sluice::detail
+
+namespace sluice::runtime {
+
+void settle_range(std::vector<Event>& events, std::size_t begin, std::size_t end, const std::string* failure) {
+  std::size_t i = begin;
+  while (i < end) {
+    detail::AckGroup* group = detail::EventAccess::ack(events[i]);
+    std::size_t run = 0;
+    while (i < end && detail::EventAccess::ack(events[i]) == group) {
+      detail::EventAccess::ack(events[i]) = nullptr;
+      ++run;
+      ++i;
+    }
+    if (group != nullptr) group->settle(run, failure);
+  }
+}
+
+}  // namespace sluice::runtime

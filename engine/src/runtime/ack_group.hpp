@@ -1,0 +1,45 @@
+#pragma once
+// Acknowledgement bookkeeping. Each successful emit() creates one AckGroup for its events; every
+// event points at its group. When the last event of a group is settled (all sinks accepted it, a
+// transform dropped or rejected it, or the engine gave up on it) the source's callback runs once.
+//
+// Events of one group usually sit next to each other in a batch, so settling walks runs of equal
+// groups and pays one atomic operation per run, not per event.
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sluice/component.hpp"
+#include "sluice/event.hpp"
+
+namespace sluice::detail {
+
+struct AckGroup {
+  AckGroup(std::size_t events, AckFn fn) : pending(events), on_ack(std::move(fn)) {}
+
+  // Settles `count` events; `failure` is null when they were delivered. Deletes the group when the
+  // last event is settled, so the caller must not touch it afterwards.
+  void settle(std::size_t count, const std::string* failure);
+
+  std::atomic<std::size_t> pending;
+  std::atomic<bool> failed{false};
+  std::mutex reason_mutex;  // taken only on failure
+  std::string reason;       // the first failure's reason
+  AckFn on_ack;
+};
+
+struct EventAccess {
+  static AckGroup*& ack(Event& e) { return e.ack_; }
+};
+
+}  // namespace sluice::detail
+
+namespace sluice::runtime {
+
+// Settles events [begin, end) of `events` with the same verdict and detaches them from their groups.
+void settle_range(std::vector<Event>& events, std::size_t begin, std::size_t end, const std::string* failure);
+
+}  // namespace sluice::runtime

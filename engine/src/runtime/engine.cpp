@@ -1,0 +1,220 @@
+#include "runtime/engine.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "config/suggest.hpp"
+#include "sluice/errors.hpp"
+
+namespace sluice::runtime {
+
+struct Engine::IoRunner {
+  explicit IoRunner(std::size_t threads)
+      : context(static_cast<int>(threads)), guard(boost::asio::make_work_guard(context)), thread_count(threads) {}
+
+  void start(const Logger& log) {
+    for (std::size_t i = 0; i < thread_count; ++i) {
+      threads.emplace_back([this, &log] {
+        // A handler that throws is a plugin bug; log it and keep the context serving the others.
+        for (;;) {
+          try {
+            context.run();
+            return;
+          } catch (const std::exception& e) {
+            log.error("an I/O handler threw: ", e.what());
+          }
+        }
+      });
+    }
+  }
+
+  void stop() {
+    guard.reset();
+    context.stop();
+    for (auto& t : threads) {
+      if (t.joinable()) t.join();
+    }
+    threads.clear();
+  }
+
+  boost::asio::io_context context;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
+  std::size_t thread_count;
+  std::vector<std::thread> threads;
+};
+
+namespace {
+
+template <class T>
+using FactoryOf = Factory<T> ComponentSpec::*;
+
+template <class T>
+ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::string& pipeline,
+                           const config::ComponentConfig& c, FactoryOf<T> factory, boost::asio::io_context& io,
+                           std::vector<config::Diagnostic>& errors) {
+  ComponentInstance<T> instance;
+  const plugins::ComponentEntry* entry = registry.find(c.kind, c.type);
+  if (!entry) {
+    errors.push_back({c.at, "pipeline '" + pipeline + "', " + c.label, "no plugin provides this type"});
+    return instance;
+  }
+  instance.library = entry->library;
+  instance.context = std::make_unique<Context>();
+  instance.context->pipeline = pipeline;
+  instance.context->label = c.label;
+  instance.context->log = Logger(pipeline + "/" + c.label);
+  instance.context->io = &io;
+  const std::string where = "pipeline '" + pipeline + "', " + c.label;
+  try {
+    instance.object = (entry->spec->*factory)(c.options, *instance.context);
+    if (!instance.object) errors.push_back({c.at, where, "the plugin's factory returned nothing"});
+  } catch (const ConfigError& e) {
+    auto at = c.option_at.find(e.option());
+    errors.push_back({at != c.option_at.end() ? at->second : c.at, where, e.what()});
+  } catch (const std::exception& e) {
+    errors.push_back({c.at, where, std::string("cannot be created: ") + e.what()});
+  }
+  return instance;
+}
+
+}  // namespace
+
+Engine::Engine(const config::Config& config, const plugins::PluginRegistry& registry, EngineOptions options)
+    : libraries_(registry.libraries()), shutdown_timeout_(config.engine.shutdown_timeout) {
+  std::size_t threads = static_cast<std::size_t>(config.engine.io_threads);
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  io_ = std::make_unique<IoRunner>(threads);
+
+  std::vector<config::Diagnostic> errors;
+  std::vector<std::string> names;
+  for (const auto& p : config.pipelines) names.push_back(p.name);
+  for (const auto& wanted : options.only) {
+    if (std::find(names.begin(), names.end(), wanted) == names.end()) {
+      errors.push_back({{config.file, 0, 0}, "",
+                        "--only " + wanted + ": no pipeline of that name" + config::did_you_mean(wanted, names) +
+                            "; the file defines: " + config::join_names(names)});
+    }
+  }
+  if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
+
+  for (const auto& p : config.pipelines) {
+    if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), p.name) == options.only.end()) {
+      continue;
+    }
+    auto& io = io_->context;
+    auto source = build<Source>(registry, p.name, p.source, &ComponentSpec::make_source, io, errors);
+    std::vector<ComponentInstance<Transform>> transforms;
+    for (const auto& t : p.transforms) {
+      transforms.push_back(build<Transform>(registry, p.name, t, &ComponentSpec::make_transform, io, errors));
+    }
+    std::vector<ComponentInstance<Sink>> sinks;
+    for (const auto& s : p.sinks) sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, errors));
+    if (!errors.empty()) continue;  // keep checking the other pipelines, build nothing more
+    pipelines_.push_back(std::make_unique<Pipeline>(p.name, p.settings, shutdown_timeout_, std::move(source),
+                                                    std::move(transforms), std::move(sinks), [this] {
+                                                      { std::lock_guard lock(mutex_); }
+                                                      changed_.notify_all();
+                                                    }));
+  }
+  if (!errors.empty()) {
+    pipelines_.clear();
+    throw config::ConfigErrors(std::move(errors));
+  }
+}
+
+boost::asio::io_context& Engine::io() { return io_->context; }
+
+Pipeline* Engine::pipeline(const std::string& name) {
+  for (auto& p : pipelines_) {
+    if (p->name() == name) return p.get();
+  }
+  return nullptr;
+}
+
+void Engine::start() {
+  {
+    std::lock_guard lock(mutex_);
+    if (started_) return;
+    started_ = true;
+  }
+  io_->start(log_);
+  for (auto& p : pipelines_) {
+    p->start_sinks();
+    p->start_worker();
+  }
+  for (auto& p : pipelines_) p->start_source();
+  log_.info("running ", pipelines_.size(), pipelines_.size() == 1 ? " pipeline" : " pipelines");
+}
+
+void Engine::request_stop() {
+  Deadline deadline;
+  {
+    std::lock_guard lock(mutex_);
+    if (stop_deadline_) return;
+    deadline = std::chrono::steady_clock::now() + shutdown_timeout_;
+    stop_deadline_ = deadline;
+  }
+  log_.info("stopping: sources stop taking events, queues drain, sinks flush (deadline ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(shutdown_timeout_).count(), " ms)");
+  // Every source at once: a pipeline fed in-process keeps its source open until its writers close.
+  for (auto& p : pipelines_) p->request_stop(deadline);
+  changed_.notify_all();
+}
+
+bool Engine::all_finished() const {
+  return std::all_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->finished(); });
+}
+
+int Engine::wait() {
+  bool gave_up = false;
+  {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (all_finished()) break;
+      if (stop_deadline_) {
+        gave_up = !changed_.wait_until(lock, *stop_deadline_, [&] { return all_finished(); });
+        break;
+      }
+      changed_.wait(lock);
+    }
+  }
+  if (gave_up) {
+    std::string stuck;
+    for (auto& p : pipelines_) {
+      if (!p->finished()) stuck += (stuck.empty() ? "" : ", ") + p->name();
+    }
+    log_.error("shutdown deadline passed; giving up on pipelines: ", stuck);
+    for (auto& p : pipelines_) p->abort();
+  }
+  for (auto& p : pipelines_) p->join();
+  const bool failed = std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->failed(); });
+  teardown();
+  return gave_up || failed ? 1 : 0;
+}
+
+void Engine::teardown() {
+  if (torn_down_) return;
+  torn_down_ = true;
+  // Normally every pipeline finished already; an engine dropped while running is stopped now.
+  for (auto& p : pipelines_) p->request_stop(std::chrono::steady_clock::now());
+  for (auto& p : pipelines_) p->abort();
+  for (auto& p : pipelines_) p->join();
+  // No handler may run while components are destroyed.
+  io_->stop();
+  for (auto& p : pipelines_) p->destroy_sinks();
+  for (auto& p : pipelines_) p->destroy_transforms();
+  for (auto& p : pipelines_) p->destroy_source();
+  pipelines_.clear();
+}
+
+Engine::~Engine() {
+  teardown();
+  // Pending handlers hold plugin code; destroy them while the libraries are still mapped.
+  io_.reset();
+  libraries_.clear();
+}
+
+}  // namespace sluice::runtime

@@ -1,0 +1,71 @@
+#pragma once
+// Builds the pipelines of a checked config from the plugin registry and runs them: one shared I/O
+// context, start order (sinks and pipeline threads first, then sources, so pipelines that feed
+// each other in-process find their peer ready), and the shutdown sequence.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_model.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "runtime/pipeline.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sluice::runtime {
+
+struct EngineOptions {
+  std::vector<std::string> only;  // run only these pipelines; empty = all
+};
+
+class Engine {
+ public:
+  // Creates every component. Throws config::ConfigErrors when a factory refuses its options or
+  // `only` names an unknown pipeline; nothing is started then.
+  Engine(const config::Config& config, const plugins::PluginRegistry& registry, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void start();
+  // Thread-safe and idempotent: sources stop, queues drain, sinks flush, within shutdown_timeout.
+  void request_stop();
+  // Blocks until every pipeline has finished (sources closed and drained) or, after a stop, the
+  // deadline passed. Then tears everything down. Returns the exit code: 0, or 1 when a pipeline
+  // failed or the deadline passed with events undelivered.
+  int wait();
+  int run() {
+    start();
+    return wait();
+  }
+
+  boost::asio::io_context& io();
+  // nullptr when no such pipeline is running.
+  Pipeline* pipeline(const std::string& name);
+
+ private:
+  struct IoRunner;
+  bool all_finished() const;
+  void teardown();
+
+  Logger log_{"engine"};
+  // Declared first: libraries stay mapped until everything made from them is gone.
+  std::vector<std::shared_ptr<plugins::PluginLibrary>> libraries_;
+  std::unique_ptr<IoRunner> io_;
+  std::vector<std::unique_ptr<Pipeline>> pipelines_;
+  Duration shutdown_timeout_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<Deadline> stop_deadline_;
+  bool started_ = false;
+  bool torn_down_ = false;
+};
+
+}  // namespace sluice::runtime

@@ -1,0 +1,64 @@
+#include "runtime/event_queue.hpp"
+
+namespace sluice::runtime {
+
+bool EventQueue::pop(std::vector<Event>& out, std::size_t max_events, std::chrono::milliseconds max_wait) {
+  std::unique_lock lock(mutex_);
+  not_empty_.wait(lock, [&] { return aborted_ || closed_ || queued_ > 0; });
+  if (aborted_ || queued_ == 0) return false;
+  if (max_wait.count() > 0 && queued_ < max_events && !closed_) {
+    const auto until = std::chrono::steady_clock::now() + max_wait;
+    not_empty_.wait_until(lock, until, [&] { return aborted_ || closed_ || queued_ >= max_events; });
+    if (aborted_) return false;
+  }
+  out.clear();
+  // The first chunk moves as a whole vector: no per-event work when one push fills the batch.
+  out = std::move(chunks_.front());
+  chunks_.pop_front();
+  while (!chunks_.empty() && out.size() + chunks_.front().size() <= max_events) {
+    auto& next = chunks_.front();
+    out.insert(out.end(), std::make_move_iterator(next.begin()), std::make_move_iterator(next.end()));
+    chunks_.pop_front();
+  }
+  queued_ -= out.size();
+  lock.unlock();
+  not_full_.notify_all();
+  return true;
+}
+
+void EventQueue::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  not_empty_.notify_all();
+  not_full_.notify_all();
+}
+
+std::vector<Event> EventQueue::abort() {
+  std::vector<Event> left;
+  {
+    std::lock_guard lock(mutex_);
+    aborted_ = true;
+    for (auto& chunk : chunks_) {
+      left.insert(left.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
+    }
+    chunks_.clear();
+    queued_ = 0;
+  }
+  not_empty_.notify_all();
+  not_full_.notify_all();
+  return left;
+}
+
+std::size_t EventQueue::size() const {
+  std::lock_guard lock(mutex_);
+  return queued_;
+}
+
+std::size_t EventQueue::high_water() const {
+  std::lock_guard lock(mutex_);
+  return high_water_;
+}
+
+}  // namespace sluice::runtime

@@ -1,0 +1,255 @@
+#include "runtime/pipeline.hpp"
+
+#include "runtime/ack_group.hpp"
+
+namespace sluice::runtime {
+
+namespace {
+
+std::int64_t to_ns(Deadline d) { return d.time_since_epoch().count(); }
+
+// Attaches one ack group to all events of an emit.
+void attach_ack(std::vector<Event>& events, AckFn& on_ack) {
+  if (!on_ack) return;  // the source does not want to know
+  auto* group = new detail::AckGroup(events.size(), std::move(on_ack));
+  for (auto& e : events) detail::EventAccess::ack(e) = group;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, Duration shutdown_timeout,
+                   ComponentInstance<Source> source, std::vector<ComponentInstance<Transform>> transforms,
+                   std::vector<ComponentInstance<Sink>> sinks, std::function<void()> on_finished)
+    : name_(std::move(name)),
+      settings_(settings),
+      shutdown_timeout_(shutdown_timeout),
+      log_(name_ + "/pipeline"),
+      queue_(static_cast<std::size_t>(settings.queue_capacity)),
+      tracker_(std::make_shared<InFlightTracker>(sinks.size(), static_cast<std::size_t>(settings.sink_max_in_flight))),
+      source_(std::move(source)),
+      transforms_(std::move(transforms)),
+      sinks_(std::move(sinks)),
+      on_finished_(std::move(on_finished)) {
+  auto labels = std::make_shared<std::vector<std::string>>();
+  for (const auto& s : sinks_) labels->push_back(s.label());
+  sink_labels_ = std::move(labels);
+}
+
+Pipeline::~Pipeline() {
+  abort();
+  join();
+  destroy_sinks();
+  destroy_transforms();
+  destroy_source();
+}
+
+void Pipeline::start_sinks() {
+  for (auto& sink : sinks_) {
+    try {
+      sink.object->start();
+    } catch (const std::exception& e) {
+      sink.context->log.error("failed to start: ", e.what());
+      failed_ = true;
+    }
+  }
+}
+
+void Pipeline::start_worker() { worker_ = std::thread([this] { run(); }); }
+
+void Pipeline::start_source() {
+  if (failed_) {
+    close();
+    return;
+  }
+  try {
+    source_.object->start(*this);
+  } catch (const std::exception& e) {
+    source_.context->log.error("failed to start: ", e.what());
+    failed_ = true;
+    close();
+  }
+}
+
+void Pipeline::request_stop(Deadline deadline) {
+  std::call_once(stop_once_, [&] {
+    std::int64_t expected = 0;
+    deadline_ns_.compare_exchange_strong(expected, to_ns(deadline));
+    try {
+      source_.object->stop();
+    } catch (const std::exception& e) {
+      source_.context->log.error("failed to stop cleanly: ", e.what());
+      close();
+    }
+  });
+}
+
+void Pipeline::abort() {
+  if (aborted_.exchange(true)) return;
+  std::vector<Event> left = queue_.abort();
+  if (!left.empty()) {
+    log_.error(left.size(), " queued events were not delivered before the shutdown deadline; their sources get a nack");
+    static const std::string reason = "the engine shut down before this event was delivered";
+    settle_range(left, 0, left.size(), &reason);
+  }
+  tracker_->abort();
+}
+
+void Pipeline::join() {
+  if (worker_.joinable()) worker_.join();
+}
+
+PipelineStats Pipeline::stats() const {
+  PipelineStats s;
+  s.events_in = events_in_.load();
+  s.events_to_sinks = events_to_sinks_.load();
+  s.events_rejected = events_rejected_.load();
+  s.events_dropped = events_dropped_.load();
+  s.batches = batches_.load();
+  s.queue_high_water = queue_.high_water();
+  return s;
+}
+
+// Sinks go first: destroying one fails the deliveries it still holds, and those acks must reach
+// sources that are still alive.
+void Pipeline::destroy_sinks() {
+  while (!sinks_.empty()) sinks_.pop_back();
+}
+void Pipeline::destroy_transforms() {
+  while (!transforms_.empty()) transforms_.pop_back();
+}
+void Pipeline::destroy_source() { source_.reset(); }
+
+bool Pipeline::try_emit(std::vector<Event>& events, AckFn& on_ack) {
+  if (events.empty()) {
+    if (on_ack) std::exchange(on_ack, {})(AckResult{});
+    return true;
+  }
+  const std::size_t n = events.size();
+  if (!queue_.try_push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack); })) return false;
+  events_in_.fetch_add(n, std::memory_order_relaxed);
+  return true;
+}
+
+bool Pipeline::emit(std::vector<Event>& events, AckFn& on_ack) {
+  if (events.empty()) {
+    if (on_ack) std::exchange(on_ack, {})(AckResult{});
+    return true;
+  }
+  const std::size_t n = events.size();
+  if (!queue_.push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack); })) return false;
+  events_in_.fetch_add(n, std::memory_order_relaxed);
+  return true;
+}
+
+void Pipeline::close() {
+  // A source that ends by itself (a finite generator) starts the drain clock now.
+  std::int64_t expected = 0;
+  deadline_ns_.compare_exchange_strong(expected, to_ns(std::chrono::steady_clock::now() + shutdown_timeout_));
+  queue_.close();
+}
+
+Deadline Pipeline::deadline() const {
+  const std::int64_t ns = deadline_ns_.load();
+  if (ns == 0) return std::chrono::steady_clock::now() + shutdown_timeout_;
+  return Deadline(Deadline::duration(ns));
+}
+
+void Pipeline::run() {
+  std::vector<Event> chunk;
+  const auto max_events = static_cast<std::size_t>(settings_.batch_max_events);
+  while (queue_.pop(chunk, max_events, settings_.batch_max_wait)) {
+    auto batch = std::make_shared<Batch>(std::move(chunk));
+    chunk.clear();
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    if (!run_transforms(*batch) || batch->empty()) continue;
+    // Sinks share the batch read-only; serialise edited JSON once, here, not in each sink.
+    for (const auto& e : batch->events()) (void)e.payload();
+    events_to_sinks_.fetch_add(batch->size(), std::memory_order_relaxed);
+    dispatch(std::move(batch));
+  }
+  flush_sinks();
+  if (!tracker_->wait_idle(deadline())) {
+    log_.error(tracker_->total(), " batches were still unconfirmed by their sinks at the shutdown deadline; "
+               "their events are nacked");
+  }
+  mark_finished();
+}
+
+bool Pipeline::run_transforms(Batch& batch) {
+  for (auto& t : transforms_) {
+    try {
+      t.object->process(batch);
+    } catch (const std::exception& e) {
+      const std::string reason = t.label() + " failed: " + e.what();
+      t.context->log.warn("rejected a batch of ", batch.size(), " events: ", e.what());
+      (void)batch.take_removals();
+      events_rejected_.fetch_add(batch.size(), std::memory_order_relaxed);
+      settle_range(batch.events(), 0, batch.size(), &reason);
+      batch.events().clear();
+      return false;
+    }
+    apply_removals(batch, t.label());
+  }
+  return true;
+}
+
+void Pipeline::apply_removals(Batch& batch, const std::string& label) {
+  auto removals = batch.take_removals();
+  if (removals.empty()) return;
+  auto& events = batch.events();
+  std::vector<char> removed(events.size(), 0);
+  for (auto& r : removals) {
+    if (r.index >= events.size() || removed[r.index]) continue;  // out of range or already removed
+    removed[r.index] = 1;
+    if (r.rejected) {
+      const std::string reason = label + ": " + r.reason;
+      settle_range(events, r.index, r.index + 1, &reason);
+      events_rejected_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      settle_range(events, r.index, r.index + 1, nullptr);
+      events_dropped_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!removed[i]) {
+      if (keep != i) events[keep] = std::move(events[i]);
+      ++keep;
+    }
+  }
+  events.resize(keep);
+}
+
+void Pipeline::dispatch(std::shared_ptr<Batch> batch) {
+  auto flight = std::make_shared<BatchInFlight>(batch, sinks_.size(), tracker_, sink_labels_);
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    if (!tracker_->acquire(i)) {
+      flight->skip(i, "the engine shut down before this sink took the event");
+      continue;
+    }
+    try {
+      sinks_[i].object->write(batch, Delivery(flight, i));
+    } catch (const std::exception& e) {
+      // The Delivery passed in was destroyed unanswered, which failed the batch for this sink.
+      sinks_[i].context->log.error("write failed: ", e.what());
+    }
+  }
+}
+
+void Pipeline::flush_sinks() {
+  const Deadline d = deadline();
+  for (auto& sink : sinks_) {
+    try {
+      sink.object->flush(d);
+    } catch (const std::exception& e) {
+      sink.context->log.error("flush failed: ", e.what());
+    }
+  }
+}
+
+void Pipeline::mark_finished() {
+  finished_.store(true, std::memory_order_release);
+  if (on_finished_) on_finished_();
+}
+
+}  // namespace sluice::runtime

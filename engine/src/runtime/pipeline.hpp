@@ -1,0 +1,102 @@
+#pragma once
+// One running pipeline: source -> bounded queue -> pipeline thread (batches, transforms) -> sinks.
+//
+// Lifecycle, driven by the Engine:
+//   start_sinks(), start_worker()  for every pipeline, then start_source() for every pipeline
+//   request_stop(deadline)         source stops taking events; the queue drains; sinks flush
+//   abort()                        only when the deadline passed: unblock everything, nack the rest
+//   join(), then destroy_sinks() / destroy_transforms() / destroy_source() across all pipelines
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config_model.hpp"
+#include "runtime/component_instance.hpp"
+#include "runtime/event_queue.hpp"
+#include "runtime/sink_dispatch.hpp"
+#include "sluice/log.hpp"
+
+namespace sluice::runtime {
+
+struct PipelineStats {
+  std::uint64_t events_in = 0;        // taken from the source
+  std::uint64_t events_to_sinks = 0;  // handed to the sinks after transforms
+  std::uint64_t events_rejected = 0;  // rejected by transforms
+  std::uint64_t events_dropped = 0;   // filtered by transforms
+  std::uint64_t batches = 0;
+  std::size_t queue_high_water = 0;
+};
+
+class Pipeline final : private Emitter {
+ public:
+  Pipeline(std::string name, const config::PipelineSettings& settings, Duration shutdown_timeout,
+           ComponentInstance<Source> source, std::vector<ComponentInstance<Transform>> transforms,
+           std::vector<ComponentInstance<Sink>> sinks, std::function<void()> on_finished);
+  ~Pipeline() override;
+
+  const std::string& name() const { return name_; }
+
+  void start_sinks();
+  void start_worker();
+  void start_source();
+  void request_stop(Deadline deadline);
+  void abort();
+  void join();
+
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+  // True when the pipeline could not run as configured (a component failed to start).
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  PipelineStats stats() const;
+
+  void destroy_sinks();
+  void destroy_transforms();
+  void destroy_source();
+
+ private:
+  // Emitter, for the source.
+  bool try_emit(std::vector<Event>& events, AckFn& on_ack) override;
+  bool emit(std::vector<Event>& events, AckFn& on_ack) override;
+  void close() override;
+
+  void run();
+  bool run_transforms(Batch& batch);
+  void apply_removals(Batch& batch, const std::string& label);
+  void dispatch(std::shared_ptr<Batch> batch);
+  void flush_sinks();
+  Deadline deadline() const;
+  void mark_finished();
+
+  const std::string name_;
+  const config::PipelineSettings settings_;
+  const Duration shutdown_timeout_;
+  Logger log_;
+
+  EventQueue queue_;
+  std::shared_ptr<InFlightTracker> tracker_;
+  std::shared_ptr<const std::vector<std::string>> sink_labels_;
+
+  ComponentInstance<Source> source_;
+  std::vector<ComponentInstance<Transform>> transforms_;
+  std::vector<ComponentInstance<Sink>> sinks_;
+
+  std::function<void()> on_finished_;
+  std::thread worker_;
+  std::once_flag stop_once_;
+  std::atomic<std::int64_t> deadline_ns_{0};  // steady_clock; 0 until a stop or the source closes
+  std::atomic<bool> finished_{false};
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> aborted_{false};
+
+  std::atomic<std::uint64_t> events_in_{0};
+  std::atomic<std::uint64_t> events_to_sinks_{0};
+  std::atomic<std::uint64_t> events_rejected_{0};
+  std::atomic<std::uint64_t> events_dropped_{0};
+  std::atomic<std::uint64_t> batches_{0};
+};
+
+}  // namespace sluice::runtime

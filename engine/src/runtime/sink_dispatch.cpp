@@ -1,0 +1,103 @@
+#include "runtime/sink_dispatch.hpp"
+
+#include "runtime/ack_group.hpp"
+
+namespace sluice::runtime {
+
+bool InFlightTracker::acquire(std::size_t sink) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return aborted_ || in_flight_[sink] < max_; });
+  if (aborted_) return false;
+  ++in_flight_[sink];
+  ++total_;
+  return true;
+}
+
+void InFlightTracker::release(std::size_t sink) {
+  {
+    std::lock_guard lock(mutex_);
+    --in_flight_[sink];
+    --total_;
+  }
+  changed_.notify_all();
+}
+
+bool InFlightTracker::wait_idle(Deadline deadline) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_until(lock, deadline, [&] { return total_ == 0; });
+}
+
+std::size_t InFlightTracker::total() const {
+  std::lock_guard lock(mutex_);
+  return total_;
+}
+
+void InFlightTracker::abort() {
+  {
+    std::lock_guard lock(mutex_);
+    aborted_ = true;
+  }
+  changed_.notify_all();
+}
+
+BatchInFlight::BatchInFlight(std::shared_ptr<Batch> batch, std::size_t sinks, std::shared_ptr<InFlightTracker> tracker,
+                             std::shared_ptr<const std::vector<std::string>> sink_labels)
+    : batch_(std::move(batch)), tracker_(std::move(tracker)), sink_labels_(std::move(sink_labels)), sinks_left_(sinks) {}
+
+void BatchInFlight::settle(std::size_t slot, std::vector<std::pair<std::size_t, std::string>> failures,
+                           std::string all_failed) {
+  bool last = false;
+  {
+    std::lock_guard lock(mutex_);
+    const std::size_t n = batch_->size();
+    if (!all_failed.empty() || !failures.empty()) {
+      if (event_failure_.empty()) event_failure_.resize(n);
+      const std::string& label = (*sink_labels_)[slot];
+      // The first sink to fail an event names the reason; later failures add nothing useful.
+      if (!all_failed.empty()) {
+        for (auto& f : event_failure_) {
+          if (f.empty()) f = label + ": " + all_failed;
+        }
+      }
+      for (auto& [index, reason] : failures) {
+        if (index < n && event_failure_[index].empty()) event_failure_[index] = label + ": " + reason;
+      }
+    }
+    last = --sinks_left_ == 0;
+  }
+  // Settle acks before freeing the slot, so by the time the pipeline sees the sink idle, the
+  // sources have their answers (shutdown relies on this order).
+  if (last) finish();
+  tracker_->release(slot);
+}
+
+void BatchInFlight::skip(std::size_t slot, std::string reason) {
+  bool last = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (event_failure_.empty()) event_failure_.resize(batch_->size());
+    for (auto& f : event_failure_) {
+      if (f.empty()) f = (*sink_labels_)[slot] + ": " + reason;
+    }
+    last = --sinks_left_ == 0;
+  }
+  if (last) finish();
+}
+
+void BatchInFlight::finish() {
+  auto& events = batch_->events();
+  if (event_failure_.empty()) {
+    settle_range(events, 0, events.size(), nullptr);
+    return;
+  }
+  // Runs of events with the same verdict settle together.
+  std::size_t begin = 0;
+  while (begin < events.size()) {
+    std::size_t end = begin + 1;
+    while (end < events.size() && event_failure_[end] == event_failure_[begin]) ++end;
+    settle_range(events, begin, end, event_failure_[begin].empty() ? nullptr : &event_failure_[begin]);
+    begin = end;
+  }
+}
+
+}  // namespace sluice::runtime

@@ -1,0 +1,62 @@
+#pragma once
+// Hands each batch to every sink of a pipeline and turns their answers into acknowledgements.
+// An event is acknowledged when every sink accepted it; the first sink failure nacks it with that
+// sink's reason. Each sink holds at most `max_in_flight` unanswered batches; the pipeline thread
+// waits for a free slot, which is how a slow sink pushes back on the source.
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sluice/component.hpp"
+
+namespace sluice::runtime {
+
+// Counts unanswered batches per sink. Shared with in-flight batches, so it outlives them.
+class InFlightTracker {
+ public:
+  InFlightTracker(std::size_t sinks, std::size_t max_per_sink) : in_flight_(sinks, 0), max_(max_per_sink) {}
+
+  // Waits for a free slot for `sink`; false when aborted (the batch must not be written).
+  bool acquire(std::size_t sink);
+  void release(std::size_t sink);
+  // Waits until no batch is unanswered, or the deadline passes. True when none is left.
+  bool wait_idle(Deadline deadline);
+  std::size_t total() const;
+  void abort();
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::size_t> in_flight_;
+  std::size_t total_ = 0;
+  const std::size_t max_;
+  bool aborted_ = false;
+};
+
+// One batch on its way through the sinks. Implements the target every Delivery answers to.
+class BatchInFlight : public detail::DeliveryTarget {
+ public:
+  BatchInFlight(std::shared_ptr<Batch> batch, std::size_t sinks, std::shared_ptr<InFlightTracker> tracker,
+                std::shared_ptr<const std::vector<std::string>> sink_labels);
+
+  void settle(std::size_t slot, std::vector<std::pair<std::size_t, std::string>> failures,
+              std::string all_failed) override;
+  // For a sink the batch never reached (aborted before a slot was free).
+  void skip(std::size_t slot, std::string reason);
+
+ private:
+  void finish();
+
+  std::shared_ptr<Batch> batch_;
+  std::shared_ptr<InFlightTracker> tracker_;
+  std::shared_ptr<const std::vector<std::string>> sink_labels_;
+  std::mutex mutex_;
+  std::size_t sinks_left_;
+  std::vector<std::string> event_failure_;  // sized on the first failure only
+};
+
+}  // namespace sluice::runtime

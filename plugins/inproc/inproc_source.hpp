@@ -1,0 +1,24 @@
+#pragma once
+// `inproc` source: reads the events that `inproc` sinks of other pipelines write to its channel.
+
+#include <memory>
+
+#include "inproc_channel.hpp"
+
+namespace sluice::inproc {
+
+OptionTable inproc_source_options();
+
+class InprocSource final : public Source {
+ public:
+  InprocSource(const Options& options, Context& context);
+  ~InprocSource() override;
+
+  void start(Emitter& out) override;
+  void stop() override;
+
+ private:
+  std::shared_ptr<Channel> channel_;
+};
+
+}  // namespace sluice::inproc
