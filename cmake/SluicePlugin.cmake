@@ -2,9 +2,10 @@
 #
 # Builds one plugin library: a shared object that sees only the SDK, exports only
 # its two entry points (hidden visibility) and lands in the folder the engine
-# searches by default. OUTPUT_DIRECTORY overrides that folder (test fixtures).
+# searches by default. OUTPUT_DIRECTORY overrides that folder and NO_INSTALL keeps it out of
+# `cmake --install` (test fixtures).
 function(sluice_add_plugin name)
-  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   if(NOT ARG_OUTPUT_DIRECTORY)
     set(ARG_OUTPUT_DIRECTORY ${SLUICE_PLUGIN_OUTPUT_DIRECTORY})
   endif()
@@ -21,5 +22,7 @@ function(sluice_add_plugin name)
     BUILD_RPATH "${CMAKE_LIBRARY_OUTPUT_DIRECTORY}")
   # A plugin that leaves a symbol undefined must fail to link, not fail at dlopen.
   target_link_options(${name} PRIVATE -Wl,--no-undefined)
-  install(TARGETS ${name} LIBRARY DESTINATION ${SLUICE_PLUGIN_SUBDIR})
+  if(NOT ARG_NO_INSTALL)
+    install(TARGETS ${name} LIBRARY DESTINATION ${SLUICE_PLUGIN_SUBDIR})
+  endif()
 endfunction()

@@ -1,5 +1,7 @@
 #pragma once
-// `stdout` sink: one JSON document per line on standard output, for piping into other tools.
+// `stdout` sink: one event per line on standard output, for piping into other tools. Payloads go
+// out as they are (JSON payloads make JSON lines); one that spans lines is written as JSON so a
+// line is always one event.
 
 #include <string>
 

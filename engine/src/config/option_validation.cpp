@@ -173,7 +173,9 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
   }
 
   for (const auto& spec : table.specs()) {
-    if (seen.count(spec.name)) continue;
+    // A value that was given but refused still gets its default, so the caller can read every
+    // option while the errors are collected.
+    if (out.options.has(spec.name)) continue;
     if (spec.default_text) {
       std::string expected;
       auto value = parse_scalar_option(spec.type, *spec.default_text, expected);
@@ -185,7 +187,7 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
         continue;
       }
       out.options.set(spec.name, std::move(*value));
-    } else if (spec.is_required) {
+    } else if (spec.is_required && !seen.count(spec.name)) {
       scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
                            "): " + spec.description);
     }

@@ -3,6 +3,9 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
@@ -21,8 +24,20 @@ namespace {
   throw PluginLoadError(file.string() + ": " + why);
 }
 
+void check_elf_header(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) refuse(file, std::string("cannot be read: ") + std::strerror(errno));
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  if (in.gcount() != 4 || std::memcmp(magic, "\x7f" "ELF", 4) != 0) {
+    refuse(file, "not a shared library (it does not start with an ELF header); only Sluice plugin libraries "
+                 "belong in a plugin folder");
+  }
+}
+
 // Reads the ELF symbol table from the file without mapping it for execution.
 void check_entry_points(const std::filesystem::path& file) {
+  check_elf_header(file);
   std::vector<std::string> symbols;
   try {
     boost::dll::library_info info(file, /*throw_if_not_native=*/true);

@@ -1,0 +1,131 @@
+// Acknowledgements: a source learns that every sink accepted its events, or why not.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine_harness.hpp"
+#include "wait.hpp"
+
+namespace sluice::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+class AckTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reset_test_components(); }
+
+  void start(const std::string& sinks, const std::string& transforms = "[]") {
+    engine_ = make_engine("pipelines:\n  p:\n    source: {type: scripted, name: src}\n    transforms: " + transforms +
+                          "\n    sinks: " + sinks + "\n");
+    engine_->start();
+    source_ = scripted_source("src");
+    ASSERT_NE(source_, nullptr);
+  }
+
+  AckResult answer(std::size_t emit_index) {
+    EXPECT_TRUE(source_->acks().wait_for(emit_index + 1)) << "no answer for emit " << emit_index;
+    std::lock_guard lock(source_->acks().mutex);
+    return source_->acks().results.at(emit_index);
+  }
+
+  void TearDown() override {
+    if (engine_) {
+      engine_->request_stop();
+      EXPECT_EQ(engine_->wait(), 0);
+    }
+  }
+
+  std::unique_ptr<runtime::Engine> engine_;
+  ScriptedSource* source_ = nullptr;
+};
+
+TEST_F(AckTest, AckArrivesOnceEverySinkAccepted) {
+  start("[{type: capture, name: a}, {type: capture, name: b}]");
+  ASSERT_TRUE(source_->emit({"e1", "e2", "e3"}));
+  const AckResult r = answer(0);
+  EXPECT_TRUE(r.ok) << r.reason;
+  EXPECT_EQ(capture_store("a")->snapshot(), (std::vector<std::string>{"e1", "e2", "e3"}));
+  EXPECT_EQ(capture_store("b")->snapshot(), (std::vector<std::string>{"e1", "e2", "e3"}));
+}
+
+TEST_F(AckTest, AckWaitsForTheSlowestSink) {
+  start("[{type: capture, name: a}, {type: gate, name: g}]");
+  ASSERT_TRUE(source_->emit({"e1"}));
+  ASSERT_TRUE(eventually([] { return gate("g")->held_batches() == 1; }));
+  EXPECT_EQ(source_->acks().answered(), 0u) << "no ack while one sink still holds the batch";
+  gate("g")->release_all();
+  EXPECT_TRUE(answer(0).ok);
+}
+
+TEST_F(AckTest, NackCarriesTheFailingSinksReason) {
+  start("[{type: capture, name: a}, {type: fail, reason: 'disk full'}]");
+  ASSERT_TRUE(source_->emit({"e1", "e2"}));
+  const AckResult r = answer(0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "sinks[1] fail: disk full");
+}
+
+TEST_F(AckTest, OneFailedEventNacksOnlyItsOwnGroup) {
+  // The batch waits until all four events are queued, so they share one batch and the sink fails
+  // event 1 of it.
+  engine_ = make_engine(
+      "pipelines:\n  p:\n    batch_max_wait: 30s\n    batch_max_events: 4\n    source: {type: scripted, name: src}\n"
+      "    sinks: [{type: fail, reason: 'bad record', only_index: 1}]\n");
+  engine_->start();
+  source_ = scripted_source("src");
+  ASSERT_TRUE(source_->emit({"a0"}));
+  ASSERT_TRUE(source_->emit({"b1", "b2"}));
+  ASSERT_TRUE(source_->emit({"c3"}));
+  ASSERT_TRUE(source_->acks().wait_for(3));
+  std::lock_guard lock(source_->acks().mutex);
+  EXPECT_TRUE(source_->acks().results[0].ok);
+  // Event index 1 of the batch is b1: its whole emit group is nacked, the others are not.
+  EXPECT_FALSE(source_->acks().results[1].ok);
+  EXPECT_EQ(source_->acks().results[1].reason, "sinks[0] fail: bad record");
+  EXPECT_TRUE(source_->acks().results[2].ok);
+}
+
+TEST_F(AckTest, RejectedEventsAreNackedWithTheTransformsReason) {
+  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]");
+  // The rejected event is answered during the transform, before the other reaches the sink.
+  ASSERT_TRUE(source_->emit({"bad-1"}));
+  ASSERT_TRUE(source_->emit({"good-2"}));
+  EXPECT_TRUE(answer(1).ok);
+  const AckResult r = answer(0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "transforms[0] reject: payload contains 'bad'");
+  EXPECT_EQ(capture_store("a")->snapshot(), std::vector<std::string>{"good-2"}) << "a rejected event reaches no sink";
+}
+
+TEST_F(AckTest, DroppedEventsAreAckedWithoutReachingSinks) {
+  start("[{type: capture, name: a}]", "[{type: drop_marked, marker: skip}]");
+  ASSERT_TRUE(source_->emit({"keep", "skip-me", "keep-too"}));
+  EXPECT_TRUE(answer(0).ok);
+  EXPECT_EQ(capture_store("a")->snapshot(), (std::vector<std::string>{"keep", "keep-too"}));
+}
+
+TEST_F(AckTest, ATransformThatThrowsNacksTheBatch) {
+  start("[{type: capture, name: a}]", "[{type: explode}]");
+  ASSERT_TRUE(source_->emit({"x"}));
+  const AckResult r = answer(0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.reason, HasSubstr("transforms[0] explode failed: transform exploded"));
+  EXPECT_EQ(capture_store("a")->size(), 0u);
+}
+
+TEST_F(AckTest, SinksSeeJsonEditedByTransforms) {
+  start("[{type: capture, name: a}]", "[{type: edit}]");
+  ASSERT_TRUE(source_->emit({R"({"n":1})"}));
+  EXPECT_TRUE(answer(0).ok);
+  EXPECT_EQ(capture_store("a")->snapshot(), std::vector<std::string>{R"({"edited":true,"n":1})"});
+}
+
+TEST_F(AckTest, AnEmptyEmitIsAckedAtOnce) {
+  start("[{type: capture, name: a}]");
+  ASSERT_TRUE(source_->emit({}));
+  EXPECT_TRUE(answer(0).ok);
+}
+
+}  // namespace
+}  // namespace sluice::test

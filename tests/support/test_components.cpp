@@ -1,0 +1,279 @@
+#include "test_components.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "wait.hpp"
+
+namespace sluice::test {
+
+void AckLog::record(const AckResult& r, std::size_t events) {
+  {
+    std::lock_guard lock(mutex);
+    results.push_back(r);
+    (r.ok ? acked_events : failed_events) += events;
+  }
+  changed.notify_all();
+}
+
+bool AckLog::wait_for(std::size_t emits, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex);
+  return changed.wait_for(lock, timeout, [&] { return results.size() >= emits; });
+}
+
+std::size_t AckLog::answered() {
+  std::lock_guard lock(mutex);
+  return results.size();
+}
+
+std::size_t CaptureStore::size() {
+  std::lock_guard lock(mutex);
+  return payloads.size();
+}
+
+std::vector<std::string> CaptureStore::snapshot() {
+  std::lock_guard lock(mutex);
+  return payloads;
+}
+
+void Gate::release_all() {
+  std::vector<Delivery> to_confirm;
+  {
+    std::lock_guard lock(mutex);
+    open = true;
+    to_confirm = std::move(held);
+    held.clear();
+  }
+  for (auto& d : to_confirm) d.complete();
+}
+
+std::size_t Gate::held_batches() {
+  std::lock_guard lock(mutex);
+  return held.size();
+}
+
+namespace {
+
+std::mutex g_mutex;
+std::map<std::string, ScriptedSource*> g_sources;
+std::map<std::string, std::shared_ptr<CaptureStore>> g_captures;
+std::map<std::string, std::shared_ptr<Gate>> g_gates;
+std::map<std::string, std::shared_ptr<AckLog>> g_ack_logs;
+
+template <class T>
+std::shared_ptr<T> named(std::map<std::string, std::shared_ptr<T>>& map, const std::string& name) {
+  std::lock_guard lock(g_mutex);
+  auto& slot = map[name];
+  if (!slot) slot = std::make_shared<T>();
+  return slot;
+}
+
+OptionTable name_only() {
+  OptionTable t;
+  t.add("name", OptionType::string, "Name the test uses to find this instance").required();
+  return t;
+}
+
+class CaptureSink final : public Sink {
+ public:
+  CaptureSink(const Options& o, Context&) : store_(capture_store(o.get_string("name"))) {}
+  void write(std::shared_ptr<const Batch> batch, Delivery done) override {
+    {
+      std::lock_guard lock(store_->mutex);
+      for (const auto& e : *batch) {
+        store_->payloads.emplace_back(e.payload());
+        std::map<std::string, std::string> meta;
+        for (const auto& [k, v] : e.meta()) meta[k] = v;
+        store_->metadata.push_back(std::move(meta));
+      }
+    }
+    done.complete();
+  }
+
+ private:
+  std::shared_ptr<CaptureStore> store_;
+};
+
+class GateSink final : public Sink {
+ public:
+  GateSink(const Options& o, Context&) : gate_(gate(o.get_string("name"))) {}
+  // Like any sink, what it still holds fails when it is destroyed.
+  ~GateSink() override {
+    std::vector<Delivery> unanswered;
+    std::lock_guard lock(gate_->mutex);
+    unanswered.swap(gate_->held);
+  }
+  void write(std::shared_ptr<const Batch> batch, Delivery done) override {
+    std::unique_lock lock(gate_->mutex);
+    ++gate_->writes;
+    for (const auto& e : *batch) gate_->payloads.emplace_back(e.payload());
+    if (gate_->open) {
+      lock.unlock();
+      done.complete();
+      return;
+    }
+    gate_->held.push_back(std::move(done));
+  }
+
+ private:
+  std::shared_ptr<Gate> gate_;
+};
+
+class FailSink final : public Sink {
+ public:
+  FailSink(const Options& o, Context&) : reason_(o.get_string("reason")), only_index_(o.get_int("only_index")) {}
+  void write(std::shared_ptr<const Batch> batch, Delivery done) override {
+    if (only_index_ < 0) {
+      done.fail(reason_);
+      return;
+    }
+    done.fail_event(static_cast<std::size_t>(only_index_), reason_);
+    done.complete();
+    (void)batch;
+  }
+
+ private:
+  std::string reason_;
+  std::int64_t only_index_;
+};
+
+class MarkerTransform : public Transform {
+ public:
+  MarkerTransform(const Options& o, Context&) : marker_(o.get_string("marker")) {}
+
+ protected:
+  bool marked(const Event& e) const { return e.payload().find(marker_) != std::string_view::npos; }
+  std::string marker_;
+};
+
+class RejectTransform final : public MarkerTransform {
+ public:
+  using MarkerTransform::MarkerTransform;
+  void process(Batch& batch) override {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (marked(batch[i])) batch.reject(i, "payload contains '" + marker_ + "'");
+    }
+  }
+};
+
+class DropTransform final : public MarkerTransform {
+ public:
+  using MarkerTransform::MarkerTransform;
+  void process(Batch& batch) override {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (marked(batch[i])) batch.drop(i);
+    }
+  }
+};
+
+class ThrowTransform final : public Transform {
+ public:
+  ThrowTransform(const Options&, Context&) {}
+  void process(Batch&) override { throw std::runtime_error("transform exploded"); }
+};
+
+class EditTransform final : public Transform {
+ public:
+  EditTransform(const Options&, Context&) {}
+  void process(Batch& batch) override {
+    for (auto& e : batch) e.mutable_json()["edited"] = true;
+  }
+};
+
+OptionTable marker_options() {
+  OptionTable t;
+  t.add("marker", OptionType::string, "Text that selects an event").default_to("bad");
+  return t;
+}
+
+}  // namespace
+
+ScriptedSource* scripted_source(const std::string& name) {
+  std::lock_guard lock(g_mutex);
+  auto it = g_sources.find(name);
+  return it == g_sources.end() ? nullptr : it->second;
+}
+std::shared_ptr<CaptureStore> capture_store(const std::string& name) { return named(g_captures, name); }
+std::shared_ptr<Gate> gate(const std::string& name) { return named(g_gates, name); }
+std::shared_ptr<AckLog> ack_log(const std::string& name) { return named(g_ack_logs, name); }
+
+void reset_test_components() {
+  std::lock_guard lock(g_mutex);
+  g_captures.clear();
+  g_gates.clear();
+  g_ack_logs.clear();
+}
+
+ScriptedSource::ScriptedSource(const Options& o, Context&)
+    : name_(o.get_string("name")), acks_(ack_log(name_)), close_on_stop_(o.get_bool("close_on_stop")) {
+  std::lock_guard lock(g_mutex);
+  g_sources[name_] = this;
+}
+
+ScriptedSource::~ScriptedSource() {
+  std::lock_guard lock(g_mutex);
+  if (g_sources[name_] == this) g_sources.erase(name_);
+}
+
+void ScriptedSource::start(Emitter& out) { out_ = &out; }
+
+void ScriptedSource::stop() {
+  stopped_ = true;
+  if (close_on_stop_) close();
+}
+
+void ScriptedSource::close() {
+  if (!closed_.exchange(true) && out_) out_->close();
+}
+
+std::vector<Event> ScriptedSource::make(const std::vector<std::string>& payloads) {
+  std::vector<Event> events;
+  for (const auto& p : payloads) events.emplace_back(p);
+  return events;
+}
+
+AckFn ScriptedSource::ack_for(std::size_t events) {
+  auto log = acks_;
+  return [log, events](const AckResult& r) { log->record(r, events); };
+}
+
+bool ScriptedSource::try_emit(const std::vector<std::string>& payloads) {
+  auto events = make(payloads);
+  auto ack = ack_for(payloads.size());
+  return out_->try_emit(events, ack);
+}
+
+bool ScriptedSource::emit(const std::vector<std::string>& payloads) {
+  auto events = make(payloads);
+  auto ack = ack_for(payloads.size());
+  return out_->emit(events, ack);
+}
+
+std::shared_ptr<plugins::PluginLibrary> test_library() {
+  PluginManifest m;
+  OptionTable scripted = name_only();
+  scripted.add("close_on_stop", OptionType::boolean, "Close at stop(), as a normal source does").default_to("true");
+  m.add(source_component<ScriptedSource>("scripted", "Test-driven source.", scripted));
+  m.add(sink_component<CaptureSink>("capture", "Records payloads.", name_only()));
+  m.add(sink_component<GateSink>("gate", "Holds deliveries until released.", name_only()));
+  OptionTable fail;
+  fail.add("reason", OptionType::string, "Failure reason").default_to("boom");
+  fail.add("only_index", OptionType::integer, "Fail only this event of each batch; -1 fails all").default_to("-1");
+  m.add(sink_component<FailSink>("fail", "Fails deliveries.", fail));
+  m.add(transform_component<RejectTransform>("reject", "Rejects marked events.", marker_options()));
+  m.add(transform_component<DropTransform>("drop_marked", "Drops marked events.", marker_options()));
+  m.add(transform_component<ThrowTransform>("explode", "Throws.", OptionTable{}));
+  m.add(transform_component<EditTransform>("edit", "Sets edited=true in the JSON.", OptionTable{}));
+  return plugins::PluginLibrary::builtin("test", "components for tests", std::move(m));
+}
+
+plugins::PluginRegistry& test_registry() {
+  static plugins::PluginRegistry registry = [] {
+    plugins::PluginRegistry r;
+    r.add(test_library());
+    r.scan({SLUICE_TEST_PLUGIN_DIR});
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace sluice::test

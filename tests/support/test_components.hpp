@@ -1,0 +1,97 @@
+#pragma once
+// Components compiled into the test binary and registered as a built-in library, so tests can
+// look inside them: a scripted source the test drives, sinks that capture, hold back or fail,
+// transforms that reject, drop or throw. Each instance is found by its `name` option.
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "plugins/plugin_registry.hpp"
+#include "sluice/sdk.hpp"
+
+namespace sluice::test {
+
+// What a scripted source's emits were answered with.
+struct AckLog {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<AckResult> results;  // one per emit, in the order they arrived
+  std::size_t acked_events = 0;
+  std::size_t failed_events = 0;
+
+  void record(const AckResult& r, std::size_t events);
+  // Waits until `emits` answers arrived; false on timeout.
+  bool wait_for(std::size_t emits, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::size_t answered();
+};
+
+// `scripted` source: the test emits through it.
+class ScriptedSource final : public Source {
+ public:
+  ScriptedSource(const Options& options, Context& context);
+  ~ScriptedSource() override;
+  void start(Emitter& out) override;
+  void stop() override;
+
+  // Emits payloads as one group; the answer lands in acks(). Returns what the Emitter returned.
+  bool try_emit(const std::vector<std::string>& payloads);
+  bool emit(const std::vector<std::string>& payloads);
+  // Ends the source as a finite source would.
+  void close();
+  AckLog& acks() { return *acks_; }
+  bool stopped() const { return stopped_; }
+
+ private:
+  std::vector<Event> make(const std::vector<std::string>& payloads);
+  AckFn ack_for(std::size_t events);
+
+  std::string name_;
+  std::shared_ptr<AckLog> acks_;
+  Emitter* out_ = nullptr;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> closed_{false};
+  const bool close_on_stop_;
+};
+
+// `capture` sink: records every payload.
+struct CaptureStore {
+  std::mutex mutex;
+  std::vector<std::string> payloads;
+  std::vector<std::map<std::string, std::string>> metadata;
+  std::size_t size();
+  std::vector<std::string> snapshot();
+};
+
+// `gate` sink: holds every delivery until the test opens the gate; then confirms all.
+struct Gate {
+  std::mutex mutex;
+  std::vector<Delivery> held;
+  std::vector<std::string> payloads;
+  bool open = false;
+  std::size_t writes = 0;
+
+  void release_all();  // opens the gate: confirms what is held and everything after
+  std::size_t held_batches();
+};
+
+// Find a test component's shared state by its `name` option. Created on first use.
+ScriptedSource* scripted_source(const std::string& name);  // nullptr when none is alive
+// Outlives its source, so tests read the answers after the engine tore the source down.
+std::shared_ptr<AckLog> ack_log(const std::string& name);
+std::shared_ptr<CaptureStore> capture_store(const std::string& name);
+std::shared_ptr<Gate> gate(const std::string& name);
+void reset_test_components();
+
+// The test library as a manifest: scripted source; capture, gate, fail sinks; reject, drop-odd,
+// throw transforms.
+std::shared_ptr<plugins::PluginLibrary> test_library();
+
+// A registry with the test library and the plugins this build made.
+plugins::PluginRegistry& test_registry();
+
+}  // namespace sluice::test
