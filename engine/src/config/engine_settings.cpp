@@ -21,8 +21,8 @@ const OptionTable& pipeline_settings_table() {
   static const OptionTable table = [] {
     OptionTable t;
     t.add("queue_capacity", OptionType::integer,
-          "Events the pipeline holds between its source and its transforms; when full, the source is "
-          "pushed back (HTTP answers 503, Kafka stops fetching)")
+          "Events the pipeline holds between its source and its transforms; when it is full the source "
+          "is pushed back: it waits, or refuses new events until there is room")
         .default_to("10000").at_least(1).example("50000");
     t.add("batch_max_events", OptionType::integer, "Most events handed to transforms and sinks in one batch")
         .default_to("1024").at_least(1).example("500");

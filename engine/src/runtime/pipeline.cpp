@@ -87,6 +87,7 @@ void Pipeline::abort() {
   if (aborted_.exchange(true)) return;
   std::vector<Event> left = queue_.abort();
   if (!left.empty()) {
+    failed_ = true;
     log_.error(left.size(), " queued events were not delivered before the shutdown deadline; their sources get a nack");
     static const std::string reason = "the engine shut down before this event was delivered";
     settle_range(left, 0, left.size(), &reason);
@@ -169,6 +170,7 @@ void Pipeline::run() {
   }
   flush_sinks();
   if (!tracker_->wait_idle(deadline())) {
+    failed_ = true;
     log_.error(tracker_->total(), " batches were still unconfirmed by their sinks at the shutdown deadline; "
                "their events are nacked");
   }

@@ -49,7 +49,8 @@ class Pipeline final : private Emitter {
   void join();
 
   bool finished() const { return finished_.load(std::memory_order_acquire); }
-  // True when the pipeline could not run as configured (a component failed to start).
+  // True when the pipeline could not run as configured (a component failed to start), or ended
+  // at the shutdown deadline with events its sinks never confirmed (they were nacked).
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   PipelineStats stats() const;
 
