@@ -189,7 +189,7 @@ std::string stalled_file(const std::string& name, const std::string& timeout) {
 TEST(Cli, PastTheShutdownDeadlineItSaysSoAndExits1) {
   const auto file = stalled_file("stalled.yaml", "300ms");
   Subprocess p({kSluice, "--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "run", file});
-  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("running 1 pipeline") != std::string::npos; }));
+  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("holding the first batch") != std::string::npos; }));
   p.send_signal(SIGINT);
   EXPECT_EQ(p.wait(), 1) << p.err();
   EXPECT_THAT(p.err(), HasSubstr("were still unconfirmed by their sinks at the shutdown deadline; their events are nacked"));
@@ -201,7 +201,7 @@ TEST(Cli, PastTheShutdownDeadlineItSaysSoAndExits1) {
 TEST(Cli, ASecondSignalExitsAtOnce) {
   const auto file = stalled_file("stalled2.yaml", "10m");
   Subprocess p({kSluice, "--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "run", file});
-  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("running 1 pipeline") != std::string::npos; }));
+  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("holding the first batch") != std::string::npos; }));
   p.send_signal(SIGTERM);
   ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("draining") != std::string::npos; }));
   p.send_signal(SIGTERM);
