@@ -89,5 +89,22 @@ TEST(Shutdown, AFiniteSourceEndsTheEngineByItself) {
   EXPECT_EQ(capture_store("out")->size(), 2500u);
 }
 
+TEST(Shutdown, AComponentThatCannotStartStopsEverythingWithExit1) {
+  reset_test_components();
+  auto engine = make_engine(R"(pipelines:
+  healthy:
+    source: {type: generator}
+    sinks: [{type: capture, name: out}]
+  broken:
+    source: {type: generator}
+    sinks: [{type: broken}]
+)");
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(engine->run(), 1) << "returns by itself: the healthy pipeline was stopped too";
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, ::testing::HasSubstr("[broken/sinks[0] broken] failed to start: cannot reach the database"));
+  EXPECT_THAT(log, ::testing::HasSubstr("a component failed to start; stopping every pipeline"));
+}
+
 }  // namespace
 }  // namespace sluice::test

@@ -136,6 +136,13 @@ class FailSink final : public Sink {
   std::int64_t only_index_;
 };
 
+class BrokenSink final : public Sink {
+ public:
+  BrokenSink(const Options&, Context&) {}
+  void start() override { throw std::runtime_error("cannot reach the database"); }
+  void write(std::shared_ptr<const Batch>, Delivery done) override { done.complete(); }
+};
+
 class MarkerTransform : public Transform {
  public:
   MarkerTransform(const Options& o, Context&) : marker_(o.get_string("marker")) {}
@@ -259,6 +266,7 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   fail.add("reason", OptionType::string, "Failure reason").default_to("boom");
   fail.add("only_index", OptionType::integer, "Fail only this event of each batch; -1 fails all").default_to("-1");
   m.add(sink_component<FailSink>("fail", "Fails deliveries.", fail));
+  m.add(sink_component<BrokenSink>("broken", "Fails to start.", OptionTable{}));
   m.add(transform_component<RejectTransform>("reject", "Rejects marked events.", marker_options()));
   m.add(transform_component<DropTransform>("drop_marked", "Drops marked events.", marker_options()));
   m.add(transform_component<ThrowTransform>("explode", "Throws.", OptionTable{}));

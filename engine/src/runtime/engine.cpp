@@ -147,6 +147,11 @@ void Engine::start() {
   }
   for (auto& p : pipelines_) p->start_source();
   log_.info("running ", pipelines_.size(), pipelines_.size() == 1 ? " pipeline" : " pipelines");
+  // A component that cannot start leaves the file half-running; stop the rest in order and exit 1.
+  if (std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->failed(); })) {
+    log_.error("a component failed to start; stopping every pipeline");
+    request_stop();
+  }
 }
 
 void Engine::request_stop() {
@@ -170,6 +175,13 @@ bool Engine::all_finished() const {
 
 int Engine::wait() {
   bool gave_up = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!started_) {
+      log_.error("wait() without start(): nothing ran");
+      return 1;
+    }
+  }
   {
     std::unique_lock lock(mutex_);
     for (;;) {
