@@ -13,30 +13,26 @@ using ::testing::HasSubstr;
 
 class AckTest : public ::testing::Test {
  protected:
-  void SetUp() override { reset_test_components(); }
-
-  void start(const std::string& sinks, const std::string& transforms = "[]") {
-    engine_ = make_engine("pipelines:\n  p:\n    source: {type: scripted, name: src}\n    transforms: " + transforms +
-                          "\n    sinks: " + sinks + "\n");
-    engine_->start();
-    source_ = scripted_source("src");
-    ASSERT_NE(source_, nullptr);
+  void start(const std::string& sinks, const std::string& transforms = "[]", const std::string& settings = "") {
+    run_ = start_scripted("pipelines:\n  p:\n" + settings + "    source: {type: scripted, name: src}\n    transforms: " +
+                          transforms + "\n    sinks: " + sinks + "\n");
+    source_ = run_.source;
   }
 
   AckResult answer(std::size_t emit_index) {
-    EXPECT_TRUE(source_->acks().wait_for(emit_index + 1)) << "no answer for emit " << emit_index;
-    std::lock_guard lock(source_->acks().mutex);
-    return source_->acks().results.at(emit_index);
+    EXPECT_TRUE(run_.acks->wait_for(emit_index + 1)) << "no answer for emit " << emit_index;
+    std::lock_guard lock(run_.acks->mutex);
+    return run_.acks->results.at(emit_index);
   }
 
   void TearDown() override {
-    if (engine_) {
-      engine_->request_stop();
-      EXPECT_EQ(engine_->wait(), 0);
+    if (run_.engine) {
+      run_.engine->request_stop();
+      EXPECT_EQ(run_.engine->wait(), 0);
     }
   }
 
-  std::unique_ptr<runtime::Engine> engine_;
+  ScriptedEngine run_;
   ScriptedSource* source_ = nullptr;
 };
 
@@ -53,7 +49,7 @@ TEST_F(AckTest, AckWaitsForTheSlowestSink) {
   start("[{type: capture, name: a}, {type: gate, name: g}]");
   ASSERT_TRUE(source_->emit({"e1"}));
   ASSERT_TRUE(eventually([] { return gate("g")->held_batches() == 1; }));
-  EXPECT_EQ(source_->acks().answered(), 0u) << "no ack while one sink still holds the batch";
+  EXPECT_EQ(run_.acks->answered(), 0u) << "no ack while one sink still holds the batch";
   gate("g")->release_all();
   EXPECT_TRUE(answer(0).ok);
 }
@@ -69,21 +65,18 @@ TEST_F(AckTest, NackCarriesTheFailingSinksReason) {
 TEST_F(AckTest, OneFailedEventNacksOnlyItsOwnGroup) {
   // The batch waits until all four events are queued, so they share one batch and the sink fails
   // event 1 of it.
-  engine_ = make_engine(
-      "pipelines:\n  p:\n    batch_max_wait: 30s\n    batch_max_events: 4\n    source: {type: scripted, name: src}\n"
-      "    sinks: [{type: fail, reason: 'bad record', only_index: 1}]\n");
-  engine_->start();
-  source_ = scripted_source("src");
+  start("[{type: fail, reason: 'bad record', only_index: 1}]", "[]",
+        "    batch_max_wait: 30s\n    batch_max_events: 4\n");
   ASSERT_TRUE(source_->emit({"a0"}));
   ASSERT_TRUE(source_->emit({"b1", "b2"}));
   ASSERT_TRUE(source_->emit({"c3"}));
-  ASSERT_TRUE(source_->acks().wait_for(3));
-  std::lock_guard lock(source_->acks().mutex);
-  EXPECT_TRUE(source_->acks().results[0].ok);
+  ASSERT_TRUE(run_.acks->wait_for(3));
+  std::lock_guard lock(run_.acks->mutex);
+  EXPECT_TRUE(run_.acks->results[0].ok);
   // Event index 1 of the batch is b1: its whole emit group is nacked, the others are not.
-  EXPECT_FALSE(source_->acks().results[1].ok);
-  EXPECT_EQ(source_->acks().results[1].reason, "sinks[0] fail: bad record");
-  EXPECT_TRUE(source_->acks().results[2].ok);
+  EXPECT_FALSE(run_.acks->results[1].ok);
+  EXPECT_EQ(run_.acks->results[1].reason, "sinks[0] fail: bad record");
+  EXPECT_TRUE(run_.acks->results[2].ok);
 }
 
 TEST_F(AckTest, RejectedEventsAreNackedWithTheTransformsReason) {

@@ -10,13 +10,9 @@ namespace sluice::test {
 namespace {
 
 TEST(Backpressure, AFullQueueRefusesTryEmitAndLosesNothing) {
-  reset_test_components();
-  auto engine = make_engine(
+  auto [engine, source, acks] = start_scripted(
       "pipelines:\n  p:\n    queue_capacity: 10\n    batch_max_events: 5\n    sink_max_in_flight: 1\n"
       "    source: {type: scripted, name: src}\n    sinks: [{type: gate, name: g}]\n");
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
 
   std::size_t accepted = 0;
   for (int i = 0; i < 1000 && source->try_emit({"e" + std::to_string(i)}); ++i) ++accepted;

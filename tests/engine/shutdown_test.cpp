@@ -1,9 +1,6 @@
 // Graceful shutdown: every event taken in before the stop reaches the sinks; past the deadline,
 // what is left is nacked, never silently lost.
 
-#include <atomic>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -14,41 +11,27 @@ namespace sluice::test {
 namespace {
 
 TEST(Shutdown, EveryEventTakenInIsDeliveredBeforeExit) {
-  reset_test_components();
-  auto engine = make_engine(
+  auto [engine, source, acks] = start_scripted(
       "pipelines:\n  p:\n    queue_capacity: 64\n    source: {type: scripted, name: src}\n"
       "    sinks: [{type: capture, name: out}]\n");
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
 
-  std::atomic<std::size_t> taken{0};
-  std::thread producer([&] {
-    for (int i = 0;; ++i) {
-      if (!source->emit({"e" + std::to_string(i)})) return;  // refused once the source closed
-      ++taken;
-    }
-  });
+  Producer producer(source);
   ASSERT_TRUE(eventually([] { return capture_store("out")->size() >= 2000; }));
   engine->request_stop();
-  producer.join();
+  const std::size_t taken = producer.join();
   EXPECT_EQ(engine->wait(), 0);
 
-  EXPECT_EQ(capture_store("out")->size(), taken.load()) << "nothing taken in was lost";
-  EXPECT_EQ(acks->acked_events, taken.load());
+  EXPECT_EQ(capture_store("out")->size(), taken) << "nothing taken in was lost";
+  EXPECT_EQ(acks->acked_events, taken);
   EXPECT_EQ(acks->failed_events, 0u);
   auto payloads = capture_store("out")->snapshot();
   for (std::size_t i = 0; i < payloads.size(); ++i) ASSERT_EQ(payloads[i], "e" + std::to_string(i)) << "order kept";
 }
 
 TEST(Shutdown, QueuedEventsDrainToASinkThatIsStillWorking) {
-  reset_test_components();
-  auto engine = make_engine(
+  auto [engine, source, acks] = start_scripted(
       "engine: {shutdown_timeout: 30s}\npipelines:\n  p:\n    sink_max_in_flight: 1\n"
       "    source: {type: scripted, name: src}\n    sinks: [{type: gate, name: g}]\n");
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(source->emit({"e" + std::to_string(i)}));
   engine->request_stop();
   EXPECT_TRUE(source->stopped());
@@ -60,13 +43,9 @@ TEST(Shutdown, QueuedEventsDrainToASinkThatIsStillWorking) {
 }
 
 TEST(Shutdown, PastTheDeadlineUndeliveredEventsAreNacked) {
-  reset_test_components();
-  auto engine = make_engine(
+  auto [engine, source, acks] = start_scripted(
       "engine: {shutdown_timeout: 300ms}\npipelines:\n  p:\n    sink_max_in_flight: 1\n    batch_max_events: 2\n"
       "    source: {type: scripted, name: src}\n    sinks: [{type: gate, name: g}]\n");
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(source->emit({"e" + std::to_string(i)}));
   engine->request_stop();
   EXPECT_EQ(engine->wait(), 1) << "the sink never confirmed: exit code says so";

@@ -9,12 +9,8 @@ namespace sluice::test {
 namespace {
 
 TEST(Drop, AcceptsAndCountsEverything) {
-  reset_test_components();
-  auto engine = make_engine(
+  auto [engine, source, acks] = start_scripted(
       "pipelines:\n  p:\n    source: {type: scripted, name: src}\n    sinks: [{type: drop}]\n");
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(source->emit({"abcd", "ef"}));
   ASSERT_TRUE(acks->wait_for(100));
   EXPECT_EQ(acks->acked_events, 200u);

@@ -1,8 +1,5 @@
 // `inproc` source and sink: pipelines of one engine connected in-process, acknowledged end to end.
 
-#include <atomic>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -44,11 +41,7 @@ TEST(Inproc, AFiniteUpstreamDrainsThroughTheChainAndEverythingEnds) {
 }
 
 TEST(Inproc, UpstreamIsAckedOnlyWhenDownstreamDelivered) {
-  reset_test_components();
-  auto engine = make_engine(chain("{type: gate, name: out}"));
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
+  auto [engine, source, acks] = start_scripted(chain("{type: gate, name: out}"));
   ASSERT_TRUE(source->emit({"a", "b"}));
   ASSERT_TRUE(eventually([] { return gate("out")->held_batches() == 1; }));
   EXPECT_EQ(acks->answered(), 0u) << "the downstream sink has not confirmed yet";
@@ -60,11 +53,7 @@ TEST(Inproc, UpstreamIsAckedOnlyWhenDownstreamDelivered) {
 }
 
 TEST(Inproc, DownstreamFailureReachesTheUpstreamSource) {
-  reset_test_components();
-  auto engine = make_engine(chain("{type: fail}"));
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
+  auto [engine, source, acks] = start_scripted(chain("{type: fail}"));
   ASSERT_TRUE(source->emit({"a"}));
   ASSERT_TRUE(acks->wait_for(1));
   EXPECT_FALSE(acks->results[0].ok);
@@ -74,24 +63,14 @@ TEST(Inproc, DownstreamFailureReachesTheUpstreamSource) {
 }
 
 TEST(Inproc, ShutdownDrainsUpstreamIntoDownstream) {
-  reset_test_components();
-  auto engine = make_engine(chain("{type: capture, name: out}"));
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
-  std::atomic<std::size_t> taken{0};
-  std::thread producer([&] {
-    for (int i = 0;; ++i) {
-      if (!source->emit({"e" + std::to_string(i)})) return;
-      ++taken;
-    }
-  });
+  auto [engine, source, acks] = start_scripted(chain("{type: capture, name: out}"));
+  Producer producer(source);
   ASSERT_TRUE(eventually([] { return capture_store("out")->size() >= 1000; }));
   engine->request_stop();
-  producer.join();
+  const std::size_t taken = producer.join();
   EXPECT_EQ(engine->wait(), 0);
-  EXPECT_EQ(capture_store("out")->size(), taken.load());
-  EXPECT_EQ(acks->acked_events, taken.load());
+  EXPECT_EQ(capture_store("out")->size(), taken);
+  EXPECT_EQ(acks->acked_events, taken);
 }
 
 TEST(Inproc, AChannelHasOneReader) {
@@ -113,11 +92,7 @@ TEST(Inproc, AChannelHasOneReader) {
 }
 
 TEST(Inproc, WritingToAChannelNobodyReadsIsANack) {
-  reset_test_components();
-  auto engine = make_engine(chain("{type: capture, name: out}"), runtime::EngineOptions{{"upstream"}});
-  engine->start();
-  ScriptedSource* source = scripted_source("src");
-  auto acks = ack_log("src");
+  auto [engine, source, acks] = start_scripted(chain("{type: capture, name: out}"), runtime::EngineOptions{{"upstream"}});
   ASSERT_TRUE(source->emit({"a"}));
   ASSERT_TRUE(acks->wait_for(1));
   EXPECT_FALSE(acks->results[0].ok);
