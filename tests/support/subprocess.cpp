@@ -24,6 +24,9 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std:
     close(err_pipe[0]);
     close(out_pipe[1]);
     close(err_pipe[1]);
+    // Nothing else of the test process leaks into the child: a broker the child starts must not
+    // hold, say, the pipe ctest reads the test's output from (ctest would wait for it forever).
+    close_range(3, ~0U, 0);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -6,11 +6,12 @@
 
 namespace sluice::test {
 
-void AckLog::record(const AckResult& r, std::size_t events) {
+void AckLog::record(const AckResult& r, const std::vector<std::string>& payloads) {
   {
     std::lock_guard lock(mutex);
     results.push_back(r);
-    (r.ok ? acked_events : failed_events) += events;
+    (r.ok ? acked_events : failed_events) += payloads.size();
+    if (r.ok) acked_payloads.insert(acked_payloads.end(), payloads.begin(), payloads.end());
   }
   changed.notify_all();
 }
@@ -211,7 +212,7 @@ void reset_test_components() {
 }
 
 ScriptedSource::ScriptedSource(const Options& o, Context&)
-    : name_(o.get_string("name")), acks_(ack_log(name_)), close_on_stop_(o.get_bool("close_on_stop")) {
+    : name_(o.get_string("name")), meta_(o.get_map("meta")), acks_(ack_log(name_)), close_on_stop_(o.get_bool("close_on_stop")) {
   std::lock_guard lock(g_mutex);
   g_sources[name_] = this;
 }
@@ -234,24 +235,27 @@ void ScriptedSource::close() {
 
 std::vector<Event> ScriptedSource::make(const std::vector<std::string>& payloads) {
   std::vector<Event> events;
-  for (const auto& p : payloads) events.emplace_back(p);
+  for (const auto& p : payloads) {
+    events.emplace_back(p);
+    for (const auto& [k, v] : meta_) events.back().meta().set(k, v);
+  }
   return events;
 }
 
-AckFn ScriptedSource::ack_for(std::size_t events) {
+AckFn ScriptedSource::ack_for(const std::vector<std::string>& payloads) {
   auto log = acks_;
-  return [log, events](const AckResult& r) { log->record(r, events); };
+  return [log, payloads](const AckResult& r) { log->record(r, payloads); };
 }
 
 bool ScriptedSource::try_emit(const std::vector<std::string>& payloads) {
   auto events = make(payloads);
-  auto ack = ack_for(payloads.size());
+  auto ack = ack_for(payloads);
   return out_->try_emit(events, ack);
 }
 
 bool ScriptedSource::emit(const std::vector<std::string>& payloads) {
   auto events = make(payloads);
-  auto ack = ack_for(payloads.size());
+  auto ack = ack_for(payloads);
   return out_->emit(events, ack);
 }
 
@@ -259,6 +263,7 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   PluginManifest m;
   OptionTable scripted = name_only();
   scripted.add("close_on_stop", OptionType::boolean, "Close at stop(), as a normal source does").default_to("true");
+  scripted.add("meta", OptionType::string_map, "Metadata set on every event").default_to("");
   m.add(source_component<ScriptedSource>("scripted", "Test-driven source.", scripted));
   m.add(sink_component<CaptureSink>("capture", "Records payloads.", name_only()));
   m.add(sink_component<GateSink>("gate", "Holds deliveries until released.", name_only()));

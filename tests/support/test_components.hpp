@@ -23,8 +23,9 @@ struct AckLog {
   std::vector<AckResult> results;  // one per emit, in the order they arrived
   std::size_t acked_events = 0;
   std::size_t failed_events = 0;
+  std::vector<std::string> acked_payloads;  // every payload whose emit was acked
 
-  void record(const AckResult& r, std::size_t events);
+  void record(const AckResult& r, const std::vector<std::string>& payloads);
   // Waits until `emits` answers arrived; false on timeout.
   bool wait_for(std::size_t emits, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::size_t answered();
@@ -48,9 +49,10 @@ class ScriptedSource final : public Source {
 
  private:
   std::vector<Event> make(const std::vector<std::string>& payloads);
-  AckFn ack_for(std::size_t events);
+  AckFn ack_for(const std::vector<std::string>& payloads);
 
   std::string name_;
+  StringMap meta_;
   std::shared_ptr<AckLog> acks_;
   Emitter* out_ = nullptr;
   std::atomic<bool> stopped_{false};

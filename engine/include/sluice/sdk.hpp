@@ -5,5 +5,6 @@
 #include "sluice/errors.hpp"
 #include "sluice/event.hpp"
 #include "sluice/log.hpp"
+#include "sluice/option_groups.hpp"
 #include "sluice/options.hpp"
 #include "sluice/plugin.hpp"

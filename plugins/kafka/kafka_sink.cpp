@@ -1,0 +1,261 @@
+#include "kafka_sink.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::kafka {
+
+OptionTable kafka_sink_options() {
+  OptionTable t;
+  option_groups::kafka_connection(t);
+  t.add("topic", OptionType::string, "Topic to write to; created when missing (see create_topic)").required().example("clicks");
+  t.add("key", OptionType::string,
+        "JSON field whose value becomes the message key (same key, same partition, order kept); empty for no key")
+      .default_to("").example("page");
+  t.add("acks", OptionType::string, "How many replicas must have the message before it counts as delivered")
+      .default_to("all").one_of({"all", "1", "0"});
+  t.add("idempotence", OptionType::boolean,
+        "Idempotent producer: retries never duplicate or reorder messages (needs acks: all)")
+      .default_to("true");
+  t.add("compression", OptionType::string, "Compression of message batches (librdkafka's default is none)")
+      .default_to("none").one_of({"none", "gzip", "snappy", "lz4", "zstd"}).example("lz4");
+  t.add("linger_ms", OptionType::duration, "How long librdkafka waits to fill a message batch (its default is 5ms)")
+      .default_to("5ms").at_least(0).at_most(900000).example("20ms");
+  t.add("batch_size", OptionType::bytes, "Largest message batch sent to a partition at once (librdkafka's default)")
+      .default_to("1000000").at_least(1).at_most(2147483647).example("1MiB");
+  t.add("message_timeout", OptionType::duration,
+        "How long librdkafka keeps retrying a message (broker down, leader lost) before its source gets a nack")
+      .default_to("30s").at_least(1).example("2m");
+  t.add("create_topic", OptionType::boolean, "Create the topic through the admin API when it does not exist")
+      .default_to("true");
+  t.add("partitions", OptionType::integer, "Partitions of a topic the sink creates").default_to("1").at_least(1).example("6");
+  t.add("replication", OptionType::integer, "Replication factor of a topic the sink creates")
+      .default_to("1").at_least(1).example("3");
+  t.add("header_prefix", OptionType::string,
+        "Event metadata whose key starts with this goes out as a Kafka header, named without the prefix")
+      .default_to("header.");
+  return t;
+}
+
+// One batch on its way to Kafka. Deleted by whoever settles its last event.
+struct KafkaSink::InFlight {
+  InFlight(std::shared_ptr<const Batch> b, Delivery d)
+      : batch(std::move(b)), done(std::move(d)), tags(batch->size()), outstanding(batch->size()) {}
+
+  // `error` null when delivered. Deletes this when it was the last event.
+  void settle(std::size_t index, const char* error) {
+    if (error != nullptr) {
+      std::lock_guard lock(failures_mutex);
+      failures.emplace_back(index, error);
+    }
+    if (outstanding.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    for (auto& [i, why] : failures) done.fail_event(i, std::move(why));
+    done.complete();
+    delete this;
+  }
+
+  std::shared_ptr<const Batch> batch;
+  Delivery done;
+  std::vector<MessageTag> tags;
+  std::size_t next = 0;  // the next event to hand to librdkafka
+  std::atomic<std::size_t> outstanding;
+  std::mutex failures_mutex;
+  std::vector<std::pair<std::size_t, std::string>> failures;
+};
+
+KafkaSink::KafkaSink(const Options& o, Context& context)
+    : context_(context),
+      cluster_(context.log),
+      topic_{o.get_string("topic"), static_cast<int>(o.get_int("partitions")), static_cast<int>(o.get_int("replication"))},
+      create_topic_(o.get_bool("create_topic")),
+      key_field_(o.get_string("key")),
+      header_prefix_(o.get_string("header_prefix")) {
+  cluster_.owner = this;
+  Config conf(o, cluster_);
+  conf.set("acks", o.get_string("acks"), "acks");
+  conf.set("enable.idempotence", o.get_bool("idempotence") ? "true" : "false", "idempotence");
+  conf.set("compression.type", o.get_string("compression"), "compression");
+  conf.set("linger.ms", ms(o.get_duration("linger_ms")), "linger_ms");
+  conf.set("batch.size", std::to_string(o.get_int("batch_size")), "batch_size");
+  conf.set("message.timeout.ms", ms(o.get_duration("message_timeout")), "message_timeout");
+  conf.apply_user_properties();
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  producer_ = conf.create(RD_KAFKA_PRODUCER);
+  topic_ready_ = !create_topic_;
+}
+
+KafkaSink::~KafkaSink() {
+  stopping_ = true;
+  if (poller_.joinable()) poller_.join();
+  // Without a flush (the engine gave up), whatever is left is failed now, while the engine and
+  // the sources still listen, rather than by rd_kafka_destroy later.
+  fail_pending("the sink was stopped before these events were sent to Kafka");
+  purge_and_report();
+  producer_.reset();  // waits until librdkafka has stopped its threads
+}
+
+void KafkaSink::start() { poller_ = std::thread([this] { poll_loop(); }); }
+
+void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* cluster = static_cast<ClusterLog*>(opaque);
+  auto* tag = static_cast<MessageTag*>(message->_private);
+  if (message->err) {
+    tag->batch->settle(tag->index, rd_kafka_err2str(message->err));
+    return;
+  }
+  cluster->healthy("delivering again");
+  tag->batch->settle(tag->index, nullptr);
+}
+
+void KafkaSink::poll_loop() {
+  while (!stopping_) {
+    create_topic_if_due();
+    // Serves delivery reports; waiting here is also how a full queue gets time to drain.
+    rd_kafka_poll(producer_.get(), 20);
+    pump();
+  }
+}
+
+void KafkaSink::create_topic_if_due() {
+  if (topic_ready_ || std::chrono::steady_clock::now() < next_topic_attempt_) return;
+  const TopicResult r = ensure_topic(producer_.get(), topic_, std::chrono::seconds(5));
+  switch (r.state) {
+    case TopicState::ready: {
+      std::lock_guard lock(pump_mutex_);
+      topic_refused_.clear();
+      topic_ready_ = true;
+      cluster_.healthy("topic '" + topic_.name + "' is ready");
+      return;
+    }
+    case TopicState::retry:
+      cluster_.problem("cannot create or check topic '" + topic_.name + "' yet: " + r.detail);
+      next_topic_attempt_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      return;
+    case TopicState::refused: {
+      std::lock_guard lock(pump_mutex_);
+      if (topic_refused_ != r.detail) {
+        context_.log.error("the broker refuses to create topic '", topic_.name, "' (", topic_.partitions,
+                           " partitions, replication ", topic_.replication, "): ", r.detail,
+                           "; events for it are nacked until this is fixed");
+      }
+      topic_refused_ = r.detail;
+      next_topic_attempt_ = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      return;
+    }
+  }
+}
+
+void KafkaSink::write(std::shared_ptr<const Batch> batch, Delivery done) {
+  auto* flight = new InFlight(std::move(batch), std::move(done));
+  {
+    std::lock_guard lock(pump_mutex_);
+    pending_.push_back(flight);
+  }
+  pump();
+}
+
+void KafkaSink::pump() {
+  std::lock_guard lock(pump_mutex_);
+  while (!pending_.empty()) {
+    InFlight* b = pending_.front();
+    if (!topic_ready_) {
+      if (topic_refused_.empty()) return;  // still trying: wait, holding the batch (backpressure)
+      pending_.pop_front();
+      const std::string why = "topic '" + topic_.name + "' cannot be created: " + topic_refused_;
+      for (std::size_t i = b->next, n = b->batch->size(); i < n; ++i) b->settle(i, why.c_str());
+      continue;
+    }
+    const std::size_t n = b->batch->size();
+    while (b->next < n) {
+      const std::size_t i = b->next++;
+      const bool last = i + 1 == n;
+      const rd_kafka_resp_err_t err = produce(*b, i);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        --b->next;  // not taken: the poll thread tries again once reports have made room
+        return;
+      }
+      if (last) pending_.pop_front();
+      // From here `b` may be gone: a delivery report can settle its last event at any moment.
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) b->settle(i, rd_kafka_err2str(err));
+      if (last) break;
+    }
+  }
+}
+
+rd_kafka_resp_err_t KafkaSink::produce(InFlight& b, std::size_t index) {
+  const Event& event = (*b.batch)[index];
+  b.tags[index] = MessageTag{&b, index};
+  std::string key;
+  if (!key_field_.empty()) {
+    // No key for payloads that are not JSON objects or lack the field: they still go out.
+    try {
+      const auto& json = event.json();
+      if (json.is_object()) {
+        if (auto it = json.find(key_field_); it != json.end()) key = it->is_string() ? it->get<std::string>() : it->dump();
+      }
+    } catch (const EventError&) {
+    }
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  for (const auto& [name, value] : event.meta()) {
+    if (header_prefix_.empty() || name.rfind(header_prefix_, 0) != 0) continue;
+    if (headers == nullptr) headers = rd_kafka_headers_new(4);
+    rd_kafka_header_add(headers, name.c_str() + header_prefix_.size(), -1, value.data(), static_cast<ssize_t>(value.size()));
+  }
+  const std::string_view payload = event.payload();
+  // No RD_KAFKA_MSG_F_COPY: librdkafka points at the payload, which the batch keeps alive.
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_.get(), RD_KAFKA_V_TOPIC(topic_.name.c_str()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+      RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()), RD_KAFKA_V_HEADERS(headers),
+      RD_KAFKA_V_OPAQUE(&b.tags[index]), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR && headers != nullptr) rd_kafka_headers_destroy(headers);
+  return err;
+}
+
+void KafkaSink::flush(Deadline deadline) {
+  // Hand over what is still pending, then let librdkafka deliver, all before the deadline.
+  for (;;) {
+    pump();
+    bool idle;
+    {
+      std::lock_guard lock(pump_mutex_);
+      idle = pending_.empty() && rd_kafka_outq_len(producer_.get()) == 0;
+    }
+    if (idle || std::chrono::steady_clock::now() >= deadline) break;
+    rd_kafka_poll(producer_.get(), 20);
+  }
+  const int left = rd_kafka_outq_len(producer_.get());
+  std::size_t unsent = 0;
+  {
+    std::lock_guard lock(pump_mutex_);
+    for (auto* b : pending_) unsent += b->batch->size() - b->next;
+  }
+  if (left == 0 && unsent == 0) return;
+  context_.log.error("shutdown deadline: ", left, " messages still queued in librdkafka and ", unsent,
+                     " not yet handed to it; their sources get a nack");
+  fail_pending("the shutdown deadline passed before these events were sent to Kafka");
+  purge_and_report();
+}
+
+void KafkaSink::purge_and_report() {
+  rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  // Purged messages get a delivery report (an error), served by poll. rd_kafka_destroy would free
+  // them without one, and their sources would never hear back.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (rd_kafka_outq_len(producer_.get()) > 0 && std::chrono::steady_clock::now() < until) {
+    rd_kafka_poll(producer_.get(), 10);
+  }
+}
+
+void KafkaSink::fail_pending(const std::string& reason) {
+  std::deque<InFlight*> left;
+  {
+    std::lock_guard lock(pump_mutex_);
+    left.swap(pending_);
+  }
+  for (auto* b : left) {
+    for (std::size_t i = b->next, n = b->batch->size(); i < n; ++i) b->settle(i, reason.c_str());
+  }
+}
+
+}  // namespace sluice::kafka

@@ -1,0 +1,66 @@
+#pragma once
+// `kafka` sink: a librdkafka producer. An event is confirmed to its source only by librdkafka's
+// delivery report (delivered -> ack, failed -> nack with the broker's reason). A full producer
+// queue is backpressure: the batch waits in the sink, which holds its Delivery, so the pipeline's
+// in-flight limit stops the source. Payloads are handed to librdkafka without a copy; the batch
+// stays alive until its last report.
+//
+// Threading: write() and flush() run on the pipeline thread; a poll thread serves delivery
+// reports, creates the topic, and retries batches that met a full queue.
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "rdkafka_config.hpp"
+#include "topic_creator.hpp"
+
+namespace sluice::kafka {
+
+OptionTable kafka_sink_options();
+
+class KafkaSink final : public Sink {
+ public:
+  KafkaSink(const Options& options, Context& context);
+  ~KafkaSink() override;
+
+  void start() override;
+  void write(std::shared_ptr<const Batch> batch, Delivery done) override;
+  void flush(Deadline deadline) override;
+
+ private:
+  struct InFlight;
+  struct MessageTag {
+    InFlight* batch;
+    std::size_t index;
+  };
+
+  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+  void poll_loop();
+  void create_topic_if_due();
+  // Produces pending batches in order, until done or the producer queue is full.
+  void pump();
+  rd_kafka_resp_err_t produce(InFlight& batch, std::size_t index);
+  void fail_pending(const std::string& reason);
+  void purge_and_report();
+
+  Context& context_;
+  ClusterLog cluster_;
+  const TopicSpec topic_;
+  const bool create_topic_;
+  const std::string key_field_;
+  const std::string header_prefix_;
+  HandlePtr producer_;
+
+  std::mutex pump_mutex_;
+  std::deque<InFlight*> pending_;  // not yet fully handed to librdkafka, oldest first
+  std::string topic_refused_;      // why the broker will not create the topic, when it will not
+
+  std::atomic<bool> topic_ready_{false};
+  std::atomic<bool> stopping_{false};
+  std::chrono::steady_clock::time_point next_topic_attempt_{};
+  std::thread poller_;
+};
+
+}  // namespace sluice::kafka
