@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -105,10 +106,17 @@ int plugins_command(const CliArgs& args) {
               << "; see `sluice plugins` for the list\n";
     return kExitConfig;
   }
-  std::printf("%-10s %-12s %-34s %s\n", "KIND", "TYPE", "LIBRARY", "SUMMARY");
+  // Columns as wide as their longest entry, so long library paths stay readable.
+  std::size_t type_width = 4, lib_width = 7;
+  for (const auto* entry : registry.entries()) {
+    type_width = std::max(type_width, entry->spec->type.size());
+    lib_width = std::max(lib_width, entry->library->file().string().size());
+  }
+  const int tw = static_cast<int>(type_width), lw = static_cast<int>(lib_width);
+  std::printf("%-9s  %-*s  %-*s  %s\n", "KIND", tw, "TYPE", lw, "LIBRARY", "SUMMARY");
   for (const auto* entry : registry.entries()) {
     const auto& lib = *entry->library;
-    std::printf("%-10s %-12s %-34s %s\n", component_kind_name(entry->spec->kind), entry->spec->type.c_str(),
+    std::printf("%-9s  %-*s  %-*s  %s\n", component_kind_name(entry->spec->kind), tw, entry->spec->type.c_str(), lw,
                 lib.file().empty() ? "(built in)" : lib.file().string().c_str(), entry->spec->summary.c_str());
   }
   return 0;

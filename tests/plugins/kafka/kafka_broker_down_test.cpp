@@ -78,5 +78,30 @@ TEST_F(KafkaBrokerDown, UnreachableAtStartThenRecovers) {
   EXPECT_THAT(log, ::testing::HasSubstr("librdkafka keeps retrying"));
 }
 
+TEST_F(KafkaBrokerDown, ShutdownWithTheBrokerDownNacksWithinTheDeadline) {
+  const std::string topic = kafka::unique_name("down-at-stop");
+  {
+    // Create the topic while the broker is there, so only delivery is left to fail.
+    reset_test_components();
+    ASSERT_EQ(make_engine("pipelines:\n  p:\n    source: {type: generator, count: 1}\n    sinks: [{type: kafka, topic: " +
+                          topic + "}]\n")->run(), 0);
+  }
+  kafka::broker("stop");
+  auto [engine, source, acks] = start_scripted(R"(engine: {shutdown_timeout: 2s}
+pipelines:
+  out:
+    source: {type: scripted, name: src}
+    sinks: [{type: kafka, topic: )" + topic + R"(, message_timeout: 5m}]
+)");
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(source->emit({"e" + std::to_string(i)}));
+  const auto stopped_at = std::chrono::steady_clock::now();
+  engine->request_stop();
+  EXPECT_EQ(engine->wait(), 1) << "events were left undelivered: the exit code says so";
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, std::chrono::seconds(10)) << "within the deadline, not message_timeout";
+  ASSERT_TRUE(acks->wait_for(5, std::chrono::milliseconds(0))) << "every event got an answer";
+  EXPECT_EQ(acks->failed_events, 5u);
+  EXPECT_EQ(acks->acked_events, 0u);
+}
+
 }  // namespace
 }  // namespace sluice::test

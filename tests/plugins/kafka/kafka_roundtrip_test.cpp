@@ -89,5 +89,24 @@ TEST(KafkaRoundTrip, HundredThousandEventsAllArriveOnceInOrderPerKey) {
   EXPECT_EQ(*ids.rbegin(), kEvents - 1);
 }
 
+TEST(KafkaRoundTrip, AFullProducerQueuePushesBackAndDropsNothing) {
+  const std::string topic = kafka::unique_name("tiny-queue");
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  out:
+    source: {type: scripted, name: src}
+    sinks: [{type: kafka, topic: )" + topic + R"(, properties: {queue.buffering.max.messages: '50'}}]
+)");
+  for (int i = 0; i < 20; ++i) {
+    std::vector<std::string> payloads;
+    for (int j = 0; j < 500; ++j) payloads.push_back("m" + std::to_string(i * 500 + j));
+    ASSERT_TRUE(source->emit(payloads));
+  }
+  ASSERT_TRUE(acks->wait_for(20, std::chrono::seconds(60)));
+  EXPECT_EQ(acks->acked_events, 10000u) << "a queue of 50 held the sink back; it did not drop";
+  engine->request_stop();
+  ASSERT_EQ(engine->wait(), 0);
+  EXPECT_EQ(kafka::topic_size(topic), 10000);
+}
+
 }  // namespace
 }  // namespace sluice::test
