@@ -98,5 +98,39 @@ TEST(KafkaResume, ANackedEventIsReadAgainAndNeverCommittedPast) {
   ASSERT_EQ(again->wait(), 0);
 }
 
+TEST(KafkaResume, ARebalanceLosesNothing) {
+  constexpr int kMany = 20000;
+  const std::string topic = kafka::unique_name("rebalance");
+  const std::string group = kafka::unique_name("group");
+  reset_test_components();
+  // Events keep arriving for about ten seconds, so both consumers have work while partitions move.
+  auto producer = make_engine("pipelines:\n  fill:\n    source: {type: generator, rate: 2000, count: " +
+                              std::to_string(kMany) + "}\n    sinks: [{type: kafka, topic: " + topic +
+                              ", partitions: 4}]\n");
+  producer->start();
+  // A second consumer joins mid-stream (partitions move to it), then the first leaves (they move back).
+  auto first = make_engine(consumer_yaml(topic, group, "first"));
+  first->start();
+  ASSERT_TRUE(eventually([] { return capture_store("first")->size() >= 2000; }, std::chrono::seconds(60)));
+  auto second = make_engine(consumer_yaml(topic, group, "second"));
+  second->start();
+  ASSERT_TRUE(eventually([] { return capture_store("second")->size() >= 1; }, std::chrono::seconds(60)))
+      << "the newcomer was given partitions";
+  first->request_stop();
+  ASSERT_EQ(first->wait(), 0);
+  first.reset();
+  std::set<int> all;
+  ASSERT_TRUE(eventually([&] {
+    all = ids_of(capture_store("first")->snapshot());
+    const auto more = ids_of(capture_store("second")->snapshot());
+    all.insert(more.begin(), more.end());
+    return all.size() >= static_cast<std::size_t>(kMany);
+  }, std::chrono::seconds(60))) << "every event arrives at least once across the rebalances";
+  second->request_stop();
+  ASSERT_EQ(second->wait(), 0);
+  EXPECT_EQ(producer->wait(), 0);
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kMany));
+}
+
 }  // namespace
 }  // namespace sluice::test
