@@ -60,6 +60,7 @@ TEST_F(AckTest, NackCarriesTheFailingSinksReason) {
   const AckResult r = answer(0);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "sinks[1] fail: disk full");
+  EXPECT_FALSE(r.rejected) << "a delivery failure, not bad input";
 }
 
 TEST_F(AckTest, OneFailedEventNacksOnlyItsOwnGroup) {
@@ -88,7 +89,17 @@ TEST_F(AckTest, RejectedEventsAreNackedWithTheTransformsReason) {
   const AckResult r = answer(0);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "transforms[0] reject: payload contains 'bad'");
+  EXPECT_TRUE(r.rejected) << "bad input, so a client can be told 400 rather than 503";
   EXPECT_EQ(capture_store("a")->snapshot(), std::vector<std::string>{"good-2"}) << "a rejected event reaches no sink";
+}
+
+TEST_F(AckTest, ANackNamesTheFirstFailedEventOfTheEmit) {
+  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]");
+  ASSERT_TRUE(source_->emit({"fine", "fine", "bad-one", "fine", "bad-two"}));
+  const AckResult r = answer(0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.rejected);
+  EXPECT_EQ(r.event, 2u);
 }
 
 TEST_F(AckTest, DroppedEventsAreAckedWithoutReachingSinks) {

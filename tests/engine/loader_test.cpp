@@ -45,7 +45,7 @@ TEST(Loader, LoadsAGoodPluginAndItsComponents) {
 
 TEST(Loader, RefusesAWrongAbiVersion) {
   const auto why = refusal("libsluice-fixture_wrong_abi.so");
-  EXPECT_THAT(why, HasSubstr("libsluice-fixture_wrong_abi.so: built for Sluice plugin ABI 999, but this engine speaks ABI 1"));
+  EXPECT_THAT(why, HasSubstr("libsluice-fixture_wrong_abi.so: built for Sluice plugin ABI 999, but this engine speaks ABI " + std::to_string(SLUICE_ABI_VERSION)));
   EXPECT_THAT(why, HasSubstr("rebuild the plugin"));
 }
 

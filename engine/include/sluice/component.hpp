@@ -27,12 +27,19 @@ struct Context {
   std::string label;                // e.g. "source generator", "sinks[1] stdout"
   Logger log;                       // scoped to "pipeline/label"
   boost::asio::io_context* io = nullptr;  // shared by all plugins; run by engine threads
+  // For transforms that make events on their own schedule (a timer): the events enter the
+  // pipeline's queue like a source's, without an acknowledgement. false when the queue is full or
+  // the pipeline is stopping; then they were not taken. Thread-safe.
+  std::function<bool(std::vector<Event>&)> inject;
 };
 
 // The verdict on events a source handed over: every sink accepted them (ok), or one did not.
 struct AckResult {
   bool ok = true;
-  std::string reason;  // why not, when !ok
+  std::string reason;     // why not, when !ok
+  bool rejected = false;  // a transform refused the event itself (bad input), rather than a
+                          // sink failing to deliver it: retrying the same event will not help
+  std::size_t event = 0;  // when !ok: the position, within its emit, of the first failed event
 };
 // Called exactly once per emit() that returned true, from whichever engine or plugin thread
 // settled the last event. Keep it short; never block in it.

@@ -7,6 +7,7 @@
 // pipeline thread inside Sink::write(); they must not call json() later from another thread.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -83,6 +84,7 @@ class SLUICE_EXPORT Event {
   Metadata meta_;
   Clock::time_point received_;
   detail::AckGroup* ack_ = nullptr;
+  std::uint32_t ack_index_ = 0;  // position within the emit that created the group
 };
 
 }  // namespace sluice

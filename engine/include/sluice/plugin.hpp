@@ -20,7 +20,7 @@
 #include "sluice/options.hpp"
 
 // Bumped whenever any SDK type that crosses the boundary changes layout or meaning.
-#define SLUICE_ABI_VERSION 1u
+#define SLUICE_ABI_VERSION 2u
 
 #define SLUICE_STRINGIFY_(x) #x
 #define SLUICE_STRINGIFY(x) SLUICE_STRINGIFY_(x)

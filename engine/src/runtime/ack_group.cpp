@@ -2,17 +2,22 @@
 
 namespace sluice::detail {
 
-void AckGroup::settle(std::size_t count, const std::string* failure) {
-  if (failure != nullptr && !failed.exchange(true, std::memory_order_acq_rel)) {
+void AckGroup::settle(std::size_t count, const Failure* failure, std::uint32_t first) {
+  if (failure != nullptr) {
     std::lock_guard lock(reason_mutex);
-    reason = *failure;
+    // Several events of one emit may fail; the caller is told about the first in its order.
+    if (!failed.exchange(true, std::memory_order_acq_rel) || first < verdict.event) {
+      verdict.ok = false;
+      verdict.reason = failure->reason;
+      verdict.rejected = failure->rejected;
+      verdict.event = first;
+    }
   }
   if (pending.fetch_sub(count, std::memory_order_acq_rel) != count) return;
   AckResult result;
   if (failed.load(std::memory_order_acquire)) {
     std::lock_guard lock(reason_mutex);
-    result.ok = false;
-    result.reason = reason;
+    result = verdict;
   }
   // The callback belongs to the source; an exception from it must not unwind into a sink's thread.
   try {
@@ -26,17 +31,18 @@ void AckGroup::settle(std::size_t count, const std::string* failure) {
 
 namespace sluice::runtime {
 
-void settle_range(std::vector<Event>& events, std::size_t begin, std::size_t end, const std::string* failure) {
+void settle_range(std::vector<Event>& events, std::size_t begin, std::size_t end, const Failure* failure) {
   std::size_t i = begin;
   while (i < end) {
     detail::AckGroup* group = detail::EventAccess::ack(events[i]);
+    const std::uint32_t first = detail::EventAccess::index(events[i]);
     std::size_t run = 0;
     while (i < end && detail::EventAccess::ack(events[i]) == group) {
       detail::EventAccess::ack(events[i]) = nullptr;
       ++run;
       ++i;
     }
-    if (group != nullptr) group->settle(run, failure);
+    if (group != nullptr) group->settle(run, failure, first);
   }
 }
 

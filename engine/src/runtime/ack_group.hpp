@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -20,26 +21,35 @@ namespace sluice::detail {
 struct AckGroup {
   AckGroup(std::size_t events, AckFn fn) : pending(events), on_ack(std::move(fn)) {}
 
-  // Settles `count` events; `failure` is null when they were delivered. Deletes the group when the
-  // last event is settled, so the caller must not touch it afterwards.
-  void settle(std::size_t count, const std::string* failure);
+  // Settles `count` events; `failure` is null when they were delivered. `first` is the position
+  // of the first of them within the emit. Deletes the group when the last event is settled, so
+  // the caller must not touch it afterwards.
+  void settle(std::size_t count, const struct Failure* failure, std::uint32_t first);
 
   std::atomic<std::size_t> pending;
   std::atomic<bool> failed{false};
   std::mutex reason_mutex;  // taken only on failure
-  std::string reason;       // the first failure's reason
+  AckResult verdict;        // the failure reported: the one at the lowest position
   AckFn on_ack;
+};
+
+struct Failure {
+  std::string reason;
+  bool rejected = false;  // by a transform, as bad input
 };
 
 struct EventAccess {
   static AckGroup*& ack(Event& e) { return e.ack_; }
+  static std::uint32_t& index(Event& e) { return e.ack_index_; }
 };
 
 }  // namespace sluice::detail
 
 namespace sluice::runtime {
 
+using detail::Failure;
+
 // Settles events [begin, end) of `events` with the same verdict and detaches them from their groups.
-void settle_range(std::vector<Event>& events, std::size_t begin, std::size_t end, const std::string* failure);
+void settle_range(std::vector<Event>& events, std::size_t begin, std::size_t end, const Failure* failure);
 
 }  // namespace sluice::runtime

@@ -12,7 +12,11 @@ std::int64_t to_ns(Deadline d) { return d.time_since_epoch().count(); }
 void attach_ack(std::vector<Event>& events, AckFn& on_ack) {
   if (!on_ack) return;  // the source does not want to know
   auto* group = new detail::AckGroup(events.size(), std::move(on_ack));
-  for (auto& e : events) detail::EventAccess::ack(e) = group;
+  std::uint32_t index = 0;
+  for (auto& e : events) {
+    detail::EventAccess::ack(e) = group;
+    detail::EventAccess::index(e) = index++;
+  }
 }
 
 }  // namespace
@@ -33,6 +37,16 @@ Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, D
   auto labels = std::make_shared<std::vector<std::string>>();
   for (const auto& s : sinks_) labels->push_back(s.label());
   sink_labels_ = std::move(labels);
+  for (auto& t : transforms_) {
+    t.context->inject = [this](std::vector<Event>& events) { return inject(events); };
+  }
+}
+
+bool Pipeline::inject(std::vector<Event>& events) {
+  const std::size_t n = events.size();
+  if (!queue_.try_push(events, [](std::vector<Event>&) {})) return false;
+  events_in_.fetch_add(n, std::memory_order_relaxed);
+  return true;
 }
 
 Pipeline::~Pipeline() {
@@ -89,8 +103,8 @@ void Pipeline::abort() {
   if (!left.empty()) {
     failed_ = true;
     log_.error(left.size(), " queued events were not delivered before the shutdown deadline; their sources get a nack");
-    static const std::string reason = "the engine shut down before this event was delivered";
-    settle_range(left, 0, left.size(), &reason);
+    static const Failure failure{"the engine shut down before this event was delivered", false};
+    settle_range(left, 0, left.size(), &failure);
   }
   tracker_->abort();
 }
@@ -182,11 +196,12 @@ bool Pipeline::run_transforms(Batch& batch) {
     try {
       t.object->process(batch);
     } catch (const std::exception& e) {
-      const std::string reason = t.label() + " failed: " + e.what();
+      // A transform that breaks is the engine's problem, not bad input: a delivery failure.
+      const Failure failure{t.label() + " failed: " + e.what(), false};
       t.context->log.warn("rejected a batch of ", batch.size(), " events: ", e.what());
       (void)batch.take_removals();
       events_rejected_.fetch_add(batch.size(), std::memory_order_relaxed);
-      settle_range(batch.events(), 0, batch.size(), &reason);
+      settle_range(batch.events(), 0, batch.size(), &failure);
       batch.events().clear();
       return false;
     }
@@ -204,8 +219,8 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
     if (r.index >= events.size() || removed[r.index]) continue;  // out of range or already removed
     removed[r.index] = 1;
     if (r.rejected) {
-      const std::string reason = label + ": " + r.reason;
-      settle_range(events, r.index, r.index + 1, &reason);
+      const Failure failure{label + ": " + r.reason, true};
+      settle_range(events, r.index, r.index + 1, &failure);
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
     } else {
       settle_range(events, r.index, r.index + 1, nullptr);

@@ -64,6 +64,8 @@ class Pipeline final : private Emitter {
   bool emit(std::vector<Event>& events, AckFn& on_ack) override;
   void close() override;
 
+  // Events a transform makes on its own (Context::inject): queued without an ack.
+  bool inject(std::vector<Event>& events);
   void run();
   bool run_transforms(Batch& batch);
   void apply_removals(Batch& batch, const std::string& label);

@@ -95,7 +95,12 @@ void BatchInFlight::finish() {
   while (begin < events.size()) {
     std::size_t end = begin + 1;
     while (end < events.size() && event_failure_[end] == event_failure_[begin]) ++end;
-    settle_range(events, begin, end, event_failure_[begin].empty() ? nullptr : &event_failure_[begin]);
+    if (event_failure_[begin].empty()) {
+      settle_range(events, begin, end, nullptr);
+    } else {
+      const Failure failure{event_failure_[begin], false};
+      settle_range(events, begin, end, &failure);
+    }
     begin = end;
   }
 }
