@@ -10,4 +10,15 @@ void kafka_connection(OptionTable& t) {
       .default_to("").example("{ client.id: sluice, statistics.interval.ms: '0' }");
 }
 
+void listener(OptionTable& t, const std::string& default_listen) {
+  t.add("listen", OptionType::string, "Address and port to listen on, host:port; 0.0.0.0 for every interface")
+      .default_to(default_listen).example("0.0.0.0:" + default_listen.substr(default_listen.rfind(':') + 1));
+  t.add("max_connections", OptionType::integer, "Open connections at most; more are refused with 503")
+      .default_to("1024").at_least(1).at_most(1000000);
+  t.add("read_timeout", OptionType::duration, "Longest a client may take to send one request or message")
+      .default_to("10s").at_least(1).example("30s");
+  t.add("idle_timeout", OptionType::duration, "A connection with nothing to say for this long is closed")
+      .default_to("60s").at_least(1).example("5m");
+}
+
 }  // namespace sluice::option_groups

@@ -212,6 +212,18 @@ rd_kafka_resp_err_t KafkaSink::produce(InFlight& b, std::size_t index) {
   return err;
 }
 
+bool KafkaSink::ready(std::string& why) const {
+  if (!topic_ready_) {
+    why = "topic '" + topic_.name + "' is not ready";
+    return false;
+  }
+  if (cluster_.degraded()) {
+    why = "Kafka is unreachable: " + cluster_.last_problem();
+    return false;
+  }
+  return true;
+}
+
 void KafkaSink::flush(Deadline deadline) {
   // Hand over what is still pending, then let librdkafka deliver, all before the deadline.
   for (;;) {

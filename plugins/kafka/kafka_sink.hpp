@@ -28,6 +28,7 @@ class KafkaSink final : public Sink {
   void start() override;
   void write(std::shared_ptr<const Batch> batch, Delivery done) override;
   void flush(Deadline deadline) override;
+  bool ready(std::string& why) const override;
 
  private:
   struct InFlight;

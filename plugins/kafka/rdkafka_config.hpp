@@ -32,6 +32,14 @@ class ClusterLog {
   // After problems, the first success says so.
   void healthy(const std::string& what);
   const Logger& log() const { return log_; }
+  bool degraded() const {
+    std::lock_guard lock(mutex_);
+    return degraded_;
+  }
+  std::string last_problem() const {
+    std::lock_guard lock(mutex_);
+    return last_problem_;
+  }
 
   // The component the callbacks belong to (librdkafka hands every callback one opaque pointer,
   // and it is this object).
@@ -39,7 +47,7 @@ class ClusterLog {
 
  private:
   Logger log_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::string last_problem_;
   std::chrono::steady_clock::time_point last_logged_{};
   bool degraded_ = false;

@@ -26,11 +26,15 @@ struct Context {
   std::string pipeline;             // the pipeline's name in the YAML file
   std::string label;                // e.g. "source generator", "sinks[1] stdout"
   Logger log;                       // scoped to "pipeline/label"
-  boost::asio::io_context* io = nullptr;  // shared by all plugins; run by engine threads
+  boost::asio::io_context* io = nullptr;  // shared by all plugins; run by engine threads. Include
+                                          // Asio through sluice/asio.hpp to use it.
   // For transforms that make events on their own schedule (a timer): the events enter the
   // pipeline's queue like a source's, without an acknowledgement. false when the queue is full or
   // the pipeline is stopping; then they were not taken. Thread-safe.
   std::function<bool(std::vector<Event>&)> inject;
+  // For sources that report health (an HTTP /health): true when every sink of the pipeline says
+  // it can deliver; otherwise false, with `detail` naming the sinks that cannot and why.
+  std::function<bool(std::string& detail)> sinks_ready;
 };
 
 // The verdict on events a source handed over: every sink accepted them (ok), or one did not.
@@ -124,6 +128,11 @@ class SLUICE_EXPORT Sink {
   // No more writes: deliver what is pending before the deadline. Pending Deliveries left after
   // this are failed when the sink is destroyed.
   virtual void flush(Deadline deadline) { (void)deadline; }
+  // Whether the sink can deliver right now (its broker answers, say). Called from any thread.
+  virtual bool ready(std::string& why) const {
+    (void)why;
+    return true;
+  }
 };
 
 }  // namespace sluice

@@ -6,5 +6,6 @@
 #include "sluice/event.hpp"
 #include "sluice/log.hpp"
 #include "sluice/option_groups.hpp"
+#include "sluice/origin_policy.hpp"
 #include "sluice/options.hpp"
 #include "sluice/plugin.hpp"

@@ -40,6 +40,19 @@ Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, D
   for (auto& t : transforms_) {
     t.context->inject = [this](std::vector<Event>& events) { return inject(events); };
   }
+  source_.context->sinks_ready = [this](std::string& detail) { return sinks_ready(detail); };
+}
+
+bool Pipeline::sinks_ready(std::string& detail) const {
+  bool all = true;
+  for (const auto& sink : sinks_) {
+    std::string why;
+    if (!sink.object->ready(why)) {
+      all = false;
+      detail += (detail.empty() ? "" : "; ") + sink.label() + ": " + why;
+    }
+  }
+  return all;
 }
 
 bool Pipeline::inject(std::vector<Event>& events) {

@@ -66,6 +66,7 @@ class Pipeline final : private Emitter {
 
   // Events a transform makes on its own (Context::inject): queued without an ack.
   bool inject(std::vector<Event>& events);
+  bool sinks_ready(std::string& detail) const;
   void run();
   bool run_transforms(Batch& batch);
   void apply_removals(Batch& batch, const std::string& label);

@@ -1,0 +1,67 @@
+#include "enrich.hpp"
+
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::clicks {
+
+OptionTable enrich_options() {
+  OptionTable t;
+  t.add("id_field", OptionType::string, "Field that gets the event id when the event has none").default_to("id");
+  t.add("time_field", OptionType::string, "Field that gets the server's receive time, Unix milliseconds")
+      .default_to("receivedAt");
+  t.add("user_agent", OptionType::boolean, "Add the client's User-Agent as `userAgent`").default_to("false");
+  t.add("client_address", OptionType::boolean,
+        "Add the client's address as `clientAddress` (the http source must have client_address: true)")
+      .default_to("false");
+  return t;
+}
+
+std::string new_uuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const std::uint64_t hi = (rng() & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
+  const std::uint64_t lo = (rng() & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
+  char out[37];
+  std::snprintf(out, sizeof out, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return out;
+}
+
+Enrich::Enrich(const Options& o, Context&)
+    : id_field_(o.get_string("id_field")),
+      time_field_(o.get_string("time_field")),
+      user_agent_(o.get_bool("user_agent")),
+      client_address_(o.get_bool("client_address")) {}
+
+void Enrich::process(Batch& batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Event& e = batch[i];
+    nlohmann::json* doc = nullptr;
+    try {
+      if (!e.json().is_object()) {
+        batch.reject(i, "expected a JSON object to enrich");
+        continue;
+      }
+      doc = &e.mutable_json();
+    } catch (const EventError& err) {
+      batch.reject(i, err.what());
+      continue;
+    }
+    if (!doc->contains(id_field_)) {
+      const std::string* id = e.meta().find("id");
+      (*doc)[id_field_] = id ? *id : new_uuid();
+    }
+    (*doc)[time_field_] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count();
+    if (user_agent_) {
+      if (const std::string* ua = e.meta().find("http.user_agent")) (*doc)["userAgent"] = *ua;
+    }
+    if (client_address_) {
+      if (const std::string* addr = e.meta().find("http.client_address")) (*doc)["clientAddress"] = *addr;
+    }
+  }
+}
+
+}  // namespace sluice::clicks

@@ -1,0 +1,86 @@
+#include "json_validate.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::clicks {
+
+OptionTable json_validate_options() {
+  OptionTable t;
+  t.add("required", OptionType::string_map,
+        "Fields every event must have, with their JSON type: string, number, integer, boolean, object, array or any")
+      .required().example("{ page: string, clickNumber: number }");
+  return t;
+}
+
+JsonValidate::JsonValidate(const Options& o, Context&) {
+  static const std::pair<const char*, Kind> kinds[] = {{"string", Kind::string},   {"number", Kind::number},
+                                                       {"integer", Kind::integer}, {"boolean", Kind::boolean},
+                                                       {"object", Kind::object},   {"array", Kind::array},
+                                                       {"any", Kind::any}};
+  for (const auto& [field, type] : o.get_map("required")) {
+    bool known = false;
+    for (const auto& [name, kind] : kinds) {
+      if (type == name) {
+        fields_.emplace_back(field, kind);
+        known = true;
+      }
+    }
+    if (!known) {
+      throw ConfigError("required", "field '" + field + "': unknown type '" + type +
+                                        "'; expected string, number, integer, boolean, object, array or any");
+    }
+  }
+}
+
+namespace {
+
+const char* type_name(const nlohmann::json& v) {
+  if (v.is_string()) return "a string";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number()) return "a number";
+  if (v.is_object()) return "an object";
+  if (v.is_array()) return "an array";
+  return "null";
+}
+
+}  // namespace
+
+void JsonValidate::process(Batch& batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const nlohmann::json* doc = nullptr;
+    try {
+      doc = &batch[i].json();
+    } catch (const EventError& e) {
+      batch.reject(i, e.what());
+      continue;
+    }
+    if (!doc->is_object()) {
+      batch.reject(i, std::string("expected a JSON object, got ") + type_name(*doc));
+      continue;
+    }
+    for (const auto& [field, kind] : fields_) {
+      auto it = doc->find(field);
+      if (it == doc->end()) {
+        batch.reject(i, "missing field '" + field + "'");
+        break;
+      }
+      bool ok = true;
+      const char* want = "";
+      switch (kind) {
+        case Kind::string: ok = it->is_string(); want = "a string"; break;
+        case Kind::number: ok = it->is_number(); want = "a number"; break;
+        case Kind::integer: ok = it->is_number_integer(); want = "a whole number"; break;
+        case Kind::boolean: ok = it->is_boolean(); want = "a boolean"; break;
+        case Kind::object: ok = it->is_object(); want = "an object"; break;
+        case Kind::array: ok = it->is_array(); want = "an array"; break;
+        case Kind::any: break;
+      }
+      if (!ok) {
+        batch.reject(i, "field '" + field + "' must be " + want + ", got " + type_name(*it));
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace sluice::clicks

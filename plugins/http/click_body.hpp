@@ -1,0 +1,22 @@
+#pragma once
+// Turns a request body into event payloads: one JSON document (POST /click), or a JSON array or
+// NDJSON (POST /clicks). Syntax errors name the element or line, for the 400 answer.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::http {
+
+struct BodyError {
+  std::string message;
+  std::optional<std::size_t> index;  // the element or line at fault, counted from 0
+};
+
+// One event. The payload is the body itself: no re-serialisation of what the client sent.
+std::optional<BodyError> parse_single(std::string_view body, std::vector<std::string>& out);
+// A JSON array (each element one event) or NDJSON (each non-empty line one event).
+std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_events, std::vector<std::string>& out);
+
+}  // namespace sluice::http

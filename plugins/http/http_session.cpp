@@ -1,0 +1,249 @@
+#include "http_session.hpp"
+
+#include <random>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "click_body.hpp"
+
+namespace sluice::http {
+
+namespace net = boost::asio;
+using json = nlohmann::json;
+
+namespace {
+
+// A random (version 4) UUID: the id a click is known by, returned to the client.
+std::string new_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const std::uint64_t hi = (rng() & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
+  const std::uint64_t lo = (rng() & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
+  char out[37];
+  std::snprintf(out, sizeof out, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return out;
+}
+
+bool accepted_type(std::string_view content_type, bool batch) {
+  const auto semicolon = content_type.find(';');
+  std::string type(content_type.substr(0, semicolon));
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  // text/plain is what navigator.sendBeacon sends.
+  return type == "application/json" || type == "text/plain" || (batch && type == "application/x-ndjson");
+}
+
+json error_body(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
+}  // namespace
+
+Session::Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool over_limit)
+    : stream_(std::move(socket)), shared_(std::move(shared)), over_limit_(over_limit) {
+  ++shared_->connections;
+}
+
+Session::~Session() { --shared_->connections; }
+
+void Session::run() {
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+}
+
+void Session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(shared_->max_body);
+  parser_->header_limit(16 * 1024);
+  // The first request must arrive within read_timeout; a kept-alive connection may idle longer.
+  stream_.expires_after(answered_ ? shared_->idle_timeout : shared_->read_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == bhttp::error::end_of_stream) return do_close();
+  if (ec == bhttp::error::body_limit) {
+    keep_alive_ = false;
+    version_ = parser_->get().version();
+    return send_json(bhttp::status::payload_too_large,
+                     error_body("the body is larger than " + std::to_string(shared_->max_body) + " bytes").dump(), false);
+  }
+  if (ec) return;  // timeout, reset, garbage: nothing to answer, the connection just ends
+  handle(parser_->release());
+}
+
+void Session::handle(Request&& req) {
+  version_ = req.version();
+  keep_alive_ = req.keep_alive() && !shared_->stopping;
+  allow_origin_.clear();
+  answered_ = false;
+  const std::string target(req.target());
+  const std::string path = target.substr(0, target.find('?'));
+  const auto method = req.method();
+  const std::string origin(req[bhttp::field::origin]);
+
+  if (over_limit_) {
+    keep_alive_ = false;
+    return send_unavailable("too many connections");
+  }
+  const bool api = path == "/click" || path == "/clicks";
+  if (api && !origin.empty()) {
+    if (!shared_->origins.allows(origin, req[bhttp::field::host])) {
+      return send_json(bhttp::status::forbidden, error_body("origin " + origin + " is not allowed to post clicks").dump());
+    }
+    allow_origin_ = origin;
+  }
+  if (api) {
+    if (method == bhttp::verb::options) {
+      Response res{bhttp::status::no_content, version_};
+      res.set(bhttp::field::access_control_allow_methods, "POST, OPTIONS");
+      res.set(bhttp::field::access_control_allow_headers, "Content-Type");
+      res.set(bhttp::field::access_control_max_age, "600");
+      return send(std::move(res));
+    }
+    if (method != bhttp::verb::post) {
+      Response res{bhttp::status::method_not_allowed, version_};
+      res.set(bhttp::field::allow, "POST, OPTIONS");
+      res.set(bhttp::field::content_type, "application/json");
+      res.body() = error_body(std::string(req.method_string()) + " is not allowed on " + path + "; use POST").dump();
+      return send(std::move(res));
+    }
+    if (!accepted_type(req[bhttp::field::content_type], path == "/clicks")) {
+      return send_json(bhttp::status::unsupported_media_type,
+                       error_body("send application/json or text/plain" +
+                                  std::string(path == "/clicks" ? " (or application/x-ndjson)" : "")).dump());
+    }
+    return handle_clicks(req, path == "/clicks");
+  }
+  if (path == "/health") {
+    if (method != bhttp::verb::get && method != bhttp::verb::head) {
+      Response res{bhttp::status::method_not_allowed, version_};
+      res.set(bhttp::field::allow, "GET, HEAD");
+      return send(std::move(res));
+    }
+    std::string detail;
+    const bool ready = shared_->context.sinks_ready ? shared_->context.sinks_ready(detail) : true;
+    json body = {{"status", ready && !shared_->stopping ? "ok" : "degraded"},
+                 {"live", true},
+                 {"ready", ready},
+                 {"accepting", !shared_->stopping.load()},
+                 {"pipeline", shared_->context.pipeline}};
+    if (!detail.empty()) body["detail"] = detail;
+    return send_json(bhttp::status::ok, body.dump());
+  }
+  if (shared_->files.enabled() && (method == bhttp::verb::get || method == bhttp::verb::head)) {
+    if (path == "/" || path == "/frontend" || path == "/dashboard") {
+      Response res{bhttp::status::found, version_};
+      res.set(bhttp::field::location, path == "/" ? "/frontend/" : path + "/");
+      return send(std::move(res));
+    }
+    if (auto file = shared_->files.find(path)) {
+      Response res{bhttp::status::ok, version_};
+      res.set(bhttp::field::content_type, file->content_type);
+      res.set(bhttp::field::cache_control, "no-cache");
+      if (method == bhttp::verb::get) res.body() = std::move(file->body);
+      return send(std::move(res));
+    }
+  }
+  send_json(bhttp::status::not_found, error_body("no such path: " + path).dump());
+}
+
+void Session::handle_clicks(const Request& req, bool batch) {
+  if (shared_->stopping) return send_unavailable("the server is shutting down");
+  std::vector<std::string> payloads;
+  const auto error = batch ? parse_batch(req.body(), shared_->max_batch, payloads) : parse_single(req.body(), payloads);
+  if (error) {
+    json body = error_body(error->message);
+    if (error->index) body["index"] = *error->index;
+    return send_json(bhttp::status::bad_request, body.dump());
+  }
+  const auto now = Clock::now();
+  std::vector<Event> events;
+  std::vector<std::string> ids;
+  events.reserve(payloads.size());
+  for (auto& p : payloads) {
+    Event& e = events.emplace_back(std::move(p), now);
+    ids.push_back(new_id());
+    e.meta().set("id", ids.back());
+    e.meta().set("http.user_agent", std::string(req[bhttp::field::user_agent]));
+    if (shared_->expose_client_address) {
+      beast::error_code ec;
+      const auto remote = stream_.socket().remote_endpoint(ec);
+      if (!ec) e.meta().set("http.client_address", remote.address().to_string());
+    }
+  }
+  AckFn ack;
+  if (shared_->answer_after_delivery) {
+    ack = [self = shared_from_this(), ids](const AckResult& r) {
+      // Sinks answer on their own threads; the connection is touched only on its strand.
+      net::post(self->stream_.get_executor(), [self, r, ids] { self->answer_ack(r, ids); });
+    };
+  }
+  if (!shared_->out->try_emit(events, ack)) return send_unavailable("the pipeline is full");
+  if (!shared_->answer_after_delivery) {
+    return send_json(bhttp::status::accepted, json({{"ok", true}, {"queued", true}, {"ids", ids}}).dump());
+  }
+  // Delivery may take up to message_timeout in a sink; the client is not kept waiting longer than this.
+  ack_timer_.emplace(stream_.get_executor());
+  ack_timer_->expires_after(shared_->ack_timeout);
+  stream_.expires_never();
+  ack_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && !self->answered_) self->send_unavailable("no confirmation of delivery in time; it may still arrive");
+  });
+}
+
+void Session::answer_ack(const AckResult& r, std::vector<std::string> ids) {
+  if (answered_) return;  // the ack timeout answered already
+  if (ack_timer_) ack_timer_->cancel();
+  if (r.ok) return send_json(bhttp::status::ok, json({{"ok", true}, {"ids", ids}}).dump());
+  if (r.rejected) {
+    json body = error_body(r.reason);
+    body["index"] = r.event;
+    return send_json(bhttp::status::bad_request, body.dump());
+  }
+  send_unavailable(r.reason);
+}
+
+void Session::send_unavailable(const std::string& why) {
+  Response res{bhttp::status::service_unavailable, version_};
+  res.set(bhttp::field::retry_after, shared_->retry_after);
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = error_body(why).dump();
+  send(std::move(res));
+}
+
+void Session::send_json(bhttp::status status, const std::string& body, bool keep_alive) {
+  Response res{status, version_};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = body;
+  keep_alive_ = keep_alive_ && keep_alive;
+  send(std::move(res));
+}
+
+void Session::send(Response&& res) {
+  answered_ = true;
+  res.set(bhttp::field::server, "sluice");
+  if (!allow_origin_.empty()) {
+    res.set(bhttp::field::access_control_allow_origin, allow_origin_);
+    res.set(bhttp::field::vary, "Origin");
+  }
+  res.keep_alive(keep_alive_ && !shared_->stopping);
+  res.prepare_payload();
+  response_ = std::move(res);
+  stream_.expires_after(shared_->read_timeout);
+  bhttp::async_write(stream_, response_,
+                     beast::bind_front_handler(&Session::on_write, shared_from_this(), response_.keep_alive()));
+}
+
+void Session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (!keep_alive) return do_close();
+  do_read();
+}
+
+void Session::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace sluice::http

@@ -1,0 +1,56 @@
+#pragma once
+// One client connection, in the shape of Boost.Beast's async server example: a strand per
+// connection, shared_from_this in every handler, do_x/on_x pairs, a body limit and timeouts on
+// the stream. A click is answered only once the pipeline has acknowledged it (ack: delivered).
+
+#include <memory>
+#include <optional>
+
+#include "sluice/asio.hpp"  // first: see the header
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http_shared.hpp"
+
+namespace sluice::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool over_limit);
+  ~Session();
+  void run();
+
+ private:
+  using Request = bhttp::request<bhttp::string_body>;
+  using Response = bhttp::response<bhttp::string_body>;
+
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void handle(Request&& req);
+  void handle_clicks(const Request& req, bool batch);
+  void answer_ack(const AckResult& result, std::vector<std::string> ids);
+  void send(Response&& res);
+  void send_json(bhttp::status status, const std::string& json, bool keep_alive = true);
+  void send_unavailable(const std::string& why);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+  void do_close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<HttpShared> shared_;
+  const bool over_limit_;
+  // The request being answered: its version, keep-alive and CORS headers shape the response.
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  std::string allow_origin_;
+  Response response_;
+  std::optional<boost::asio::steady_timer> ack_timer_;
+  bool answered_ = false;
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,36 @@
+#pragma once
+// What the http source and its connections share. Connections hold it by shared_ptr, so it
+// outlives the source if a connection's last handler runs late; such a late handler only closes
+// its socket.
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "sluice/sdk.hpp"
+#include "static_files.hpp"
+
+namespace sluice::http {
+
+struct HttpShared {
+  HttpShared(const Options& o, Context& c);
+
+  Context& context;
+  Emitter* out = nullptr;  // set by start(); the pipeline outlives every handler that runs
+  const OriginPolicy origins;
+  const StaticFiles files;
+  const std::size_t max_body;
+  const std::size_t max_batch;
+  const int max_connections;
+  const std::chrono::milliseconds read_timeout;
+  const std::chrono::milliseconds idle_timeout;
+  const std::chrono::milliseconds ack_timeout;
+  const std::string retry_after;  // seconds, for the Retry-After header
+  const bool answer_after_delivery;
+  const bool expose_client_address;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<int> connections{0};
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,120 @@
+#include "http_source.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include "http_session.hpp"
+
+namespace sluice::http {
+
+namespace net = boost::asio;
+
+OptionTable http_source_options() {
+  OptionTable t;
+  option_groups::listener(t, "127.0.0.1:5000");
+  t.add("ack", OptionType::string,
+        "When a click is answered: `delivered` (2xx once every sink has it) or `accepted` (202 once queued)")
+      .default_to("delivered").one_of({"delivered", "accepted"});
+  t.add("ack_timeout", OptionType::duration,
+        "Longest a client waits for delivery before it gets 503 (the event may still be delivered later)")
+      .default_to("30s").at_least(1).example("10s");
+  t.add("max_body", OptionType::bytes, "Largest request body; larger ones get 413").default_to("64KiB").at_least(2).example("1MiB");
+  t.add("max_batch", OptionType::integer, "Most events in one POST /clicks").default_to("1000").at_least(1).example("500");
+  t.add("cors_origins", OptionType::string_list,
+        "Web origins (scheme://host:port) allowed to POST, besides pages this server serves itself; \"*\" allows any")
+      .default_to("").example("[http://localhost:8000]");
+  t.add("static_dir", OptionType::string, "A folder to serve over GET (the click tracker's web/); empty serves none")
+      .default_to("").example("web");
+  t.add("retry_after", OptionType::duration, "Retry-After sent with 503").default_to("1s").at_least(1000);
+  t.add("client_address", OptionType::boolean,
+        "Put the client's address in event metadata (http.client_address); off for privacy")
+      .default_to("false");
+  return t;
+}
+
+HttpShared::HttpShared(const Options& o, Context& c)
+    : context(c),
+      origins(o.get_list("cors_origins")),
+      files(o.get_string("static_dir")),
+      max_body(static_cast<std::size_t>(o.get_int("max_body"))),
+      max_batch(static_cast<std::size_t>(o.get_int("max_batch"))),
+      max_connections(static_cast<int>(o.get_int("max_connections"))),
+      read_timeout(o.get_duration("read_timeout")),
+      idle_timeout(o.get_duration("idle_timeout")),
+      ack_timeout(o.get_duration("ack_timeout")),
+      retry_after(std::to_string(std::max<std::int64_t>(1, o.get_duration("retry_after").count() / 1000))),
+      answer_after_delivery(o.get_string("ack") == "delivered"),
+      expose_client_address(o.get_bool("client_address")) {}
+
+namespace {
+
+net::ip::tcp::endpoint parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw ConfigError("listen", "expected host:port, got '" + listen + "'");
+  std::string host = listen.substr(0, colon);
+  if (host == "localhost" || host.empty()) host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (ec) throw ConfigError("listen", "'" + host + "' is not an IP address (or localhost)");
+  int port = -1;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535) throw ConfigError("listen", "'" + listen.substr(colon + 1) + "' is not a port");
+  return {address, static_cast<unsigned short>(port)};
+}
+
+}  // namespace
+
+HttpSource::HttpSource(const Options& o, Context& context)
+    : context_(context), shared_(std::make_shared<HttpShared>(o, context)) {
+  if (context.io == nullptr) throw Error("the http source needs the engine's I/O context");
+  const auto endpoint = parse_listen(o.get_string("listen"));
+  // Bound here, not in start(): a port in use is reported with the `listen` option, before anything runs.
+  acceptor_ = std::make_unique<tcp::acceptor>(net::make_strand(*context.io));
+  boost::system::error_code ec;
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw ConfigError("listen", "cannot listen on " + o.get_string("listen") + ": " + ec.message());
+  const auto bound = acceptor_->local_endpoint();
+  context.log.info("listening on http://", bound.address().to_string(), ":", bound.port(),
+                   shared_->files.enabled() ? " (API and pages)" : " (API)");
+}
+
+HttpSource::~HttpSource() {
+  boost::system::error_code ignored;
+  acceptor_->close(ignored);
+}
+
+void HttpSource::start(Emitter& out) {
+  shared_->out = &out;
+  net::dispatch(acceptor_->get_executor(), [this] { do_accept(); });
+}
+
+void HttpSource::stop() {
+  // New requests are answered 503 from now on; requests already taken in are answered normally.
+  shared_->stopping = true;
+  net::post(acceptor_->get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+  });
+  if (shared_->out != nullptr) shared_->out->close();
+}
+
+void HttpSource::do_accept() {
+  acceptor_->async_accept(net::make_strand(*context_.io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec != net::error::operation_aborted) context_.log.warn("accept failed: ", ec.message());
+      if (!acceptor_->is_open()) return;
+    } else {
+      const bool over = shared_->connections.load() >= shared_->max_connections;
+      std::make_shared<Session>(std::move(socket), shared_, over)->run();
+    }
+    do_accept();
+  });
+}
+
+}  // namespace sluice::http

@@ -1,0 +1,33 @@
+#pragma once
+// `http` source: the click tracker's API (POST /click, POST /clicks, GET /health) and, with
+// static_dir, its pages. Bad input is answered and harms nothing: 400 with the reason (and the
+// element, for a batch), 413 for a body over max_body, 405, 404, 403 for a foreign Origin, 503
+// with Retry-After when the pipeline is full or its sinks cannot deliver.
+
+#include <memory>
+
+#include "sluice/asio.hpp"
+
+#include "http_shared.hpp"
+
+namespace sluice::http {
+
+OptionTable http_source_options();
+
+class HttpSource final : public Source {
+ public:
+  HttpSource(const Options& options, Context& context);
+  ~HttpSource() override;
+
+  void start(Emitter& out) override;
+  void stop() override;
+
+ private:
+  void do_accept();
+
+  Context& context_;
+  std::shared_ptr<HttpShared> shared_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,32 @@
+#pragma once
+// `websocket` sink: broadcasts every event to every connected dashboard, several events per frame
+// under load. A batch is confirmed once it is in the broadcast buffer: clients come and go, and a
+// slow one must never hold the pipeline back.
+
+#include <memory>
+
+#include "sluice/asio.hpp"
+
+#include "ws_session.hpp"
+
+namespace sluice::websocket {
+
+OptionTable websocket_sink_options();
+
+class WebSocketSink final : public Sink {
+ public:
+  WebSocketSink(const Options& options, Context& context);
+  ~WebSocketSink() override;
+
+  void start() override;
+  void write(std::shared_ptr<const Batch> batch, Delivery done) override;
+
+ private:
+  void do_accept();
+
+  Context& context_;
+  std::shared_ptr<WsShared> shared_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+};
+
+}  // namespace sluice::websocket

@@ -1,0 +1,82 @@
+// The live dashboard: one WebSocket to Sluice's websocket sink. The first frame is a snapshot
+// (the aggregate's totals and the latest clicks), then frames of new clicks and fresh totals.
+// When the connection drops it reconnects by itself, naming the last event it saw, and gets what
+// it missed from the sink's replay buffer.
+(() => {
+  const WS_URL = `ws://${location.hostname || 'localhost'}:8765/`;
+  const $ = (id) => document.getElementById(id);
+  let epoch = null;
+  let lastSeq = 0;
+  let retryMs = 500;
+  const latencies = [];
+  const latest = [];
+
+  const chart = new uPlot({
+    width: $('chart').clientWidth || 800,
+    height: 220,
+    scales: { x: { time: true } },
+    axes: [{ stroke: '#8ea0b8', grid: { stroke: '#24314a' } }, { stroke: '#8ea0b8', grid: { stroke: '#24314a' } }],
+    series: [{}, { label: 'clicks/s', stroke: '#38bdf8', width: 2, fill: 'rgba(56,189,248,.12)' }],
+  }, [[], []], $('chart'));
+  addEventListener('resize', () => chart.setSize({ width: $('chart').clientWidth, height: 220 }));
+
+  function connection(state, text) {
+    const badge = $('connection');
+    badge.className = `badge ${state}`;
+    badge.textContent = text;
+  }
+
+  function showState(s) {
+    if (!s) return;
+    $('total').textContent = s.total.toLocaleString();
+    $('rate').textContent = s.perSecond.toFixed(1);
+    $('window').textContent = `over ${s.windowSeconds} s`;
+    const pages = Object.entries(s.perKey).sort((a, b) => b[1] - a[1]);
+    const max = pages.length ? pages[0][1] : 1;
+    $('pages').innerHTML = pages.map(([page, n]) =>
+      `<li><span>${escape(page)}</span><span class="bar" style="width:${(100 * n / max).toFixed(1)}%"></span><span class="n">${n}</span></li>`).join('');
+    chart.setData([s.series.map((p) => p[0] / 1000), s.series.map((p) => p[1])]);
+  }
+
+  function showEvents(events, sentAt) {
+    for (const { seq, data } of events) {
+      lastSeq = Math.max(lastSeq, seq);
+      if (data && typeof data.receivedAt === 'number') latencies.push(sentAt - data.receivedAt);
+      latest.unshift(data);
+    }
+    latest.splice(30);
+    latencies.splice(0, Math.max(0, latencies.length - 100));
+    if (latencies.length) {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      $('latency').textContent = `${sorted[Math.floor(sorted.length / 2)]} ms`;
+    }
+    $('latest').innerHTML = latest.map((c) =>
+      `<li><span>#${escape(String(c.clickNumber ?? ''))} · ${escape(String(c.page ?? '?'))}</span><span>${c.receivedAt ? new Date(c.receivedAt).toLocaleTimeString() : ''}</span></li>`).join('');
+  }
+
+  function escape(s) {
+    return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  }
+
+  function connect() {
+    const since = epoch ? `?since=${epoch}:${lastSeq}` : '';
+    const ws = new WebSocket(WS_URL + since);
+    ws.onopen = () => { retryMs = 500; connection('live', 'live'); };
+    ws.onmessage = (msg) => {
+      const frame = JSON.parse(msg.data);
+      if (frame.type === 'snapshot' || frame.epoch !== epoch) {
+        latest.length = 0;
+        lastSeq = 0;
+      }
+      epoch = frame.epoch;
+      showState(frame.state);
+      showEvents(frame.events, frame.sentAt);
+    };
+    ws.onclose = () => {
+      connection('down', `reconnecting in ${Math.round(retryMs / 1000)} s`);
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    };
+  }
+  connect();
+})();
