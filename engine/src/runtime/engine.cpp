@@ -51,10 +51,15 @@ namespace {
 template <class T>
 using FactoryOf = Factory<T> ComponentSpec::*;
 
+// Components are made before their pipeline exists, but may keep Context's callbacks from their
+// constructor (a timer that injects events): the callbacks reach the pipeline through this slot,
+// filled once it is built.
+using PipelineSlot = std::shared_ptr<std::atomic<Pipeline*>>;
+
 template <class T>
 ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::string& pipeline,
                            const config::ComponentConfig& c, FactoryOf<T> factory, boost::asio::io_context& io,
-                           std::vector<config::Diagnostic>& errors) {
+                           const PipelineSlot& slot, std::vector<config::Diagnostic>& errors) {
   ComponentInstance<T> instance;
   const plugins::ComponentEntry* entry = registry.find(c.kind, c.type);
   if (!entry) {
@@ -67,6 +72,14 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
   instance.context->label = c.label;
   instance.context->log = Logger(pipeline + "/" + c.label);
   instance.context->io = &io;
+  instance.context->inject = [slot](std::vector<Event>& events) {
+    Pipeline* p = slot->load();
+    return p != nullptr && p->inject(events);
+  };
+  instance.context->sinks_ready = [slot](std::string& detail) {
+    Pipeline* p = slot->load();
+    return p != nullptr && p->sinks_ready(detail);
+  };
   const std::string where = "pipeline '" + pipeline + "', " + c.label;
   try {
     instance.object = (entry->spec->*factory)(c.options, *instance.context);
@@ -105,19 +118,23 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
       continue;
     }
     auto& io = io_->context;
-    auto source = build<Source>(registry, p.name, p.source, &ComponentSpec::make_source, io, errors);
+    auto slot = std::make_shared<std::atomic<Pipeline*>>(nullptr);
+    auto source = build<Source>(registry, p.name, p.source, &ComponentSpec::make_source, io, slot, errors);
     std::vector<ComponentInstance<Transform>> transforms;
     for (const auto& t : p.transforms) {
-      transforms.push_back(build<Transform>(registry, p.name, t, &ComponentSpec::make_transform, io, errors));
+      transforms.push_back(build<Transform>(registry, p.name, t, &ComponentSpec::make_transform, io, slot, errors));
     }
     std::vector<ComponentInstance<Sink>> sinks;
-    for (const auto& s : p.sinks) sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, errors));
+    for (const auto& s : p.sinks) {
+      sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, slot, errors));
+    }
     if (!errors.empty()) continue;  // keep checking the other pipelines, build nothing more
     pipelines_.push_back(std::make_unique<Pipeline>(p.name, p.settings, shutdown_timeout_, std::move(source),
                                                     std::move(transforms), std::move(sinks), [this] {
                                                       { std::lock_guard lock(mutex_); }
                                                       changed_.notify_all();
                                                     }));
+    slot->store(pipelines_.back().get());
   }
   if (!errors.empty()) {
     pipelines_.clear();

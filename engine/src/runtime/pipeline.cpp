@@ -37,10 +37,6 @@ Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, D
   auto labels = std::make_shared<std::vector<std::string>>();
   for (const auto& s : sinks_) labels->push_back(s.label());
   sink_labels_ = std::move(labels);
-  for (auto& t : transforms_) {
-    t.context->inject = [this](std::vector<Event>& events) { return inject(events); };
-  }
-  source_.context->sinks_ready = [this](std::string& detail) { return sinks_ready(detail); };
 }
 
 bool Pipeline::sinks_ready(std::string& detail) const {

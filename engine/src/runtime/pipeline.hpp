@@ -53,6 +53,10 @@ class Pipeline final : private Emitter {
   // at the shutdown deadline with events its sinks never confirmed (they were nacked).
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   PipelineStats stats() const;
+  // Events a transform makes on its own (Context::inject): queued without an ack.
+  bool inject(std::vector<Event>& events);
+  // For Context::sinks_ready.
+  bool sinks_ready(std::string& detail) const;
 
   void destroy_sinks();
   void destroy_transforms();
@@ -64,9 +68,6 @@ class Pipeline final : private Emitter {
   bool emit(std::vector<Event>& events, AckFn& on_ack) override;
   void close() override;
 
-  // Events a transform makes on its own (Context::inject): queued without an ack.
-  bool inject(std::vector<Event>& events);
-  bool sinks_ready(std::string& detail) const;
   void run();
   bool run_transforms(Batch& batch);
   void apply_removals(Batch& batch, const std::string& label);
