@@ -84,7 +84,7 @@ TEST(ConfigErrors, UnknownTypeNamesTheClosestKnownOne) {
   EXPECT_EQ(d.at.line, 3);
   EXPECT_EQ(d.at.column, 21);
   EXPECT_THAT(d.message, HasSubstr("unknown source type 'generatr' (did you mean 'generator'?)"));
-  EXPECT_THAT(d.message, HasSubstr("known sources: generator, inproc, kafka, scripted"));
+  EXPECT_THAT(d.message, HasSubstr("known sources: generator, http, inproc, kafka, scripted"));
 }
 
 TEST(ConfigErrors, TypeOfTheWrongKind) {

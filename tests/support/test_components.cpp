@@ -96,7 +96,7 @@ class CaptureSink final : public Sink {
 
 class GateSink final : public Sink {
  public:
-  GateSink(const Options& o, Context&) : gate_(gate(o.get_string("name"))) {}
+  GateSink(const Options& o, Context&) : gate_(gate(o.get_string("name"))), pass_(static_cast<std::size_t>(o.get_int("pass"))) {}
   // Like any sink, what it still holds fails when it is destroyed.
   ~GateSink() override {
     std::vector<Delivery> unanswered;
@@ -107,7 +107,8 @@ class GateSink final : public Sink {
     std::unique_lock lock(gate_->mutex);
     ++gate_->writes;
     for (const auto& e : *batch) gate_->payloads.emplace_back(e.payload());
-    if (gate_->open) {
+    if (gate_->open || gate_->confirmed.size() < pass_) {
+      for (const auto& e : *batch) gate_->confirmed.emplace_back(e.payload());
       lock.unlock();
       done.complete();
       return;
@@ -117,6 +118,7 @@ class GateSink final : public Sink {
 
  private:
   std::shared_ptr<Gate> gate_;
+  const std::size_t pass_;
 };
 
 class FailSink final : public Sink {
@@ -266,7 +268,9 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   scripted.add("meta", OptionType::string_map, "Metadata set on every event").default_to("");
   m.add(source_component<ScriptedSource>("scripted", "Test-driven source.", scripted));
   m.add(sink_component<CaptureSink>("capture", "Records payloads.", name_only()));
-  m.add(sink_component<GateSink>("gate", "Holds deliveries until released.", name_only()));
+  OptionTable gate_options = name_only();
+  gate_options.add("pass", OptionType::integer, "Events confirmed before the gate closes").default_to("0");
+  m.add(sink_component<GateSink>("gate", "Holds deliveries until released.", gate_options));
   OptionTable fail;
   fail.add("reason", OptionType::string, "Failure reason").default_to("boom");
   fail.add("only_index", OptionType::integer, "Fail only this event of each batch; -1 fails all").default_to("-1");

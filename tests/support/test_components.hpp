@@ -69,11 +69,13 @@ struct CaptureStore {
   std::vector<std::string> snapshot();
 };
 
-// `gate` sink: holds every delivery until the test opens the gate; then confirms all.
+// `gate` sink: confirms batches until `pass` events went through, then holds every delivery until
+// the test opens the gate; then confirms all.
 struct Gate {
   std::mutex mutex;
   std::vector<Delivery> held;
   std::vector<std::string> payloads;
+  std::vector<std::string> confirmed;  // payloads of the batches it confirmed
   bool open = false;
   std::size_t writes = 0;
 
