@@ -1,8 +1,8 @@
 #include "enrich.hpp"
 
-#include <random>
-
 #include <nlohmann/json.hpp>
+
+#include "sluice/uuid.hpp"
 
 namespace sluice::clicks {
 
@@ -16,17 +16,6 @@ OptionTable enrich_options() {
         "Add the client's address as `clientAddress` (the http source must have client_address: true)")
       .default_to("false");
   return t;
-}
-
-std::string new_uuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const std::uint64_t hi = (rng() & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
-  const std::uint64_t lo = (rng() & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
-  char out[37];
-  std::snprintf(out, sizeof out, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return out;
 }
 
 Enrich::Enrich(const Options& o, Context&)
@@ -51,7 +40,7 @@ void Enrich::process(Batch& batch) {
     }
     if (!doc->contains(id_field_)) {
       const std::string* id = e.meta().find("id");
-      (*doc)[id_field_] = id ? *id : new_uuid();
+      (*doc)[id_field_] = id ? *id : random_uuid();
     }
     (*doc)[time_field_] =
         std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count();

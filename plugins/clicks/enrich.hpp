@@ -21,7 +21,4 @@ class Enrich final : public Transform {
   const bool client_address_;
 };
 
-// A random (version 4) UUID.
-std::string new_uuid();
-
 }  // namespace sluice::clicks

@@ -1,12 +1,11 @@
 #include "http_session.hpp"
 
-#include <random>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include "click_body.hpp"
+#include "sluice/uuid.hpp"
 
 namespace sluice::http {
 
@@ -14,18 +13,6 @@ namespace net = boost::asio;
 using json = nlohmann::json;
 
 namespace {
-
-// A random (version 4) UUID: the id a click is known by, returned to the client.
-std::string new_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const std::uint64_t hi = (rng() & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
-  const std::uint64_t lo = (rng() & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
-  char out[37];
-  std::snprintf(out, sizeof out, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return out;
-}
 
 bool accepted_type(std::string_view content_type, bool batch) {
   const auto semicolon = content_type.find(';');
@@ -163,7 +150,7 @@ void Session::handle_clicks(const Request& req, bool batch) {
   events.reserve(payloads.size());
   for (auto& p : payloads) {
     Event& e = events.emplace_back(std::move(p), now);
-    ids.push_back(new_id());
+    ids.push_back(random_uuid());  // the id the client is told, and enrich writes into the click
     e.meta().set("id", ids.back());
     e.meta().set("http.user_agent", std::string(req[bhttp::field::user_agent]));
     if (shared_->expose_client_address) {

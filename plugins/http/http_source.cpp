@@ -3,6 +3,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "http_session.hpp"
+#include "sluice/listen.hpp"
 
 namespace sluice::http {
 
@@ -45,40 +46,10 @@ HttpShared::HttpShared(const Options& o, Context& c)
       answer_after_delivery(o.get_string("ack") == "delivered"),
       expose_client_address(o.get_bool("client_address")) {}
 
-namespace {
-
-net::ip::tcp::endpoint parse_listen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) throw ConfigError("listen", "expected host:port, got '" + listen + "'");
-  std::string host = listen.substr(0, colon);
-  if (host == "localhost" || host.empty()) host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  const auto address = net::ip::make_address(host, ec);
-  if (ec) throw ConfigError("listen", "'" + host + "' is not an IP address (or localhost)");
-  int port = -1;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-  }
-  if (port < 0 || port > 65535) throw ConfigError("listen", "'" + listen.substr(colon + 1) + "' is not a port");
-  return {address, static_cast<unsigned short>(port)};
-}
-
-}  // namespace
-
 HttpSource::HttpSource(const Options& o, Context& context)
     : context_(context), shared_(std::make_shared<HttpShared>(o, context)) {
   if (context.io == nullptr) throw Error("the http source needs the engine's I/O context");
-  const auto endpoint = parse_listen(o.get_string("listen"));
-  // Bound here, not in start(): a port in use is reported with the `listen` option, before anything runs.
-  acceptor_ = std::make_unique<tcp::acceptor>(net::make_strand(*context.io));
-  boost::system::error_code ec;
-  acceptor_->open(endpoint.protocol(), ec);
-  if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_->bind(endpoint, ec);
-  if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw ConfigError("listen", "cannot listen on " + o.get_string("listen") + ": " + ec.message());
+  acceptor_ = open_acceptor(*context.io, o.get_string("listen"));
   const auto bound = acceptor_->local_endpoint();
   context.log.info("listening on http://", bound.address().to_string(), ":", bound.port(),
                    shared_->files.enabled() ? " (API and pages)" : " (API)");

@@ -1,5 +1,7 @@
 #include "websocket_sink.hpp"
 
+#include "sluice/listen.hpp"
+
 #include <boost/asio/strand.hpp>
 
 namespace sluice::websocket {
@@ -24,27 +26,6 @@ OptionTable websocket_sink_options() {
   return t;
 }
 
-namespace {
-
-tcp::endpoint parse_listen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
-  if (host == "localhost" || host.empty()) host = "127.0.0.1";
-  boost::system::error_code ec;
-  const auto address = net::ip::make_address(host, ec);
-  int port = -1;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-  }
-  if (colon == std::string::npos || ec || port < 0 || port > 65535) {
-    throw ConfigError("listen", "expected host:port with an IP address (or localhost), got '" + listen + "'");
-  }
-  return {address, static_cast<unsigned short>(port)};
-}
-
-}  // namespace
-
 WsShared::WsShared(const Options& o, const Logger& logger)
     : hub(static_cast<std::size_t>(o.get_int("replay")), static_cast<std::size_t>(o.get_int("snapshot_events"))),
       origins(o.get_list("origins")),
@@ -58,14 +39,7 @@ WsShared::WsShared(const Options& o, const Logger& logger)
 WebSocketSink::WebSocketSink(const Options& o, Context& context) : context_(context) {
   if (context.io == nullptr) throw Error("the websocket sink needs the engine's I/O context");
   shared_ = std::make_shared<WsShared>(o, context.log);
-  const auto endpoint = parse_listen(o.get_string("listen"));
-  acceptor_ = std::make_unique<tcp::acceptor>(net::make_strand(*context.io));
-  boost::system::error_code ec;
-  acceptor_->open(endpoint.protocol(), ec);
-  if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_->bind(endpoint, ec);
-  if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw ConfigError("listen", "cannot listen on " + o.get_string("listen") + ": " + ec.message());
+  acceptor_ = open_acceptor(*context.io, o.get_string("listen"));
   const auto bound = acceptor_->local_endpoint();
   context.log.info("dashboards connect to ws://", bound.address().to_string(), ":", bound.port(), "/");
 }
