@@ -64,6 +64,7 @@ void Session::handle(Request&& req) {
   keep_alive_ = req.keep_alive() && !shared_->stopping;
   allow_origin_.clear();
   answered_ = false;
+  ++request_;
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
   const auto method = req.method();
@@ -161,9 +162,9 @@ void Session::handle_clicks(const Request& req, bool batch) {
   }
   AckFn ack;
   if (shared_->answer_after_delivery) {
-    ack = [self = shared_from_this(), ids](const AckResult& r) {
+    ack = [self = shared_from_this(), ids, request = request_](const AckResult& r) {
       // Sinks answer on their own threads; the connection is touched only on its strand.
-      net::post(self->stream_.get_executor(), [self, r, ids] { self->answer_ack(r, ids); });
+      net::post(self->stream_.get_executor(), [self, r, ids, request] { self->answer_ack(r, ids, request); });
     };
   }
   if (!shared_->out->try_emit(events, ack)) return send_unavailable("the pipeline is full");
@@ -174,13 +175,15 @@ void Session::handle_clicks(const Request& req, bool batch) {
   ack_timer_.emplace(stream_.get_executor());
   ack_timer_->expires_after(shared_->ack_timeout);
   stream_.expires_never();
-  ack_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec && !self->answered_) self->send_unavailable("no confirmation of delivery in time; it may still arrive");
+  ack_timer_->async_wait([self = shared_from_this(), request = request_](beast::error_code ec) {
+    if (!ec && request == self->request_ && !self->answered_) {
+      self->send_unavailable("no confirmation of delivery in time; it may still arrive");
+    }
   });
 }
 
-void Session::answer_ack(const AckResult& r, std::vector<std::string> ids) {
-  if (answered_) return;  // the ack timeout answered already
+void Session::answer_ack(const AckResult& r, std::vector<std::string> ids, std::uint64_t request) {
+  if (request != request_ || answered_) return;  // the ack timeout answered already
   if (ack_timer_) ack_timer_->cancel();
   if (r.ok) return send_json(bhttp::status::ok, json({{"ok", true}, {"ids", ids}}).dump());
   if (r.rejected) {

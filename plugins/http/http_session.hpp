@@ -32,7 +32,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(Request&& req);
   void handle_clicks(const Request& req, bool batch);
-  void answer_ack(const AckResult& result, std::vector<std::string> ids);
+  void answer_ack(const AckResult& result, std::vector<std::string> ids, std::uint64_t request);
   void send(Response&& res);
   void send_json(bhttp::status status, const std::string& json, bool keep_alive = true);
   void send_unavailable(const std::string& why);
@@ -51,6 +51,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Response response_;
   std::optional<boost::asio::steady_timer> ack_timer_;
   bool answered_ = false;
+  // Counts requests on this connection: a late ack (after its request timed out and the client sent
+  // another) must not answer the newer request.
+  std::uint64_t request_ = 0;
 };
 
 }  // namespace sluice::http
