@@ -63,6 +63,14 @@ void BroadcastHub::leave(const std::shared_ptr<Client>& client) {
   clients_.erase(client);
 }
 
+void BroadcastHub::clear() {
+  std::set<std::shared_ptr<Client>> gone;
+  {
+    std::lock_guard lock(mutex_);
+    gone.swap(clients_);
+  }
+}
+
 std::size_t BroadcastHub::clients() const {
   std::lock_guard lock(mutex_);
   return clients_.size();

@@ -39,6 +39,9 @@ class BroadcastHub {
   // so it misses nothing between the two.
   Frame join(const std::shared_ptr<Client>& client, std::optional<std::pair<std::string, std::uint64_t>> since);
   void leave(const std::shared_ptr<Client>& client);
+  // Forgets every client. Clients hold the hub (through the sink's shared state), so the sink
+  // calls this when it goes, or the two would keep each other alive.
+  void clear();
   void publish(const Batch& batch);
   std::size_t clients() const;
   const std::string& epoch() const { return epoch_; }

@@ -47,6 +47,7 @@ WebSocketSink::WebSocketSink(const Options& o, Context& context) : context_(cont
 WebSocketSink::~WebSocketSink() {
   boost::system::error_code ignored;
   acceptor_->close(ignored);
+  shared_->hub.clear();
 }
 
 void WebSocketSink::start() {

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const sluiceBinary = process.env.SLUICE_BINARY || path.join(root, 'build/bin/sluice');
-export const fixturePlugins = process.env.SLUICE_FIXTURE_PLUGINS || path.join(root, 'build/tests/fixture-plugins');
+export const sluiceBinary = process.env.SLUICE_BINARY ? path.resolve(process.env.SLUICE_BINARY) : path.join(root, 'build/bin/sluice');
+export const fixturePlugins = process.env.SLUICE_FIXTURE_PLUGINS ? path.resolve(process.env.SLUICE_FIXTURE_PLUGINS) : path.join(root, 'build/tests/fixture-plugins');
 export const INGEST = 'http://127.0.0.1:5000';
 export const WS = 'ws://127.0.0.1:8765/';
 
