@@ -1,0 +1,113 @@
+// The click transforms, in-process: json_validate's reasons, enrich's fields, aggregate's stats.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "engine_harness.hpp"
+#include "wait.hpp"
+
+namespace sluice::test {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+TEST(JsonValidate, RejectsWithTheReasonAndLetsTheRestThrough) {
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms: [{type: json_validate, required: {page: string, clickNumber: integer}}]
+    sinks: [{type: capture, name: out}]
+)");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"page":"a","clickNumber":1})", ""},
+      {R"([1,2])", "expected a JSON object, got an array"},
+      {R"({"clickNumber":1})", "missing field 'page'"},
+      {R"({"page":7,"clickNumber":1})", "field 'page' must be a string, got a number"},
+      {R"({"page":"a","clickNumber":1.5})", "field 'clickNumber' must be a whole number, got a number"},
+      {R"({"page":)", "invalid JSON: parse error"},
+  };
+  for (const auto& [payload, reason] : cases) ASSERT_TRUE(source->emit({payload}));
+  ASSERT_TRUE(acks->wait_for(cases.size()));
+  EXPECT_EQ(capture_store("out")->snapshot(), std::vector<std::string>{R"({"page":"a","clickNumber":1})"});
+  std::lock_guard lock(acks->mutex);
+  std::size_t failed = 0;
+  for (const auto& r : acks->results) {
+    if (r.ok) continue;
+    ++failed;
+    EXPECT_TRUE(r.rejected);
+    bool expected = false;
+    for (const auto& [payload, reason] : cases) expected |= !reason.empty() && r.reason.find(reason) != std::string::npos;
+    EXPECT_TRUE(expected) << r.reason;
+  }
+  EXPECT_EQ(failed, cases.size() - 1);
+}
+
+TEST(JsonValidate, AnUnknownTypeIsAConfigError) {
+  try {
+    (void)make_engine("pipelines:\n  p:\n    source: {type: generator}\n    transforms: [{type: json_validate, required: {page: text}}]\n"
+                      "    sinks: [{type: drop}]\n");
+    FAIL();
+  } catch (const config::ConfigErrors& e) {
+    EXPECT_THAT(e.diagnostics()[0].message, HasSubstr("field 'page': unknown type 'text'"));
+  }
+}
+
+TEST(Enrich, AddsIdAndReceiveTimeButNoPersonalDataUnlessAsked) {
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src, meta: {http.user_agent: Mozilla/5.0, id: from-http}}
+    transforms: [{type: enrich}]
+    sinks: [{type: capture, name: out}]
+)");
+  ASSERT_TRUE(source->emit({R"({"page":"a"})", R"({"page":"b","id":"mine"})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  const auto out = capture_store("out")->snapshot();
+  ASSERT_EQ(out.size(), 2u);
+  const auto first = json::parse(out[0]);
+  EXPECT_EQ(first["id"], "from-http") << "the id the HTTP client was told";
+  EXPECT_GT(first["receivedAt"].get<std::int64_t>(), 1'700'000'000'000);
+  EXPECT_FALSE(first.contains("userAgent")) << "privacy by default";
+  EXPECT_EQ(json::parse(out[1])["id"], "mine") << "an id the event has is kept";
+}
+
+TEST(Aggregate, EmitsStatsWithTotalsPerKeyOnItsInterval) {
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms: [{type: aggregate, key: page, interval: 50ms}]
+    sinks: [{type: capture, name: out}]
+)");
+  ASSERT_TRUE(source->emit({R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  auto store = capture_store("out");
+  const auto stats = eventually([&] {
+    std::lock_guard lock(store->mutex);
+    for (std::size_t i = 0; i < store->payloads.size(); ++i) {
+      if (store->metadata[i].count("sluice.kind") && json::parse(store->payloads[i])["total"] == 3) return true;
+    }
+    return false;
+  });
+  ASSERT_TRUE(stats) << "a stats event with the three clicks";
+  std::lock_guard lock(store->mutex);
+  for (std::size_t i = 0; i < store->payloads.size(); ++i) {
+    if (!store->metadata[i].count("sluice.kind")) continue;
+    const auto s = json::parse(store->payloads[i]);
+    if (s["total"] != 3) continue;
+    EXPECT_EQ(s["perKey"]["a"], 2);
+    EXPECT_EQ(s["perKey"]["b"], 1);
+    EXPECT_EQ(s["series"].size(), 60u);
+    EXPECT_GT(s["perSecond"].get<double>(), 0.0);
+    break;
+  }
+  // The clicks themselves pass through unchanged.
+  std::vector<std::string> clicks;
+  for (std::size_t i = 0; i < store->payloads.size(); ++i) {
+    if (!store->metadata[i].count("sluice.kind")) clicks.push_back(store->payloads[i]);
+  }
+  EXPECT_EQ(clicks, (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
+}
+
+}  // namespace
+}  // namespace sluice::test
