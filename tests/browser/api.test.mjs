@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { execFile } from 'node:child_process';
 import { Sluice, INGEST, unique, eventually } from './harness.mjs';
 
 let sluice;
@@ -13,8 +14,13 @@ before(async () => {
 });
 after(async () => { assert.equal(await sluice.stop(), 0, sluice.log); });
 
-const post = (path, body, headers = { 'Content-Type': 'application/json' }) =>
-  fetch(INGEST + path, { method: 'POST', headers, body });
+// Every id a 200 answer named: at the end, exactly these clicks must be in Kafka.
+const accepted = [];
+async function post(path, body, headers = { 'Content-Type': 'application/json' }) {
+  const res = await fetch(INGEST + path, { method: 'POST', headers, body });
+  if (res.status === 200) accepted.push(...(await res.clone().json()).ids);
+  return res;
+}
 
 test('POST /click as in the seed: 200 with the id once Kafka has it', async () => {
   const res = await post('/click', JSON.stringify({ page: 'frontend', clickNumber: 1 }));
@@ -108,6 +114,18 @@ test('pages: / leads to the frontend, MIME types, and no path leaves web/', asyn
     assert.match(raw, /^HTTP\/1\.1 404/, `${attack} must not be served`);
     assert.doesNotMatch(raw, /root:|pipelines:/);
   }
+});
+
+test('after all that bad input: every click answered 200 is in Kafka, and nothing else', async () => {
+  const read = () => new Promise((resolve, reject) => {
+    execFile('kcat', ['-b', '127.0.0.1:9092', '-C', '-t', topic, '-e', '-q'], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+  const inKafka = await eventually(async () => {
+    const lines = (await read()).split('\n').filter(Boolean);
+    return lines.length >= accepted.length ? lines : null;
+  }, { what: 'the accepted clicks in Kafka' });
+  const ids = inKafka.map((line) => JSON.parse(line).id).sort();
+  assert.deepEqual(ids, [...accepted].sort());
 });
 
 // fetch() normalises "..": a raw request sends the path as written.

@@ -102,6 +102,19 @@ TEST_F(AckTest, ANackNamesTheFirstFailedEventOfTheEmit) {
   EXPECT_EQ(r.event, 2u);
 }
 
+TEST_F(AckTest, ARejectionRefusesItsWholeEmitAndNothingOfItIsStored) {
+  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]");
+  ASSERT_TRUE(source_->emit({"ok-0", "bad-1", "ok-2"}));
+  ASSERT_TRUE(source_->emit({"other"}));
+  const AckResult r = answer(0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.rejected);
+  EXPECT_EQ(r.event, 1u) << "the verdict names the event at fault, not the ones refused with it";
+  EXPECT_EQ(r.reason, "transforms[0] reject: payload contains 'bad'");
+  EXPECT_TRUE(answer(1).ok);
+  EXPECT_EQ(capture_store("a")->snapshot(), std::vector<std::string>{"other"}) << "a refused request stores nothing";
+}
+
 TEST_F(AckTest, DroppedEventsAreAckedWithoutReachingSinks) {
   start("[{type: capture, name: a}]", "[{type: drop_marked, marker: skip}]");
   ASSERT_TRUE(source_->emit({"keep", "skip-me", "keep-too"}));

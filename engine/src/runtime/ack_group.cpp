@@ -6,7 +6,8 @@ void AckGroup::settle(std::size_t count, const Failure* failure, std::uint32_t f
   if (failure != nullptr) {
     std::lock_guard lock(reason_mutex);
     // Several events of one emit may fail; the caller is told about the first in its order.
-    if (!failed.exchange(true, std::memory_order_acq_rel) || first < verdict.event) {
+    const bool first_failure = !failed.exchange(true, std::memory_order_acq_rel);
+    if (first_failure || (!failure->collateral && first < verdict.event)) {
       verdict.ok = false;
       verdict.reason = failure->reason;
       verdict.rejected = failure->rejected;

@@ -35,7 +35,9 @@ struct AckGroup {
 
 struct Failure {
   std::string reason;
-  bool rejected = false;  // by a transform, as bad input
+  bool rejected = false;    // by a transform, as bad input
+  bool collateral = false;  // failed only because another event of its emit was rejected: it must
+                            // not replace that event's reason in the verdict
 };
 
 struct EventAccess {

@@ -1,5 +1,7 @@
 #include "runtime/pipeline.hpp"
 
+#include <algorithm>
+
 #include "runtime/ack_group.hpp"
 
 namespace sluice::runtime {
@@ -224,16 +226,31 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
   if (removals.empty()) return;
   auto& events = batch.events();
   std::vector<char> removed(events.size(), 0);
+  std::vector<detail::AckGroup*> refused;  // emits with a rejected event
   for (auto& r : removals) {
     if (r.index >= events.size() || removed[r.index]) continue;  // out of range or already removed
     removed[r.index] = 1;
     if (r.rejected) {
+      if (auto* group = detail::EventAccess::ack(events[r.index])) refused.push_back(group);
       const Failure failure{label + ": " + r.reason, true};
       settle_range(events, r.index, r.index + 1, &failure);
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
     } else {
       settle_range(events, r.index, r.index + 1, nullptr);
       events_dropped_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  // A rejection refuses the whole emit: its source answers "no" (an HTTP 400), so none of the
+  // emit's other events may reach a sink, or a client correcting and resending its request would
+  // store them twice.
+  if (!refused.empty()) {
+    const Failure collateral{label + ": refused with another event of the same request", true, true};
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      auto* group = detail::EventAccess::ack(events[i]);
+      if (removed[i] || group == nullptr || std::find(refused.begin(), refused.end(), group) == refused.end()) continue;
+      removed[i] = 1;
+      settle_range(events, i, i + 1, &collateral);
+      events_rejected_.fetch_add(1, std::memory_order_relaxed);
     }
   }
   std::size_t keep = 0;
