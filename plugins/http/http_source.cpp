@@ -61,6 +61,7 @@ HttpSource::~HttpSource() {
 }
 
 void HttpSource::start(Emitter& out) {
+  out.treat_emits_as_requests();  // one request, one answer: a 400 stores nothing of it
   shared_->out = &out;
   net::dispatch(acceptor_->get_executor(), [this] { do_accept(); });
 }

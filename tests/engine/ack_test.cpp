@@ -13,8 +13,9 @@ using ::testing::HasSubstr;
 
 class AckTest : public ::testing::Test {
  protected:
-  void start(const std::string& sinks, const std::string& transforms = "[]", const std::string& settings = "") {
-    run_ = start_scripted("pipelines:\n  p:\n" + settings + "    source: {type: scripted, name: src}\n    transforms: " +
+  void start(const std::string& sinks, const std::string& transforms = "[]", const std::string& settings = "",
+             const std::string& source = "{type: scripted, name: src}") {
+    run_ = start_scripted("pipelines:\n  p:\n" + settings + "    source: " + source + "\n    transforms: " +
                           transforms + "\n    sinks: " + sinks + "\n");
     source_ = run_.source;
   }
@@ -102,8 +103,8 @@ TEST_F(AckTest, ANackNamesTheFirstFailedEventOfTheEmit) {
   EXPECT_EQ(r.event, 2u);
 }
 
-TEST_F(AckTest, ARejectionRefusesItsWholeEmitAndNothingOfItIsStored) {
-  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]");
+TEST_F(AckTest, ForARequestSourceARejectionRefusesItsWholeEmitAndNothingOfItIsStored) {
+  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]", "", "{type: scripted, name: src, requests: true}");
   ASSERT_TRUE(source_->emit({"ok-0", "bad-1", "ok-2"}));
   ASSERT_TRUE(source_->emit({"other"}));
   const AckResult r = answer(0);
@@ -113,6 +114,15 @@ TEST_F(AckTest, ARejectionRefusesItsWholeEmitAndNothingOfItIsStored) {
   EXPECT_EQ(r.reason, "transforms[0] reject: payload contains 'bad'");
   EXPECT_TRUE(answer(1).ok);
   EXPECT_EQ(capture_store("a")->snapshot(), std::vector<std::string>{"other"}) << "a refused request stores nothing";
+}
+
+TEST_F(AckTest, ForOtherSourcesTheRestOfTheEmitStillReachesTheSinks) {
+  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]");
+  ASSERT_TRUE(source_->emit({"ok-0", "bad-1", "ok-2"}));
+  const AckResult r = answer(0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.event, 1u);
+  EXPECT_EQ(capture_store("a")->snapshot(), (std::vector<std::string>{"ok-0", "ok-2"}));
 }
 
 TEST_F(AckTest, DroppedEventsAreAckedWithoutReachingSinks) {

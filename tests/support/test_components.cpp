@@ -214,7 +214,11 @@ void reset_test_components() {
 }
 
 ScriptedSource::ScriptedSource(const Options& o, Context&)
-    : name_(o.get_string("name")), meta_(o.get_map("meta")), acks_(ack_log(name_)), close_on_stop_(o.get_bool("close_on_stop")) {
+    : name_(o.get_string("name")),
+      meta_(o.get_map("meta")),
+      acks_(ack_log(name_)),
+      close_on_stop_(o.get_bool("close_on_stop")),
+      requests_(o.get_bool("requests")) {
   std::lock_guard lock(g_mutex);
   g_sources[name_] = this;
 }
@@ -224,7 +228,10 @@ ScriptedSource::~ScriptedSource() {
   if (g_sources[name_] == this) g_sources.erase(name_);
 }
 
-void ScriptedSource::start(Emitter& out) { out_ = &out; }
+void ScriptedSource::start(Emitter& out) {
+  if (requests_) out.treat_emits_as_requests();
+  out_ = &out;
+}
 
 void ScriptedSource::stop() {
   stopped_ = true;
@@ -266,6 +273,7 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   OptionTable scripted = name_only();
   scripted.add("close_on_stop", OptionType::boolean, "Close at stop(), as a normal source does").default_to("true");
   scripted.add("meta", OptionType::string_map, "Metadata set on every event").default_to("");
+  scripted.add("requests", OptionType::boolean, "Each emit is a request (Emitter::treat_emits_as_requests)").default_to("false");
   m.add(source_component<ScriptedSource>("scripted", "Test-driven source.", scripted));
   m.add(sink_component<CaptureSink>("capture", "Records payloads.", name_only()));
   OptionTable gate_options = name_only();

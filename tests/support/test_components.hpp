@@ -58,6 +58,7 @@ class ScriptedSource final : public Source {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> closed_{false};
   const bool close_on_stop_;
+  const bool requests_;
 };
 
 // `capture` sink: records every payload.

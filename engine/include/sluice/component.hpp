@@ -61,6 +61,11 @@ class Emitter {
   virtual bool emit(std::vector<Event>& events, AckFn& on_ack) = 0;
   // The source will emit nothing more; the pipeline drains what it holds and ends.
   virtual void close() = 0;
+  // Declares that each emit is one client request, answered as a whole (the http source): when a
+  // transform rejects one of its events, the emit's other events are refused with it instead of
+  // reaching the sinks, so a client that corrects and resends its request stores nothing twice.
+  // Call before the first emit.
+  virtual void treat_emits_as_requests() = 0;
 };
 
 class SLUICE_EXPORT Source {

@@ -240,10 +240,10 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
       events_dropped_.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  // A rejection refuses the whole emit: its source answers "no" (an HTTP 400), so none of the
-  // emit's other events may reach a sink, or a client correcting and resending its request would
-  // store them twice.
-  if (!refused.empty()) {
+  // For a source whose emits are requests, a rejection refuses the whole emit: the source answers
+  // "no" (an HTTP 400), so none of the emit's other events may reach a sink, or a client
+  // correcting and resending its request would store them twice.
+  if (!refused.empty() && emits_are_requests_) {
     const Failure collateral{label + ": refused with another event of the same request", true, true};
     for (std::size_t i = 0; i < events.size(); ++i) {
       auto* group = detail::EventAccess::ack(events[i]);

@@ -67,6 +67,7 @@ class Pipeline final : private Emitter {
   bool try_emit(std::vector<Event>& events, AckFn& on_ack) override;
   bool emit(std::vector<Event>& events, AckFn& on_ack) override;
   void close() override;
+  void treat_emits_as_requests() override { emits_are_requests_ = true; }
 
   void run();
   bool run_transforms(Batch& batch);
@@ -96,6 +97,7 @@ class Pipeline final : private Emitter {
   std::atomic<bool> finished_{false};
   std::atomic<bool> failed_{false};
   std::atomic<bool> aborted_{false};
+  std::atomic<bool> emits_are_requests_{false};
 
   std::atomic<std::uint64_t> events_in_{0};
   std::atomic<std::uint64_t> events_to_sinks_{0};
