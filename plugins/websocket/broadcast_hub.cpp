@@ -83,7 +83,8 @@ void BroadcastHub::publish(const Batch& batch) {
   bool state_changed = false;
   for (const auto& e : batch) {
     std::string payload(e.payload());
-    if (!is_json(payload)) payload = nlohmann::json(payload).dump();  // a frame must stay valid JSON
+    // A frame must stay valid JSON; a payload already parsed upstream is known to be.
+    if (!e.json_parsed() && !is_json(payload)) payload = nlohmann::json(payload).dump();
     const std::string* kind = e.meta().find("sluice.kind");
     if (kind && *kind == "stats") {
       state_ = std::move(payload);
