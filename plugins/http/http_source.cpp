@@ -82,6 +82,9 @@ void HttpSource::do_accept() {
       if (ec != net::error::operation_aborted) context_.log.warn("accept failed: ", ec.message());
       if (!acceptor_->is_open()) return;
     } else {
+      // Answers are small; Nagle's algorithm would hold one back behind an unacknowledged one.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       const bool over = shared_->connections.load() >= shared_->max_connections;
       std::make_shared<Session>(std::move(socket), shared_, over)->run();
     }

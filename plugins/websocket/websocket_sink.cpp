@@ -60,6 +60,10 @@ void WebSocketSink::do_accept() {
       if (!acceptor_->is_open()) return;
       context_.log.warn("accept failed: ", ec.message());
     } else {
+      // Frames are small and must go out at once: with Nagle's algorithm a frame sent while the
+      // previous one is unacknowledged waits for the client's delayed ACK, up to 40 ms.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<WsSession>(std::move(socket), shared_)->run();
     }
     do_accept();
