@@ -1,0 +1,266 @@
+"""The benchmark's cases. Each starts every tool it compares, warms each up once, then runs the
+repetitions interleaved (A, B, C, A, B, C, ...) so a slow minute of the machine hits every tool
+alike. A repetition whose events did not all arrive is recorded as void, with the reason."""
+import time
+
+import kafka_topics
+import loads
+import systems
+
+C1 = "1. HTTP ingest → Kafka, single events (wrk, 64 conns)"
+C1L = "1. HTTP ingest → Kafka, request latency at a fixed open-loop rate"
+C2 = "2. HTTP batch ingest → Kafka (NDJSON, 100 events/request)"
+C3 = "3. Kafka → WebSocket, 1 client"
+C3F = "3. Kafka → WebSocket, fan-out to 1,000 clients + 1 slow"
+C4 = "4. Click → dashboard, end to end"
+C5 = "5. Memory (RSS)"
+C6 = "6. Engine CPU"
+
+SHORT = {C1: "1. single-event ingest (wrk)", C2: "2. batch ingest", C3: "3. Kafka → 1 WebSocket client",
+         C3F: "3. fan-out to 1,000 clients", C4: "4. click → dashboard"}
+
+KAFKA_PROPS = ["bootstrap.servers=127.0.0.1:9092", "acks=all", "enable.idempotence=true", "linger.ms=1"]
+
+
+class Bench:
+    def __init__(self, results, quick, reps, log_dir, prefix):
+        self.r, self.quick, self.reps, self.log_dir, self.prefix = results, quick, reps, log_dir, prefix
+        self.seconds = 3 if quick else 10
+        self.warmup = 1 if quick else 3
+        self.topics = []
+        self.next_seq = 1_000_000
+
+    def topic(self, name):
+        t = f"{self.prefix}-{name}"
+        kafka_topics.create([t])
+        self.topics.append(t)
+        return t
+
+    def seqs(self, n):
+        first = self.next_seq
+        self.next_seq += n + 1000
+        return first
+
+    def start(self, tool, role, name, **kw):
+        print(f"  starting {tool} ({role})", flush=True)
+        if tool == "nginx-204":
+            return systems.nginx(self.log_dir)
+        return systems.STARTERS[tool](role, self.topic(name), self.log_dir, **kw)
+
+    def cpu_and_events(self, case, tool, events, cpu, suffix=""):
+        if cpu > 0:
+            self.r.add(C6, tool, SHORT[case] + suffix, "events/CPU-s", events / cpu)
+
+    def peak(self, case, started):
+        for tool, s in started.items():
+            if s.system.procs:
+                self.r.add(C5, tool, f"peak in case {case.split('.')[0]}", "MiB", s.system.peak_rss_mib(), better="lower")
+
+
+def stop_all(started):
+    for s in started.values():
+        s.system.stop()
+
+
+def closed_loop_ingest(b, case, started, path, batch, content_type):
+    """wrk against each tool in turn; the topic must grow by at least what was answered 2xx."""
+    body = loads.body_file(f"{b.log_dir}/body-{batch}.txt", batch)
+    for tool, s in started.items():
+        loads.wrk(f"http://{s.http}{path}", b.warmup, 64, body, content_type)
+    for rep in range(b.reps):
+        for tool, s in started.items():
+            s.system.check_alive()
+            before = kafka_topics.count(s.topic) if s.topic else 0
+            cpu0 = s.system.cpu_seconds()
+            w = loads.wrk(f"http://{s.http}{path}", b.seconds, 64, body, content_type)
+            cpu = s.system.cpu_seconds() - cpu0
+            events = w["ok"] * batch
+            detail = {"rep": rep, **w}
+            if s.topic:
+                stored = kafka_topics.count(s.topic) - before
+                detail["stored"] = stored
+                slack = (2 * 64 + w["non2xx"] + w["socket_errors"]) * batch
+                if stored < events:
+                    b.r.void(case, tool, "events/s", "events/s", f"rep {rep}: {events} answered 2xx but {stored} in Kafka", detail=detail)
+                    continue
+                if stored > events + slack:
+                    b.r.void(case, tool, "events/s", "events/s", f"rep {rep}: {stored} in Kafka, more than the {events} answered + {slack} in flight", detail=detail)
+                    continue
+            elif w["non2xx"]:
+                b.r.void(case, tool, "events/s", "events/s", f"rep {rep}: {w['non2xx']} non-2xx answers", detail=detail)
+                continue
+            b.r.add(case, tool, "events/s", "events/s", events / w["elapsed_s"], detail=detail)
+            b.cpu_and_events(case, tool, events, cpu)
+            print(f"  {tool} rep {rep}: {events / w['elapsed_s']:,.0f} events/s "
+                  f"({w['non2xx']} non-2xx, {w['socket_errors']} socket errors)", flush=True)
+
+
+def open_loop_latency(b, case, started, rate):
+    """http_load at a fixed rate: every request must be answered 2xx and be in Kafka."""
+    for tool, s in started.items():
+        loads.http_load(f"{s.http}/click", min(rate, 1000), b.warmup, 64, b.seqs(rate * b.warmup))
+    metric = f"@{rate // 1000}k/s"
+    for rep in range(b.reps):
+        for tool, s in started.items():
+            s.system.check_alive()
+            before = kafka_topics.count(s.topic) if s.topic else 0
+            h = loads.http_load(f"{s.http}/click", rate, b.seconds, 64, b.seqs(rate * b.seconds), drain=5)
+            detail = {"rep": rep, **h}
+            stored = kafka_topics.count(s.topic) - before if s.topic else h["ok"]
+            detail["stored"] = stored
+            if h["ok"] != h["scheduled"]:
+                b.r.void(case, tool, f"p50 {metric}", "ms", f"rep {rep}: could not keep up, {h['ok']} of {h['scheduled']} answered 2xx "
+                         f"in time (statuses {h['statuses']})", better="lower", detail=detail)
+                continue
+            if stored < h["ok"]:
+                b.r.void(case, tool, f"p50 {metric}", "ms", f"rep {rep}: {h['ok']} answered but {stored} in Kafka", better="lower", detail=detail)
+                continue
+            lat = h["latency"]
+            b.r.add(case, tool, f"p50 {metric}", "ms", lat["p50_us"] / 1000, better="lower", detail=detail)
+            b.r.add(case, tool, f"p99 {metric}", "ms", lat["p99_us"] / 1000, better="lower")
+            print(f"  {tool} rep {rep}: p50 {lat['p50_us'] / 1000:.2f} ms, p99 {lat['p99_us'] / 1000:.2f} ms", flush=True)
+
+
+def case1(b):
+    print(f"== {C1}", flush=True)
+    started = {t: b.start(t, "ingest", f"c1-{t}") for t in ("sluice", "benthos", "seed")}
+    started["nginx-204"] = b.start("nginx-204", "ingest", "")
+    try:
+        closed_loop_ingest(b, C1, started, "/click", 1, "application/json")
+        rate = 10000
+        print(f"== {C1L} ({rate}/s)", flush=True)
+        open_loop_latency(b, C1L, started, rate)
+        b.peak(C1, {t: s for t, s in started.items() if t != "nginx-204"})
+    finally:
+        stop_all(started)
+
+
+def case2(b):
+    print(f"== {C2}", flush=True)
+    started = {"sluice": b.start("sluice", "ingest", "c2-sluice"),
+               "benthos": b.start("benthos", "ingest", "c2-benthos", batch=True)}
+    b.r.note(C2, "seed", "events/s", "events/s", "n/a: the seed's API has no batch endpoint")
+    records = 500_000 if b.quick else 3_000_000
+    try:
+        closed_loop_ingest(b, C2, started, "/clicks", 100, "application/x-ndjson")
+        for rep in range(b.reps):
+            topic = b.topic(f"c2-producer-perf-{rep}")
+            p = loads.producer_performance(topic, records, 150, KAFKA_PROPS)
+            b.r.add(C2, "kafka ProducerPerformance", "events/s", "events/s", p["events_per_s"], detail=p)
+            print(f"  ProducerPerformance rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
+        b.peak(C2, started)
+    finally:
+        stop_all(started)
+
+
+def click_lines(first, n):
+    return [loads.click(first + i) for i in range(n)]
+
+
+def broadcast_run(b, case, tool, s, clients, slow, n, rep):
+    first = b.seqs(n)
+    ws = loads.WsClients(f"{s.ws}/", clients, n, first, slow=slow, timeout=60 if b.quick else 180)
+    cpu0 = s.system.cpu_seconds()
+    kafka_topics.produce_lines(s.topic, click_lines(first, n))
+    w = ws.result()
+    cpu = s.system.cpu_seconds() - cpu0
+    if rep < 0:
+        print(f"  {tool} warm-up: {w['outcome']}", flush=True)
+        return
+    metric = "events/s" if clients == 1 else "deliveries/s"
+    detail = {"rep": rep, **w}
+    if w["outcome"] != "complete" or w["min_distinct"] != n:
+        b.r.void(case, tool, metric, metric, f"rep {rep}: {w['outcome']}, {w['complete']} of {clients} clients got all {n} "
+                 f"(fewest {w['min_distinct']})", detail=detail)
+        return
+    b.r.add(case, tool, metric, metric, w["deliveries"] / w["elapsed_s"], detail=detail)
+    b.cpu_and_events(case, tool, n, cpu)
+    slow_state = "; slow client: " + ", ".join(f"got {c['distinct']}, {'disconnected by server' if c['closed_by_server'] else 'still connected'}"
+                                               for c in w["slow"]) if w["slow"] else ""
+    print(f"  {tool} rep {rep}: {w['deliveries'] / w['elapsed_s']:,.0f} {metric}, {w['duplicates']} duplicates{slow_state}", flush=True)
+
+
+def case3(b):
+    print(f"== {C3}", flush=True)
+    started = {t: b.start(t, "broadcast", f"c3-{t}") for t in ("sluice", "benthos", "seed")}
+    n = 20_000 if b.quick else 200_000
+    ceiling = b.topic("c3-consumer-perf")
+    loads.producer_performance(ceiling, n, 150, KAFKA_PROPS)
+    try:
+        for tool, s in started.items():
+            broadcast_run(b, "warm-up", tool, s, 1, 0, 1000, -1)
+        for rep in range(b.reps):
+            for tool, s in started.items():
+                s.system.check_alive()
+                broadcast_run(b, C3, tool, s, 1, 0, n, rep)
+            c = loads.consumer_performance(ceiling, n)
+            b.r.add(C3, "kafka ConsumerPerformance", "events/s", "events/s", c["events_per_s"], detail=c)
+            print(f"  ConsumerPerformance rep {rep}: {c['events_per_s']:,.0f} events/s", flush=True)
+
+        print(f"== {C3F}", flush=True)
+        fan = {t: started[t] for t in ("sluice", "seed")}
+        b.r.note(C3F, "benthos", "deliveries/s", "deliveries/s",
+                 "n/a: Benthos's http_server output gives each message to one connected client, it does not broadcast")
+        n = 500 if b.quick else 2_000
+        for rep in range(b.reps):
+            for tool, s in fan.items():
+                s.system.check_alive()
+                broadcast_run(b, C3F, tool, s, 1000, 1, n, rep)
+        b.peak(C3F, fan)
+    finally:
+        stop_all(started)
+
+
+def case4(b):
+    print(f"== {C4}", flush=True)
+    started = {t: b.start(t, "e2e", f"c4-{t}") for t in ("sluice", "benthos", "seed")}
+    try:
+        for tool, s in started.items():
+            samples = []
+            for _ in range(10):
+                samples.append(s.system.rss_mib())
+                time.sleep(0.2)
+            b.r.add(C5, tool, "idle, ingest + broadcast running", "MiB", max(samples), better="lower")
+        for tool, s in started.items():
+            e2e_run(b, "warm-up", tool, s, 1000, b.warmup, -1)
+        for rate in (1000, 10000):
+            for rep in range(b.reps):
+                for tool, s in started.items():
+                    s.system.check_alive()
+                    e2e_run(b, C4, tool, s, rate, b.seconds, rep)
+        b.peak(C4, started)
+    finally:
+        stop_all(started)
+
+
+def e2e_run(b, case, tool, s, rate, seconds, rep):
+    n = rate * seconds
+    first = b.seqs(n)
+    ws = loads.WsClients(f"{s.ws}/", 1, n, first, timeout=seconds + 60)
+    cpu0 = s.system.cpu_seconds()
+    h = loads.http_load(f"{s.http}/click", rate, seconds, 64, first, warmup=0, drain=10)
+    w = ws.result()
+    cpu = s.system.cpu_seconds() - cpu0
+    if rep < 0:
+        print(f"  {tool} warm-up: {h['ok']} of {h['scheduled']} answered, dashboard {w['outcome']}", flush=True)
+        return
+    metric = f"@{rate // 1000}k/s"
+    detail = {"rep": rep, "http_load": h, "ws": w}
+    if h["ok"] != h["scheduled"]:
+        b.r.void(case, tool, f"p50 {metric}", "ms", f"rep {rep}: could not keep up, {h['ok']} of {h['scheduled']} clicks answered 2xx "
+                 f"(statuses {h['statuses']})", better="lower", detail=detail)
+        return
+    if w["outcome"] != "complete" or w["min_distinct"] != n:
+        b.r.void(case, tool, f"p50 {metric}", "ms", f"rep {rep}: the dashboard client got {w['min_distinct']} of {n} clicks ({w['outcome']})",
+                 better="lower", detail=detail)
+        return
+    lat = w["latency"]
+    b.r.add(case, tool, f"p50 {metric}", "ms", lat["p50_us"] / 1000, better="lower", detail=detail)
+    b.r.add(case, tool, f"p99 {metric}", "ms", lat["p99_us"] / 1000, better="lower")
+    b.r.add(case, tool, f"p99.9 {metric}", "ms", lat["p999_us"] / 1000, better="lower")
+    b.cpu_and_events(case, tool, n, cpu, suffix=f" {metric}")
+    print(f"  {tool} rep {rep} {metric}: p50 {lat['p50_us'] / 1000:.2f} ms, p99 {lat['p99_us'] / 1000:.2f} ms, "
+          f"p99.9 {lat['p999_us'] / 1000:.2f} ms", flush=True)
+
+
+CASES = {"1": case1, "2": case2, "3": case3, "4": case4}

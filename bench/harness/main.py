@@ -1,0 +1,97 @@
+"""bench/run's driver: runs the cases, then writes bench/results/<date>[-quick].md and .json."""
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import cases
+import kafka_topics
+import report
+from procs import ROOT
+from results import Results
+
+
+def output(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30, shell=isinstance(cmd, str)).stdout.strip()
+    except Exception as e:  # a missing tool must not lose the run's results
+        return f"unknown ({e})"
+
+
+def machine():
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    mem = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({model}), {mem / 1024**2:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--quick", action="store_true", help="1 repetition, short runs: a smoke test of the whole benchmark")
+    p.add_argument("--cases", default="1,2,3,4", help="which cases, comma-separated (memory and CPU come from these)")
+    p.add_argument("--reps", type=int, help="repetitions (default 5, or 1 with --quick)")
+    p.add_argument("--out", help="results file stem (default bench/results/<date>[-quick])")
+    args = p.parse_args()
+
+    reps = args.reps or (1 if args.quick else 5)
+    date = datetime.date.today().isoformat()
+    stem = Path(args.out) if args.out else ROOT / "bench" / "results" / (date + ("-quick" if args.quick else ""))
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    log_dir = tempfile.mkdtemp(prefix="sluice-bench-logs-")
+    prefix = "bench-" + datetime.datetime.now().strftime("%H%M%S")
+    print(f"bench: {reps} repetition(s), cases {args.cases}; process logs in {log_dir}", flush=True)
+
+    results = Results()
+    bench = cases.Bench(results, args.quick, reps, log_dir, prefix)
+    failed = []
+    for c in args.cases.split(","):
+        try:
+            cases.CASES[c.strip()](bench)
+        except Exception:
+            traceback.print_exc()
+            failed.append(c)
+    try:
+        kafka_topics.delete(bench.topics)
+    except Exception as e:
+        print(f"bench: could not delete the run's topics: {e}", file=sys.stderr)
+
+    meta = {
+        "date": date,
+        "quick": args.quick,
+        "reps": reps,
+        "machine": machine(),
+        "settings": {
+            "Kafka": "one broker (Apache Kafka 4.1.1, KRaft, scripts/kafka), topics with 3 partitions, replication 1",
+            "Producer": "acks=all, idempotence on, linger 1 ms, key = page; each tool's client keeps its own default batch size",
+            "Acknowledgement": "HTTP 2xx only after Kafka acknowledged the event (Sluice `ack: delivered`, Benthos http_server "
+                               "waits for the output, the Flask app waits on the send future)",
+            "HTTP load": "wrk -t2 -c64 keep-alive (closed loop); bench/tools/http_load, 64 connections (open loop, latency "
+                         "counted from when each request was due)",
+            "Events": "JSON clicks of about 150 bytes; Sluice also validates and enriches each one (click-tracker.yaml)",
+            "WebSocket clients": "bench/tools/ws_fanout, one thread; every client checks it got every event exactly once",
+        },
+        "versions": {
+            "sluice": output(["git", "-C", str(ROOT), "describe", "--always", "--dirty"]),
+            "benthos": "v4.60.0 core + franz-go v1.22.3 kafka_franz (bench/baselines/benthos)",
+            "seed": "Flask 3.1.3 (threaded dev server, as the seed), kafka-python 3.0.12, websockets 17.4, " + platform.python_version(),
+            "nginx": output("nginx -v 2>&1"),
+            "wrk": output("wrk -v 2>&1 | head -1"),
+            "kafka tools": "org.apache.kafka:kafka-tools 4.1.1",
+        },
+        "failed_cases": failed,
+    }
+    analysis_file = ROOT / "bench" / "analysis.md"
+    analysis = analysis_file.read_text() if analysis_file.exists() and not args.quick else "(not written for this run)"
+    report.write(results, meta, stem.with_suffix(".md"), stem.with_suffix(".json"), analysis)
+    print(f"bench: wrote {stem.with_suffix('.md')} and {stem.with_suffix('.json')}", flush=True)
+    if failed:
+        print(f"bench: cases {','.join(failed)} failed (traceback above)", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""bench/results/<date>.md (the table people read) and <date>.json (every raw number)."""
+import json
+
+from cases import C1, C1L, C2, C3F, C4, C5
+
+TARGETS = [
+    # (what, how to get the figure from the results, comparison, bound, unit shown)
+    ("Single-event ingest ≥ 2× Benthos", lambda r: ratio(r, C1, "events/s", "benthos"), ">=", 2.0, "×"),
+    ("Single-event ingest ≥ 30× the seed (Flask)", lambda r: ratio(r, C1, "events/s", "seed"), ">=", 30.0, "×"),
+    ("Single-event ingest ≥ 50% of nginx-204 req/s", lambda r: ratio(r, C1, "events/s", "nginx-204"), ">=", 0.5, "×"),
+    ("Batch ingest ≥ 250k events/s", lambda r: r.get(C2, "sluice", "events/s"), ">=", 250_000, " events/s"),
+    ("Batch ingest ≥ 60% of Kafka's ProducerPerformance", lambda r: ratio(r, C2, "events/s", "kafka ProducerPerformance"), ">=", 0.6, "×"),
+    ("Click → dashboard p99 ≤ 25 ms at 10k events/s", lambda r: r.get(C4, "sluice", "p99 @10k/s"), "<=", 25.0, " ms"),
+    ("Idle RSS ≤ 20 MB (both click-tracker pipelines)", lambda r: r.get(C5, "sluice", "idle, ingest + broadcast running"), "<=", 20 * 1000**2 / 1024**2, " MiB"),
+    ("RSS ≤ 150 MB under the fan-out case", lambda r: r.get(C5, "sluice", "peak in case 3"), "<=", 150 * 1000**2 / 1024**2, " MiB"),
+]
+
+
+def ratio(results, case, metric, other):
+    mine, theirs = results.get(case, "sluice", metric), results.get(case, other, metric)
+    return mine / theirs if mine and theirs else None
+
+
+def fmt(v, unit):
+    if v is None:
+        return "—"
+    if unit in ("ms",):
+        return f"{v:.2f}"
+    if unit == "MiB":
+        return f"{v:.1f}"
+    return f"{v:,.0f}"
+
+
+def table(results):
+    rows = ["| Case | Tool | Figure | Median | Min – max | Reps | Ratio to Sluice |", "|---|---|---|---:|---:|---:|---:|"]
+    for f in results.all():
+        sluice = results.get(f.case, "sluice", f.metric)
+        med = f.median()
+        if f.values:
+            figure = fmt(med, f.unit)
+            span = f"{fmt(min(f.values), f.unit)} – {fmt(max(f.values), f.unit)}"
+        else:
+            figure = "**void**" if f.void else "n/a"
+            span = ""
+        rep_count = f"{len(f.values)}" + (f" (+{len(f.void)} void)" if f.void else "")
+        r = f"{med / sluice:.2f}×" if med and sluice and f.tool != "sluice" else ("1.00×" if f.tool == "sluice" and med else "")
+        rows.append(f"| {f.case} | {f.tool} | {f.metric} ({f.unit}) | {figure} | {span} | {rep_count} | {r} |")
+    return "\n".join(rows)
+
+
+def target_lines(results):
+    out = ["| Target | Measured | Met |", "|---|---:|:---:|"]
+    verdicts = []
+    for what, compute, op, bound, unit in TARGETS:
+        v = compute(results)
+        if v is None:
+            met = "no figure"
+            shown = "—"
+        else:
+            ok = v >= bound if op == ">=" else v <= bound
+            met = "yes" if ok else "**no**"
+            shown = f"{v:,.2f}{unit}" if unit.strip() in ("×", "ms", "MiB") else f"{v:,.0f}{unit}"
+        out.append(f"| {what} | {shown} | {met} |")
+        verdicts.append({"target": what, "value": v, "bound": bound, "op": op, "met": met == "yes"})
+    return "\n".join(out), verdicts
+
+
+def voids(results):
+    lines = []
+    for f in results.all():
+        for reason in f.void:
+            lines.append(f"- {f.case} / {f.tool} / {f.metric}: {reason}")
+        if f.note:
+            lines.append(f"- {f.case} / {f.tool}: {f.note}")
+    return "\n".join(lines) or "- none"
+
+
+def write(results, meta, md_path, json_path, analysis):
+    targets_md, verdicts = target_lines(results)
+    json_path.write_text(json.dumps({"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}, indent=1))
+    settings = "\n".join(f"- {k}: {v}" for k, v in meta["settings"].items())
+    versions = "\n".join(f"- {k}: {v}" for k, v in meta["versions"].items())
+    md_path.write_text(f"""# Sluice benchmark, {meta['date']}{' (quick)' if meta['quick'] else ''}
+
+Written by `bench/run{' --quick' if meta['quick'] else ''}`; raw numbers in `{json_path.name}`.
+Machine: {meta['machine']}. Everything (broker, engines, load generators) shares those cores.
+Each figure is the median of {meta['reps']} repetitions run interleaved across tools after a warm-up,
+with the min – max beside it. Ratio to Sluice = the tool's median ÷ Sluice's (for latency and
+memory, above 1 means worse than Sluice).
+
+## Settings every tool runs with
+{settings}
+
+## Versions
+{versions}
+
+## Targets
+{targets_md}
+
+## Results
+{table(results)}
+
+## Void runs and cases a tool cannot run
+{voids(results)}
+
+## Where targets are missed, and why
+{analysis}
+""")
