@@ -39,7 +39,8 @@ namespace {
 struct Settings {
   bench::Target target;
   std::string origin;
-  long long expect = 0, first_seq = 0;
+  long long expect = 0, first_seq = 0, timed_from = 0;
+  double idle_s = 0;
   double slow_rate = 1;
 };
 
@@ -94,7 +95,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
 class Run {
  public:
-  Run(net::io_context& io, Settings s) : io_(io), s_(std::move(s)), deadline_(io) {}
+  Run(net::io_context& io, Settings s) : io_(io), s_(std::move(s)), deadline_(io), idle_timer_(io) {}
 
   void start(int clients, int slow, int timed, double timeout_s) {
     tcp::resolver resolver(io_);
@@ -108,7 +109,10 @@ class Run {
     deadline_.async_wait([this](beast::error_code ec) {
       if (!ec) finish("timeout");
     });
+    if (s_.idle_s > 0) watch_idle();
   }
+
+  void event_seen() { last_event_ = Clock::now(); }
 
   const Settings& settings() const { return s_; }
   bench::Latencies& latency() { return latency_; }
@@ -136,6 +140,18 @@ class Run {
   }
 
  private:
+  // Once events have started, a long silence means the rest are not coming: say so now rather
+  // than at the deadline.
+  void watch_idle() {
+    idle_timer_.expires_after(std::chrono::milliseconds(250));
+    idle_timer_.async_wait([this](beast::error_code ec) {
+      if (ec || finished_) return;
+      const auto silence = std::chrono::duration<double>(Clock::now() - last_event_).count();
+      if (last_event_ != Clock::time_point{} && silence > s_.idle_s) return finish("no new event for " + std::to_string(s_.idle_s) + "s");
+      watch_idle();
+    });
+  }
+
   void finish(const std::string& outcome) {
     if (finished_) return;
     finished_ = true;
@@ -166,7 +182,8 @@ class Run {
 
   net::io_context& io_;
   Settings s_;
-  net::steady_timer deadline_;
+  net::steady_timer deadline_, idle_timer_;
+  Clock::time_point last_event_{};
   std::vector<std::shared_ptr<Client>> clients_;
   bench::Latencies latency_;
   int normal_ = 0, connected_ = 0, complete_ = 0;
@@ -236,9 +253,10 @@ void Client::take(std::string_view frame) {
     }
     seen_[static_cast<std::size_t>(i)] = true;
     ++distinct_;
+    run_.event_seen();
     // The event's send time follows its sequence number ("bts" sorts right after "bseq").
     long long bts = 0;
-    if (timed_ && number_after(frame.substr(0, frame.find("\"bseq\":", pos)), "\"bts\":", pos, bts) != std::string_view::npos)
+    if (timed_ && seq >= run_.settings().timed_from && number_after(frame.substr(0, frame.find("\"bseq\":", pos)), "\"bts\":", pos, bts) != std::string_view::npos)
       run_.latency().add(now - bts);
   }
   if (!slow_ && !complete_ && distinct_ == expect) {
@@ -259,13 +277,17 @@ int main(int argc, char** argv) {
                         {"timed", "1"},
                         {"expect", "1000"},
                         {"first-seq", "0"},
-                        {"timeout", "120"}});
+                        {"timeout", "120"},
+                        {"timed-from", "0"},
+                        {"idle", "0"}});
   Settings s;
   s.target = bench::parse_target(f.str("url"));
   s.origin = f.str("origin");
   s.expect = f.num("expect");
   s.first_seq = f.num("first-seq");
   s.slow_rate = f.real("slow-rate");
+  s.timed_from = f.num("timed-from");
+  s.idle_s = f.real("idle");
   net::io_context io(1);
   Run run(io, s);
   run.start(static_cast<int>(f.num("clients")), static_cast<int>(f.num("slow")), static_cast<int>(f.num("timed")), f.real("timeout"));
