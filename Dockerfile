@@ -3,7 +3,7 @@
 FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends cmake ninja-build g++ pkg-config \
-      libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev librdkafka-dev \
+      libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev librdkafka-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -23,7 +23,7 @@ RUN npm ci --no-audit --no-fund
 
 FROM debian:12-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 libyaml-cpp0.7 \
+ && apt-get install -y --no-install-recommends librdkafka1 libjemalloc2 libyaml-cpp0.7 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/sluice /opt/sluice
 COPY pipelines /app/pipelines

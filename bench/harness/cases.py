@@ -51,10 +51,10 @@ class Bench:
         if cpu > 0:
             self.r.add(C6, tool, SHORT[case] + suffix, "events/CPU-s", events / cpu)
 
-    def peak(self, case, started):
+    def peak(self, label, started):
         for tool, s in started.items():
             if s.system.procs:
-                self.r.add(C5, tool, f"peak in case {case.split('.')[0]}", "MiB", s.system.peak_rss_mib(), better="lower")
+                self.r.add(C5, tool, f"peak in {label}", "MiB", s.system.peak_rss_mib(), better="lower")
 
 
 def stop_all(started):
@@ -130,7 +130,7 @@ def case1(b):
         rate = 10000
         print(f"== {C1L} ({rate}/s)", flush=True)
         open_loop_latency(b, C1L, started, rate)
-        b.peak(C1, {t: s for t, s in started.items() if t != "nginx-204"})
+        b.peak("case 1", {t: s for t, s in started.items() if t != "nginx-204"})
     finally:
         stop_all(started)
 
@@ -148,7 +148,7 @@ def case2(b):
             p = loads.producer_performance(topic, records, 150, KAFKA_PROPS)
             b.r.add(C2, "kafka ProducerPerformance", "events/s", "events/s", p["events_per_s"], detail=p)
             print(f"  ProducerPerformance rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
-        b.peak(C2, started)
+        b.peak("case 2", started)
     finally:
         stop_all(started)
 
@@ -157,58 +157,62 @@ def click_lines(first, n):
     return [loads.click(first + i) for i in range(n)]
 
 
-def broadcast_run(b, case, tool, s, clients, slow, n, rep):
-    first = b.seqs(n)
-    ws = loads.WsClients(f"{s.ws}/", clients, n, first, slow=slow, timeout=60 if b.quick else 180)
+def broadcast_run(b, case, tool, s, clients, slow, n, rep, warm=0):
+    """`warm` events first (they must arrive, but are not timed), then `n` timed ones."""
+    first = b.seqs(warm + n)
+    ws = loads.WsClients(f"{s.ws}/", clients, warm + n, first, slow=slow, timeout=60 if b.quick else 180, timed_from=first + warm)
     cpu0 = s.system.cpu_seconds()
-    kafka_topics.produce_lines(s.topic, click_lines(first, n))
+    if warm:
+        kafka_topics.produce_lines(s.topic, click_lines(first, warm))
+    kafka_topics.produce_lines(s.topic, click_lines(first + warm, n))
     w = ws.result()
     cpu = s.system.cpu_seconds() - cpu0
-    if rep < 0:
-        print(f"  {tool} warm-up: {w['outcome']}", flush=True)
-        return
     metric = "events/s" if clients == 1 else "deliveries/s"
     detail = {"rep": rep, **w}
-    if w["outcome"] != "complete" or w["min_distinct"] != n:
-        b.r.void(case, tool, metric, metric, f"rep {rep}: {w['outcome']}, {w['complete']} of {clients} clients got all {n} "
+    if w["outcome"] != "complete" or w["min_distinct"] != warm + n:
+        b.r.void(case, tool, metric, metric, f"rep {rep}: {w['outcome']}, {w['complete']} of {clients} clients got all {warm + n} "
                  f"(fewest {w['min_distinct']})", detail=detail)
         return
-    b.r.add(case, tool, metric, metric, w["deliveries"] / w["elapsed_s"], detail=detail)
-    b.cpu_and_events(case, tool, n, cpu)
+    timed = w["deliveries"] * n // (warm + n)  # deliveries of the timed events only
+    b.r.add(case, tool, metric, metric, timed / w["elapsed_s"], detail=detail)
+    b.cpu_and_events(case, tool, warm + n, cpu)
     slow_state = "; slow client: " + ", ".join(f"got {c['distinct']}, {'disconnected by server' if c['closed_by_server'] else 'still connected'}"
                                                for c in w["slow"]) if w["slow"] else ""
-    print(f"  {tool} rep {rep}: {w['deliveries'] / w['elapsed_s']:,.0f} {metric}, {w['duplicates']} duplicates{slow_state}", flush=True)
+    print(f"  {tool} rep {rep}: {timed / w['elapsed_s']:,.0f} {metric}, {w['duplicates']} duplicates{slow_state}", flush=True)
 
 
 def case3(b):
+    """Every repetition starts each tool afresh with its clients connected through a warm-up and the
+    measured run (see case4 for why a client must not leave in between)."""
     print(f"== {C3}", flush=True)
-    started = {t: b.start(t, "broadcast", f"c3-{t}") for t in ("sluice", "benthos", "seed")}
     n = 20_000 if b.quick else 200_000
+    warm = n // 10
     ceiling = b.topic("c3-consumer-perf")
     loads.producer_performance(ceiling, n, 150, KAFKA_PROPS)
-    try:
-        for tool, s in started.items():
-            broadcast_run(b, "warm-up", tool, s, 1, 0, 1000, -1)
-        for rep in range(b.reps):
-            for tool, s in started.items():
-                s.system.check_alive()
-                broadcast_run(b, C3, tool, s, 1, 0, n, rep)
-            c = loads.consumer_performance(ceiling, n)
-            b.r.add(C3, "kafka ConsumerPerformance", "events/s", "events/s", c["events_per_s"], detail=c)
-            print(f"  ConsumerPerformance rep {rep}: {c['events_per_s']:,.0f} events/s", flush=True)
+    for rep in range(b.reps):
+        for tool in ("sluice", "benthos", "seed"):
+            s = b.start(tool, "broadcast", f"c3-{tool}-{rep}")
+            try:
+                broadcast_run(b, C3, tool, s, 1, 0, n, rep, warm=warm)
+            finally:
+                s.system.stop()
+        c = loads.consumer_performance(ceiling, n)
+        b.r.add(C3, "kafka ConsumerPerformance", "events/s", "events/s", c["events_per_s"], detail=c)
+        print(f"  ConsumerPerformance rep {rep}: {c['events_per_s']:,.0f} events/s", flush=True)
 
-        print(f"== {C3F}", flush=True)
-        fan = {t: started[t] for t in ("sluice", "seed")}
-        b.r.note(C3F, "benthos", "deliveries/s", "deliveries/s",
-                 "n/a: Benthos's http_server output gives each message to one connected client, it does not broadcast")
-        n = 500 if b.quick else 2_000
-        for rep in range(b.reps):
-            for tool, s in fan.items():
-                s.system.check_alive()
-                broadcast_run(b, C3F, tool, s, 1000, 1, n, rep)
-        b.peak(C3F, fan)
-    finally:
-        stop_all(started)
+    print(f"== {C3F}", flush=True)
+    b.r.note(C3F, "benthos", "deliveries/s", "deliveries/s",
+             "n/a: Benthos's http_server output gives each message to one connected client, it does not broadcast")
+    n = 500 if b.quick else 2_000
+    for rep in range(b.reps):
+        for tool in ("sluice", "seed"):
+            s = b.start(tool, "broadcast", f"c3f-{tool}-{rep}")
+            try:
+                broadcast_run(b, C3F, tool, s, 1000, 1, n, rep, warm=n // 4)
+                if rep == b.reps - 1:
+                    b.peak("case 3, fan-out", {tool: s})
+            finally:
+                s.system.stop()
 
 
 def case4(b):

@@ -5,6 +5,9 @@
 // Sluice batches events into frames, the baselines send one event per frame. Nothing is parsed
 // beyond finding "bseq": and "bts": in the frame, so 1,000 clients cost the server, not this tool.
 //
+// Events before --timed-from are the warm-up: they must arrive too, but neither the rate's clock
+// nor the latency counts them.
+//
 // Clients given by --slow read one frame every 1/--slow-rate seconds: they must not hold the others
 // back. Prints "READY" once every client is connected (the runner then starts producing), and one
 // JSON object with the results when every normal client has all --expect events or --timeout passes.
@@ -239,7 +242,6 @@ void Client::on_read(beast::error_code ec) {
 
 void Client::take(std::string_view frame) {
   ++frames_;
-  run_.first_frame();
   const auto now = timed_ ? wall_micros() : 0;
   const long long first = run_.settings().first_seq, expect = run_.settings().expect;
   long long seq = 0;
@@ -254,6 +256,7 @@ void Client::take(std::string_view frame) {
     seen_[static_cast<std::size_t>(i)] = true;
     ++distinct_;
     run_.event_seen();
+    if (seq >= run_.settings().timed_from) run_.first_frame();  // the clock starts after the warm-up
     // The event's send time follows its sequence number ("bts" sorts right after "bseq").
     long long bts = 0;
     if (timed_ && seq >= run_.settings().timed_from && number_after(frame.substr(0, frame.find("\"bseq\":", pos)), "\"bts\":", pos, bts) != std::string_view::npos)
