@@ -25,7 +25,7 @@ KAFKA_PROPS = ["bootstrap.servers=127.0.0.1:9092", "acks=all", "enable.idempoten
 class Bench:
     def __init__(self, results, quick, reps, log_dir, prefix):
         self.r, self.quick, self.reps, self.log_dir, self.prefix = results, quick, reps, log_dir, prefix
-        self.seconds = 3 if quick else 10
+        self.seconds = 2 if quick else 10
         self.warmup = 1 if quick else 3
         self.topics = []
         self.next_seq = 1_000_000
@@ -62,8 +62,9 @@ def stop_all(started):
         s.system.stop()
 
 
-def closed_loop_ingest(b, case, started, path, batch, content_type):
-    """wrk against each tool in turn; the topic must grow by at least what was answered 2xx."""
+def closed_loop_ingest(b, case, started, path, batch, content_type, also=None):
+    """wrk against each tool in turn; the topic must grow by at least what was answered 2xx.
+    `also(rep)`, when given, runs in each repetition after the tools (a ceiling measured alike)."""
     body = loads.body_file(f"{b.log_dir}/body-{batch}.txt", batch)
     for tool, s in started.items():
         loads.wrk(f"http://{s.http}{path}", b.warmup, 64, body, content_type)
@@ -93,6 +94,8 @@ def closed_loop_ingest(b, case, started, path, batch, content_type):
             b.cpu_and_events(case, tool, events, cpu)
             print(f"  {tool} rep {rep}: {events / w['elapsed_s']:,.0f} events/s "
                   f"({w['non2xx']} non-2xx, {w['socket_errors']} socket errors)", flush=True)
+        if also:
+            also(rep)
 
 
 def open_loop_latency(b, case, started, rate):
@@ -141,13 +144,14 @@ def case2(b):
                "benthos": b.start("benthos", "ingest", "c2-benthos", batch=True)}
     b.r.note(C2, "seed", "events/s", "events/s", "n/a: the seed's API has no batch endpoint")
     records = 500_000 if b.quick else 3_000_000
+
+    def producer_performance(rep):
+        p = loads.producer_performance(b.topic(f"c2-producer-perf-{rep}"), records, 150, KAFKA_PROPS)
+        b.r.add(C2, "kafka ProducerPerformance", "events/s", "events/s", p["events_per_s"], detail=p)
+        print(f"  ProducerPerformance rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
+
     try:
-        closed_loop_ingest(b, C2, started, "/clicks", 100, "application/x-ndjson")
-        for rep in range(b.reps):
-            topic = b.topic(f"c2-producer-perf-{rep}")
-            p = loads.producer_performance(topic, records, 150, KAFKA_PROPS)
-            b.r.add(C2, "kafka ProducerPerformance", "events/s", "events/s", p["events_per_s"], detail=p)
-            print(f"  ProducerPerformance rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
+        closed_loop_ingest(b, C2, started, "/clicks", 100, "application/x-ndjson", also=producer_performance)
         b.peak("case 2", started)
     finally:
         stop_all(started)
