@@ -35,7 +35,14 @@ def main():
     p.add_argument("--cases", default="1,2,3,4", help="which cases, comma-separated (memory and CPU come from these)")
     p.add_argument("--reps", type=int, help="repetitions (default 5, or 1 with --quick)")
     p.add_argument("--out", help="results file stem (default bench/results/<date>[-quick])")
+    p.add_argument("--render", metavar="JSON", help="measure nothing: write the .md of an earlier run's .json again")
     args = p.parse_args()
+    if args.render:
+        json_path = Path(args.render).resolve()
+        results, meta = report.load(json_path)
+        report.write(results, meta, json_path.with_suffix(".md"), json_path)
+        print(f"bench: wrote {json_path.with_suffix('.md')}")
+        return
 
     reps = args.reps or (1 if args.quick else 5)
     date = datetime.date.today().isoformat()
@@ -84,9 +91,7 @@ def main():
         },
         "failed_cases": failed,
     }
-    analysis = ("(bench/run measures; it does not explain. Whoever commits a result file writes here what profiling "
-                "found for each missed target.)")
-    report.write(results, meta, stem.with_suffix(".md"), stem.with_suffix(".json"), analysis)
+    report.write(results, meta, stem.with_suffix(".md"), stem.with_suffix(".json"))
     print(f"bench: wrote {stem.with_suffix('.md')} and {stem.with_suffix('.json')}", flush=True)
     if failed:
         print(f"bench: cases {','.join(failed)} failed (traceback above)", file=sys.stderr)

@@ -99,7 +99,7 @@ def target_lines(results):
         else:
             ok = v >= bound if op == ">=" else v <= bound
             met = "yes" if ok else "**no**"
-            shown = f"{v:,.2f}{unit}" if unit.strip() in ("×", "ms", "MiB") else f"{v:,.0f}{unit}"
+            shown = f"{v:,.3f}{unit}" if unit == "×" else f"{v:,.2f}{unit}" if unit.strip() in ("ms", "MiB") else f"{v:,.0f}{unit}"
         out.append(f"| {what} | {shown} | {met} |")
         verdicts.append({"target": what, "value": v, "bound": bound, "op": op, "met": met == "yes"})
     return "\n".join(out), verdicts
@@ -115,9 +115,25 @@ def voids(results):
     return "\n".join(lines) or "- none"
 
 
-def write(results, meta, md_path, json_path, analysis):
+def load(json_path):
+    """The Results and meta of an earlier run, to render its file again."""
+    from results import Results
+    data = json.loads(json_path.read_text())
+    results = Results()
+    for d in data["figures"]:
+        f = results.figure(d["case"], d["tool"], d["metric"], d["unit"], d["better"])
+        f.values, f.void, f.note, f.details = d["values"], d["void"], d["note"], d["details"]
+    return results, data["meta"]
+
+
+def write(results, meta, md_path, json_path):
     targets_md, verdicts = target_lines(results)
     json_path.write_text(json.dumps({"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}, indent=1))
+    # Why targets were missed is written by a person, after profiling, beside the results.
+    notes = md_path.with_name(md_path.stem + ".notes.md")
+    analysis = notes.read_text().strip() if notes.exists() else (
+        f"(bench/run measures; it does not explain. Whoever commits this result writes what profiling found for each "
+        f"missed target in `{notes.name}`; `bench/run --render bench/results/{json_path.name}` puts it here.)")
     settings = "\n".join(f"- {k}: {v}" for k, v in meta["settings"].items())
     versions = "\n".join(f"- {k}: {v}" for k, v in meta["versions"].items())
     md_path.write_text(f"""# Sluice benchmark, {meta['date']}{' (quick)' if meta['quick'] else ''}
