@@ -1,5 +1,4 @@
 """The broker side of the correctness gates: fresh topics per run, and counting what reached them."""
-import re
 import subprocess
 
 from kafka import KafkaConsumer, TopicPartition
@@ -40,9 +39,3 @@ def produce_lines(topic, lines):
     subprocess.run(["kcat", "-P", "-b", BROKERS, "-t", topic, "-X", "acks=all", "-X", "linger.ms=5"],
                    input=data, check=True, timeout=300)
 
-
-def bseqs(topic):
-    """Every "bseq" number in the topic, read back in full with kcat."""
-    out = subprocess.run(["kcat", "-C", "-b", BROKERS, "-t", topic, "-e", "-q", "-f", "%s\n"],
-                         capture_output=True, check=True, timeout=600).stdout
-    return [int(m) for m in re.findall(rb'"bseq":(\d+)', out)]
