@@ -127,8 +127,8 @@ class Run {
     std::cerr << "connect failed: " << why << "\n";
     finish("connect failed: " + why);
   }
-  void first_frame() {
-    if (first_ == Clock::time_point{}) first_ = Clock::now();
+  void timed_event_seen() {
+    if (timed_start_ == Clock::time_point{}) timed_start_ = Clock::now();
   }
   void client_complete() {
     last_ = Clock::now();
@@ -167,7 +167,7 @@ class Run {
       closed += c->closed() ? 1 : 0;
       if (min_distinct < 0 || c->distinct() < min_distinct) min_distinct = c->distinct();
     }
-    const double elapsed = first_ == Clock::time_point{} ? 0 : std::chrono::duration<double>((last_ == Clock::time_point{} ? Clock::now() : last_) - first_).count();
+    const double elapsed = timed_start_ == Clock::time_point{} ? 0 : std::chrono::duration<double>((last_ == Clock::time_point{} ? Clock::now() : last_) - timed_start_).count();
     std::cout << "{\"outcome\":\"" << outcome << "\",\"clients\":" << normal_ << ",\"connected\":" << connected_
               << ",\"complete\":" << complete_ << ",\"closed_by_server\":" << closed << ",\"expect\":" << s_.expect
               << ",\"min_distinct\":" << min_distinct << ",\"duplicates\":" << dups << ",\"deliveries\":" << deliveries
@@ -190,7 +190,7 @@ class Run {
   std::vector<std::shared_ptr<Client>> clients_;
   bench::Latencies latency_;
   int normal_ = 0, connected_ = 0, complete_ = 0;
-  Clock::time_point first_{}, last_{};
+  Clock::time_point timed_start_{}, last_{};
   bool finished_ = false;
 };
 
@@ -256,7 +256,7 @@ void Client::take(std::string_view frame) {
     seen_[static_cast<std::size_t>(i)] = true;
     ++distinct_;
     run_.event_seen();
-    if (seq >= run_.settings().timed_from) run_.first_frame();  // the clock starts after the warm-up
+    if (seq >= run_.settings().timed_from) run_.timed_event_seen();  // the clock starts after the warm-up
     // The event's send time follows its sequence number ("bts" sorts right after "bseq").
     long long bts = 0;
     if (timed_ && seq >= run_.settings().timed_from && number_after(frame.substr(0, frame.find("\"bseq\":", pos)), "\"bts\":", pos, bts) != std::string_view::npos)
