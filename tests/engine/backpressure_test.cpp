@@ -15,7 +15,17 @@ TEST(Backpressure, AFullQueueRefusesTryEmitAndLosesNothing) {
       "    source: {type: scripted, name: src}\n    sinks: [{type: gate, name: g}]\n");
 
   std::size_t accepted = 0;
-  for (int i = 0; i < 1000 && source->try_emit({"e" + std::to_string(i)}); ++i) ++accepted;
+  const auto fill = [&] {
+    while (accepted < 1000 && source->try_emit({"e" + std::to_string(accepted)})) ++accepted;
+  };
+  // The pipeline thread drains the queue while it is being filled. It stops for good once it has
+  // taken a second batch: that one waits for the sink's only slot, which the gate never frees.
+  // Only then is a refusal final.
+  ASSERT_TRUE(eventually([&] {
+    fill();
+    return engine->pipeline("p")->stats().batches >= 2;
+  }));
+  fill();
   // Held by the sink (1 batch of at most 5) + waiting for a sink slot (5) + queued (10).
   EXPECT_LE(accepted, 20u);
   EXPECT_GE(accepted, 10u);
