@@ -71,6 +71,17 @@ test('a slow client is disconnected; the others get every event', async () => {
   await new Promise((resolve) => slow.once('connect', resolve));
   slow.write('GET / HTTP/1.1\r\nHost: 127.0.0.1:8766\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
              'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+  // Its first frame (the snapshot) proves the hub has it: only then are the events below its to miss.
+  const head = await new Promise((resolve) => {
+    let data = '';
+    const onData = (d) => {
+      data += d;
+      const end = data.indexOf('\r\n\r\n');
+      if (end >= 0 && data.length > end + 4) { slow.off('data', onData); resolve(data); }
+    };
+    slow.on('data', onData);
+  });
+  assert.match(head, /^HTTP\/1\.1 101/);
   slow.pause();
   const fast = client();
   await fast.opened;
