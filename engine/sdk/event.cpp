@@ -35,6 +35,8 @@ bool Metadata::erase(std::string_view key) {
 
 Event::Event() : received_(Clock::now()) {}
 Event::Event(std::string payload, Clock::time_point received) : payload_(std::move(payload)), received_(received) {}
+Event::Event(std::string payload, nlohmann::json parsed, Clock::time_point received)
+    : payload_(std::move(payload)), json_(std::make_unique<nlohmann::json>(std::move(parsed))), received_(received) {}
 Event::Event(Event&&) noexcept = default;
 Event& Event::operator=(Event&&) noexcept = default;
 Event::~Event() = default;
@@ -77,6 +79,26 @@ nlohmann::json& Event::mutable_json() {
   (void)json();
   payload_stale_ = true;
   return *json_;
+}
+
+void Event::set_member(std::string_view key, nlohmann::json value) {
+  (void)json();
+  nlohmann::json& doc = *json_;
+  if (!doc.is_object()) throw EventError("expected a JSON object");
+  auto it = doc.find(key);
+  if (it != doc.end() || payload_stale_) {
+    doc[std::string(key)] = std::move(value);
+    payload_stale_ = true;
+    return;
+  }
+  // The payload parsed as an object, so its last non-blank character is the closing brace.
+  const auto brace = payload_.find_last_not_of(" \t\r\n");
+  std::string member = doc.empty() ? "" : ",";
+  member += nlohmann::json(key).dump();
+  member += ':';
+  member += value.dump();
+  payload_.insert(brace, member);
+  doc.emplace(std::string(key), std::move(value));
 }
 
 }  // namespace sluice

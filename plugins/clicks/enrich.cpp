@@ -27,28 +27,27 @@ Enrich::Enrich(const Options& o, Context&)
 void Enrich::process(Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Event& e = batch[i];
-    nlohmann::json* doc = nullptr;
     try {
-      if (!e.json().is_object()) {
+      const nlohmann::json& doc = e.json();
+      if (!doc.is_object()) {
         batch.reject(i, "expected a JSON object to enrich");
         continue;
       }
-      doc = &e.mutable_json();
+      // set_member appends to the payload text: the event is not re-serialised for the sinks.
+      if (!doc.contains(id_field_)) {
+        const std::string* id = e.meta().find("id");
+        e.set_member(id_field_, id ? *id : random_uuid());
+      }
+      e.set_member(time_field_,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count());
+      if (user_agent_) {
+        if (const std::string* ua = e.meta().find("http.user_agent")) e.set_member("userAgent", *ua);
+      }
+      if (client_address_) {
+        if (const std::string* addr = e.meta().find("http.client_address")) e.set_member("clientAddress", *addr);
+      }
     } catch (const EventError& err) {
       batch.reject(i, err.what());
-      continue;
-    }
-    if (!doc->contains(id_field_)) {
-      const std::string* id = e.meta().find("id");
-      (*doc)[id_field_] = id ? *id : random_uuid();
-    }
-    (*doc)[time_field_] =
-        std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count();
-    if (user_agent_) {
-      if (const std::string* ua = e.meta().find("http.user_agent")) (*doc)["userAgent"] = *ua;
-    }
-    if (client_address_) {
-      if (const std::string* addr = e.meta().find("http.client_address")) (*doc)["clientAddress"] = *addr;
     }
   }
 }

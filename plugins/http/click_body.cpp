@@ -13,13 +13,13 @@ std::string reason_of(const nlohmann::json::parse_error& e) {
 
 bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
-// The syntax check only: accept() builds no document, so a valid body costs no allocations here
-// (the pipeline parses it once, when a transform or sink first asks). Only a body that fails is
-// parsed again, for the reason the 400 answer gives.
-std::optional<std::string> syntax_error(std::string_view text) {
-  if (nlohmann::json::accept(text)) return std::nullopt;
+// Parsing without exceptions keeps a valid body cheap; only a body that fails is parsed again,
+// with exceptions, for the reason the 400 answer gives.
+std::optional<std::string> parse_into(std::string_view text, nlohmann::json& doc) {
+  doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_discarded()) return std::nullopt;
   try {
-    const auto parsed = nlohmann::json::parse(text);  // throws: accept() said it is not JSON
+    const auto parsed = nlohmann::json::parse(text);  // throws: the first parse failed
     (void)parsed;
   } catch (const nlohmann::json::parse_error& e) {
     return reason_of(e);
@@ -29,14 +29,16 @@ std::optional<std::string> syntax_error(std::string_view text) {
 
 }  // namespace
 
-std::optional<BodyError> parse_single(std::string_view body, std::vector<std::string>& out) {
+std::optional<BodyError> parse_single(std::string_view body, Clock::time_point received, std::vector<Event>& out) {
   if (blank(body)) return BodyError{"the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}", {}};
-  if (auto why = syntax_error(body)) return BodyError{*why, {}};
-  out.emplace_back(body);
+  nlohmann::json doc;
+  if (auto why = parse_into(body, doc)) return BodyError{*why, {}};
+  out.emplace_back(std::string(body), std::move(doc), received);
   return std::nullopt;
 }
 
-std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_events, std::vector<std::string>& out) {
+std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_events, Clock::time_point received,
+                                     std::vector<Event>& out) {
   const auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return BodyError{"the body is empty; expected a JSON array or NDJSON", {}};
   auto too_many = [&] {
@@ -51,7 +53,10 @@ std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_even
     }
     if (!array.is_array()) return BodyError{"expected a JSON array", {}};
     if (array.size() > max_events) return too_many();
-    for (const auto& element : array) out.push_back(element.dump());
+    for (auto& element : array) {
+      std::string text = element.dump();
+      out.emplace_back(std::move(text), std::move(element), received);
+    }
     return std::nullopt;
   }
   std::size_t line_no = 0;
@@ -61,8 +66,9 @@ std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_even
     const std::string_view line = body.substr(pos, end - pos);
     if (!blank(line)) {
       if (out.size() == max_events) return too_many();
-      if (auto why = syntax_error(line)) return BodyError{"line " + std::to_string(line_no + 1) + ": " + *why, line_no};
-      out.emplace_back(line);
+      nlohmann::json doc;
+      if (auto why = parse_into(line, doc)) return BodyError{"line " + std::to_string(line_no + 1) + ": " + *why, line_no};
+      out.emplace_back(std::string(line), std::move(doc), received);
     }
     ++line_no;
     pos = end + 1;

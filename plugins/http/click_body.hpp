@@ -1,11 +1,14 @@
 #pragma once
-// Turns a request body into event payloads: one JSON document (POST /click), or a JSON array or
-// NDJSON (POST /clicks). Syntax errors name the element or line, for the 400 answer.
+// Turns a request body into events: one JSON document (POST /click), or a JSON array or NDJSON
+// (POST /clicks). Syntax errors name the element or line, for the 400 answer. Each event carries
+// the document it was parsed into, so the pipeline's transforms do not parse it again.
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "sluice/event.hpp"
 
 namespace sluice::http {
 
@@ -15,8 +18,9 @@ struct BodyError {
 };
 
 // One event. The payload is the body itself: no re-serialisation of what the client sent.
-std::optional<BodyError> parse_single(std::string_view body, std::vector<std::string>& out);
+std::optional<BodyError> parse_single(std::string_view body, Clock::time_point received, std::vector<Event>& out);
 // A JSON array (each element one event) or NDJSON (each non-empty line one event).
-std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_events, std::vector<std::string>& out);
+std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_events, Clock::time_point received,
+                                     std::vector<Event>& out);
 
 }  // namespace sluice::http

@@ -138,21 +138,21 @@ void Session::handle(Request&& req) {
 
 void Session::handle_clicks(const Request& req, bool batch) {
   if (shared_->stopping) return send_unavailable("the server is shutting down");
-  std::vector<std::string> payloads;
-  const auto error = batch ? parse_batch(req.body(), shared_->max_batch, payloads) : parse_single(req.body(), payloads);
+  std::vector<Event> events;
+  const auto now = Clock::now();
+  const auto error = batch ? parse_batch(req.body(), shared_->max_batch, now, events)
+                           : parse_single(req.body(), now, events);
   if (error) {
     json body = error_body(error->message);
     if (error->index) body["index"] = *error->index;
     return send_json(bhttp::status::bad_request, body.dump());
   }
-  const auto now = Clock::now();
-  std::vector<Event> events;
-  std::vector<std::string> ids;
-  events.reserve(payloads.size());
-  for (auto& p : payloads) {
-    Event& e = events.emplace_back(std::move(p), now);
-    ids.push_back(random_uuid());  // the id the client is told, and enrich writes into the click
-    e.meta().set("id", ids.back());
+  // Shared, not copied: the ack travels through a sink's thread and back to this strand.
+  auto ids = std::make_shared<std::vector<std::string>>();
+  ids->reserve(events.size());
+  for (auto& e : events) {
+    ids->push_back(random_uuid());  // the id the client is told, and enrich writes into the click
+    e.meta().set("id", ids->back());
     e.meta().set("http.user_agent", std::string(req[bhttp::field::user_agent]));
     if (shared_->expose_client_address) {
       beast::error_code ec;
@@ -164,12 +164,12 @@ void Session::handle_clicks(const Request& req, bool batch) {
   if (shared_->answer_after_delivery) {
     ack = [self = shared_from_this(), ids, request = request_](const AckResult& r) {
       // Sinks answer on their own threads; the connection is touched only on its strand.
-      net::post(self->stream_.get_executor(), [self, r, ids, request] { self->answer_ack(r, ids, request); });
+      net::post(self->stream_.get_executor(), [self, r, ids, request] { self->answer_ack(r, *ids, request); });
     };
   }
   if (!shared_->out->try_emit(events, ack)) return send_unavailable("the pipeline is full");
   if (!shared_->answer_after_delivery) {
-    return send_json(bhttp::status::accepted, json({{"ok", true}, {"queued", true}, {"ids", ids}}).dump());
+    return send_json(bhttp::status::accepted, json({{"ok", true}, {"queued", true}, {"ids", *ids}}).dump());
   }
   // Delivery may take up to message_timeout in a sink; the client is not kept waiting longer than this.
   ack_timer_.emplace(stream_.get_executor());
@@ -182,7 +182,7 @@ void Session::handle_clicks(const Request& req, bool batch) {
   });
 }
 
-void Session::answer_ack(const AckResult& r, std::vector<std::string> ids, std::uint64_t request) {
+void Session::answer_ack(const AckResult& r, const std::vector<std::string>& ids, std::uint64_t request) {
   if (request != request_ || answered_) return;  // the ack timeout answered already
   if (ack_timer_) ack_timer_->cancel();
   if (r.ok) return send_json(bhttp::status::ok, json({{"ok", true}, {"ids", ids}}).dump());

@@ -32,7 +32,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(Request&& req);
   void handle_clicks(const Request& req, bool batch);
-  void answer_ack(const AckResult& result, std::vector<std::string> ids, std::uint64_t request);
+  void answer_ack(const AckResult& result, const std::vector<std::string>& ids, std::uint64_t request);
   void send(Response&& res);
   void send_json(bhttp::status status, const std::string& json, bool keep_alive = true);
   void send_unavailable(const std::string& why);

@@ -6,6 +6,7 @@
 
 #include "sluice/errors.hpp"
 #include "sluice/event.hpp"
+#include "sluice/uuid.hpp"
 
 namespace sluice {
 namespace {
@@ -19,6 +20,16 @@ TEST(Event, ParsesJsonOnceAndOnlyWhenAsked) {
   EXPECT_EQ(&first, &e.json()) << "the same parsed object is returned, not parsed again";
 }
 
+TEST(Event, ASourceThatParsedAlreadyHandsOnTheDocument) {
+  const std::string text = R"({"page":"a",  "clickNumber":3})";
+  Event e(text, nlohmann::json::parse(text));
+  EXPECT_TRUE(e.json_parsed()) << "no second parse in the pipeline";
+  EXPECT_EQ(e.json()["clickNumber"], 3);
+  EXPECT_EQ(e.payload(), text) << "the bytes the client sent, not a re-serialisation";
+  e.mutable_json()["id"] = "x1";
+  EXPECT_EQ(nlohmann::json::parse(e.payload()), nlohmann::json({{"page", "a"}, {"clickNumber", 3}, {"id", "x1"}}));
+}
+
 TEST(Event, EditedJsonIsReserialised) {
   Event e(R"({"page":"a"})");
   e.mutable_json()["id"] = "x1";
@@ -26,6 +37,25 @@ TEST(Event, EditedJsonIsReserialised) {
   e.set_payload("[1]");
   EXPECT_FALSE(e.json_parsed());
   EXPECT_EQ(e.payload(), "[1]");
+}
+
+TEST(Event, ANewMemberIsAppendedToThePayloadWithoutReserialisingIt) {
+  Event e("{\"b\": 1, \"a\": [1, 2]}\n");
+  e.set_member("id", "x\"1");
+  e.set_member("n", 7);
+  EXPECT_EQ(e.payload(), "{\"b\": 1, \"a\": [1, 2],\"id\":\"x\\\"1\",\"n\":7}\n") << "the sender's bytes, then the members";
+  EXPECT_EQ(e.json(), nlohmann::json({{"b", 1}, {"a", {1, 2}}, {"id", "x\"1"}, {"n", 7}}));
+
+  Event empty(" {} ");
+  empty.set_member("id", "x");
+  EXPECT_EQ(nlohmann::json::parse(empty.payload()), nlohmann::json({{"id", "x"}}));
+
+  Event replaced(R"({"id":"old","k":1})");
+  replaced.set_member("id", "new");
+  EXPECT_EQ(nlohmann::json::parse(replaced.payload()), nlohmann::json({{"id", "new"}, {"k", 1}}));
+
+  Event array("[1]");
+  EXPECT_THROW(array.set_member("id", "x"), EventError);
 }
 
 TEST(Event, MalformedJsonGivesTheParsersReason) {
@@ -51,6 +81,12 @@ TEST(Event, MetadataSetReplacesAndErases) {
   Event copy = e.clone();
   EXPECT_EQ(copy.payload(), "x");
   EXPECT_EQ(*copy.meta().find("b"), "2");
+}
+
+TEST(Uuid, IsAVersion4UuidAndNotRepeated) {
+  const std::string a = random_uuid();
+  EXPECT_THAT(a, ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_NE(a, random_uuid());
 }
 
 }  // namespace

@@ -50,6 +50,10 @@ class SLUICE_EXPORT Event {
  public:
   Event();
   explicit Event(std::string payload, Clock::time_point received = Clock::now());
+  // A payload with the JSON it parses to, for a source that had to parse it anyway (to refuse bad
+  // input): the pipeline then does not parse it a second time. `parsed` must equal what json()
+  // would give for `payload`.
+  Event(std::string payload, nlohmann::json parsed, Clock::time_point received = Clock::now());
   Event(Event&&) noexcept;
   Event& operator=(Event&&) noexcept;
   Event(const Event&) = delete;
@@ -68,6 +72,10 @@ class SLUICE_EXPORT Event {
   // Editable JSON; the payload is re-serialised from it before the event reaches a sink.
   nlohmann::json& mutable_json();
   bool json_parsed() const { return json_ != nullptr; }
+  // Sets one top-level member of a JSON object. A new member is appended to the payload text as
+  // well, so the rest is not re-serialised (and keeps the sender's key order); replacing a member
+  // falls back to a re-serialisation. Throws EventError when the payload is not a JSON object.
+  void set_member(std::string_view key, nlohmann::json value);
 
   Metadata& meta() { return meta_; }
   const Metadata& meta() const { return meta_; }
