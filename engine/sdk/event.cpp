@@ -5,6 +5,26 @@
 #include "sluice/errors.hpp"
 
 namespace sluice {
+namespace {
+
+// nlohmann prefixes "[json.exception.parse_error.101] "; users need only the rest.
+std::string reason_of(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
+  return what;
+}
+
+// A document can hold what JSON cannot carry (a string that is not UTF-8, set by a transform from
+// a header): that is the event's fault, so it becomes an EventError, not a failure of the batch.
+std::string dump(const nlohmann::json& doc) {
+  try {
+    return doc.dump();
+  } catch (const nlohmann::json::type_error& e) {
+    throw EventError("cannot serialise the edited JSON: " + reason_of(e));
+  }
+}
+
+}  // namespace
 
 const std::string* Metadata::find(std::string_view key) const {
   for (const auto& [k, v] : entries_) {
@@ -49,7 +69,7 @@ Event Event::clone() const {
 
 std::string_view Event::payload() const {
   if (payload_stale_) {
-    payload_ = json_->dump();
+    payload_ = dump(*json_);
     payload_stale_ = false;
   }
   return payload_;
@@ -66,10 +86,7 @@ const nlohmann::json& Event::json() const {
     try {
       json_ = std::make_unique<nlohmann::json>(nlohmann::json::parse(payload_));
     } catch (const nlohmann::json::parse_error& e) {
-      std::string what = e.what();
-      // nlohmann prefixes "[json.exception.parse_error.101] "; users need only the rest.
-      if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
-      throw EventError("invalid JSON: " + what);
+      throw EventError("invalid JSON: " + reason_of(e));
     }
   }
   return *json_;
@@ -96,7 +113,7 @@ void Event::set_member(std::string_view key, nlohmann::json value) {
   std::string member = doc.empty() ? "" : ",";
   member += nlohmann::json(key).dump();
   member += ':';
-  member += value.dump();
+  member += dump(value);
   payload_.insert(brace, member);
   doc.emplace(std::string(key), std::move(value));
 }

@@ -18,6 +18,17 @@ OptionTable enrich_options() {
   return t;
 }
 
+namespace {
+
+// A header is whatever bytes the client sent; JSON strings must be UTF-8. Bytes that are not
+// become U+FFFD rather than costing the click.
+std::string as_utf8(const std::string& raw) {
+  const std::string quoted = nlohmann::json(raw).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
+}
+
+}  // namespace
+
 Enrich::Enrich(const Options& o, Context&)
     : id_field_(o.get_string("id_field")),
       time_field_(o.get_string("time_field")),
@@ -41,7 +52,7 @@ void Enrich::process(Batch& batch) {
       e.set_member(time_field_,
                    std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count());
       if (user_agent_) {
-        if (const std::string* ua = e.meta().find("http.user_agent")) e.set_member("userAgent", *ua);
+        if (const std::string* ua = e.meta().find("http.user_agent")) e.set_member("userAgent", as_utf8(*ua));
       }
       if (client_address_) {
         if (const std::string* addr = e.meta().find("http.client_address")) e.set_member("clientAddress", *addr);

@@ -148,6 +148,18 @@ TEST_F(AckTest, SinksSeeJsonEditedByTransforms) {
   EXPECT_EQ(capture_store("a")->snapshot(), std::vector<std::string>{R"({"edited":true,"n":1})"});
 }
 
+TEST_F(AckTest, AnEditThatCannotBeSerialisedRefusesOnlyItsEvent) {
+  start("[{type: capture, name: a}]", "[{type: not_utf8, marker: bad}]");
+  ASSERT_TRUE(source_->emit({R"({"n":"bad"})"}));
+  ASSERT_TRUE(source_->emit({R"({"n":"good"})"}));
+  const AckResult r = answer(0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.rejected) << "the event's fault, not a delivery failure";
+  EXPECT_THAT(r.reason, HasSubstr("cannot serialise the edited JSON: invalid UTF-8 byte"));
+  EXPECT_TRUE(answer(1).ok) << "the rest of the batch goes on";
+  EXPECT_EQ(capture_store("a")->snapshot(), std::vector<std::string>{R"({"n":"good"})"});
+}
+
 TEST_F(AckTest, AnEmptyEmitIsAckedAtOnce) {
   start("[{type: capture, name: a}]");
   ASSERT_TRUE(source_->emit({}));

@@ -56,6 +56,10 @@ TEST(Event, ANewMemberIsAppendedToThePayloadWithoutReserialisingIt) {
 
   Event array("[1]");
   EXPECT_THROW(array.set_member("id", "x"), EventError);
+
+  Event bytes(R"({"a":1})");
+  EXPECT_THROW(bytes.set_member("raw", std::string("\xff")), EventError) << "JSON cannot carry it";
+  EXPECT_EQ(bytes.payload(), R"({"a":1})") << "and the event is left as it was";
 }
 
 TEST(Event, MalformedJsonGivesTheParsersReason) {

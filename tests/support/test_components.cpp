@@ -189,6 +189,17 @@ class EditTransform final : public Transform {
   }
 };
 
+// Writes bytes that are not UTF-8 into marked events, as a transform copying a raw header would.
+class NotUtf8Transform final : public MarkerTransform {
+ public:
+  using MarkerTransform::MarkerTransform;
+  void process(Batch& batch) override {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (marked(batch[i])) batch[i].mutable_json()["raw"] = std::string("\xff\xfe");
+    }
+  }
+};
+
 OptionTable marker_options() {
   OptionTable t;
   t.add("marker", OptionType::string, "Text that selects an event").default_to("bad");
@@ -288,6 +299,8 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   m.add(transform_component<DropTransform>("drop_marked", "Drops marked events.", marker_options()));
   m.add(transform_component<ThrowTransform>("explode", "Throws.", OptionTable{}));
   m.add(transform_component<EditTransform>("edit", "Sets edited=true in the JSON.", OptionTable{}));
+  m.add(transform_component<NotUtf8Transform>("not_utf8", "Puts bytes that are not UTF-8 into marked events.",
+                                              marker_options()));
   return plugins::PluginLibrary::builtin("test", "components for tests", std::move(m));
 }
 

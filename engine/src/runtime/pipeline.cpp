@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "runtime/ack_group.hpp"
+#include "sluice/errors.hpp"
 
 namespace sluice::runtime {
 
@@ -188,8 +189,17 @@ void Pipeline::run() {
     chunk.clear();
     batches_.fetch_add(1, std::memory_order_relaxed);
     if (!run_transforms(*batch) || batch->empty()) continue;
-    // Sinks share the batch read-only; serialise edited JSON once, here, not in each sink.
-    for (const auto& e : batch->events()) (void)e.payload();
+    // Sinks share the batch read-only; serialise edited JSON once, here, not in each sink. An
+    // event whose edit cannot be serialised is refused alone; the rest of the batch goes on.
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      try {
+        (void)(*batch)[i].payload();
+      } catch (const EventError& e) {
+        batch->reject(i, e.what());
+      }
+    }
+    apply_removals(*batch, "engine");
+    if (batch->empty()) continue;
     events_to_sinks_.fetch_add(batch->size(), std::memory_order_relaxed);
     dispatch(std::move(batch));
   }

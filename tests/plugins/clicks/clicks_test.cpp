@@ -72,6 +72,20 @@ TEST(Enrich, AddsIdAndReceiveTimeButNoPersonalDataUnlessAsked) {
   EXPECT_EQ(json::parse(out[1])["id"], "mine") << "an id the event has is kept";
 }
 
+TEST(Enrich, AUserAgentThatIsNotUtf8IsRepairedNotFatal) {
+  // The raw byte 0xFF, as a client can send in a header (the YAML parser passes it through).
+  auto [engine, source, acks] = start_scripted("pipelines:\n  p:\n"
+      "    source: {type: scripted, name: src, meta: {http.user_agent: \"Bot\xff/1\"}}\n"
+      "    transforms: [{type: enrich, user_agent: true}]\n"
+      "    sinks: [{type: capture, name: out}]\n");
+  ASSERT_TRUE(source->emit({R"({"page":"a"})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  EXPECT_TRUE(acks->results[0].ok) << acks->results[0].reason;
+  const auto out = capture_store("out")->snapshot();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(json::parse(out[0])["userAgent"], "Bot\xef\xbf\xbd/1") << "U+FFFD in place of the byte";
+}
+
 TEST(Aggregate, EmitsStatsWithTotalsPerKeyOnItsInterval) {
   auto [engine, source, acks] = start_scripted(R"(pipelines:
   p:
