@@ -20,7 +20,7 @@ OptionTable kafka_source_options() {
   t.add("max_retries", OptionType::integer,
         "Times a nacked event is read again before it goes to the pipeline's dead_letter sink (an event rejected "
         "as bad input goes there at once); its offset is committed only once that sink confirmed it")
-      .default_to("5").at_least(0).at_most(1000000).example("10");
+      .default_to("5").at_least(0).at_most(10000).example("10");
   t.add("nack_policy", OptionType::string,
         "What an event does after max_retries when the pipeline has no dead_letter sink: `retry` keeps reading it "
         "again every retry_backoff_max and never commits past it; `skip` logs it and commits past it (it is lost "
