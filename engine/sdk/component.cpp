@@ -32,7 +32,11 @@ Delivery::~Delivery() {
 }
 
 void Delivery::fail_event(std::size_t index, std::string reason) {
-  if (target_) failures_.emplace_back(index, std::move(reason));
+  if (target_) failures_.push_back({index, std::move(reason), false});
+}
+
+void Delivery::reject_event(std::size_t index, std::string reason) {
+  if (target_) failures_.push_back({index, std::move(reason), true});
 }
 
 void Delivery::complete() {

@@ -26,7 +26,8 @@ void InprocSink::write(std::shared_ptr<const Batch> batch, Delivery done) {
   // std::function needs a copyable callable; the Delivery is move-only.
   auto pending = std::make_shared<Delivery>(std::move(done));
   AckFn on_ack = [pending](const AckResult& result) {
-    if (result.ok) {
+    // Dead-lettered by the reading pipeline is handled there: delivered, as far as this one knows.
+    if (result.ok || result.dead_lettered) {
       pending->complete();
     } else {
       pending->fail(result.reason);

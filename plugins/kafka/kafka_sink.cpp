@@ -33,8 +33,31 @@ OptionTable kafka_sink_options() {
   t.add("header_prefix", OptionType::string,
         "Event metadata whose key starts with this goes out as a Kafka header, named without the prefix")
       .default_to("header.");
+  t.add("metadata_headers", OptionType::string_list,
+        "Event metadata whose key starts with one of these also goes out as a Kafka header, under its full name: "
+        "a dead-letter topic's consumer reads dead_letter.reason, dead_letter.component and dead_letter.at this way")
+      .default_to("dead_letter.").example("[dead_letter., kafka.]");
   return t;
 }
+
+namespace {
+
+// Errors that sending the same message again cannot cure: the event is refused for good (and goes
+// to the pipeline's dead-letter sink) instead of being retried by its source forever.
+bool permanent(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 // One batch on its way to Kafka. Deleted by whoever settles its last event.
 struct KafkaSink::InFlight {
@@ -42,13 +65,15 @@ struct KafkaSink::InFlight {
       : batch(std::move(b)), done(std::move(d)), tags(batch->size()), outstanding(batch->size()) {}
 
   // `error` null when delivered. Deletes this when it was the last event.
-  void settle(std::size_t index, const char* error) {
+  void settle(std::size_t index, const char* error, bool refused_for_good = false) {
     if (error != nullptr) {
       std::lock_guard lock(failures_mutex);
-      failures.emplace_back(index, error);
+      failures.push_back({index, error, refused_for_good});
     }
     if (outstanding.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    for (auto& [i, why] : failures) done.fail_event(i, std::move(why));
+    for (auto& f : failures) {
+      f.permanent ? done.reject_event(f.index, std::move(f.reason)) : done.fail_event(f.index, std::move(f.reason));
+    }
     done.complete();
     delete this;
   }
@@ -59,7 +84,7 @@ struct KafkaSink::InFlight {
   std::size_t next = 0;  // the next event to hand to librdkafka
   std::atomic<std::size_t> outstanding;
   std::mutex failures_mutex;
-  std::vector<std::pair<std::size_t, std::string>> failures;
+  std::vector<detail::EventFailure> failures;
 };
 
 KafkaSink::KafkaSink(const Options& o, Context& context)
@@ -69,6 +94,9 @@ KafkaSink::KafkaSink(const Options& o, Context& context)
       create_topic_(o.get_bool("create_topic")),
       key_field_(o.get_string("key")),
       header_prefix_(o.get_string("header_prefix")) {
+  for (const auto& prefix : o.get_list("metadata_headers")) {
+    if (!prefix.empty()) metadata_headers_.push_back(prefix);
+  }
   cluster_.owner = this;
   Config conf(o, cluster_);
   conf.set("acks", o.get_string("acks"), "acks");
@@ -99,7 +127,7 @@ void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void
   auto* cluster = static_cast<ClusterLog*>(opaque);
   auto* tag = static_cast<MessageTag*>(message->_private);
   if (message->err) {
-    tag->batch->settle(tag->index, rd_kafka_err2str(message->err));
+    tag->batch->settle(tag->index, rd_kafka_err2str(message->err), permanent(message->err));
     return;
   }
   cluster->healthy("delivering again");
@@ -175,7 +203,7 @@ void KafkaSink::pump() {
       }
       if (last) pending_.pop_front();
       // From here `b` may be gone: a delivery report can settle its last event at any moment.
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) b->settle(i, rd_kafka_err2str(err));
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) b->settle(i, rd_kafka_err2str(err), permanent(err));
       if (last) break;
     }
   }
@@ -197,9 +225,17 @@ rd_kafka_resp_err_t KafkaSink::produce(InFlight& b, std::size_t index) {
   }
   rd_kafka_headers_t* headers = nullptr;
   for (const auto& [name, value] : event.meta()) {
-    if (header_prefix_.empty() || name.rfind(header_prefix_, 0) != 0) continue;
+    const char* header = nullptr;
+    if (!header_prefix_.empty() && name.rfind(header_prefix_, 0) == 0) {
+      header = name.c_str() + header_prefix_.size();
+    } else {
+      for (const auto& prefix : metadata_headers_) {
+        if (name.rfind(prefix, 0) == 0) header = name.c_str();
+      }
+    }
+    if (header == nullptr) continue;
     if (headers == nullptr) headers = rd_kafka_headers_new(4);
-    rd_kafka_header_add(headers, name.c_str() + header_prefix_.size(), -1, value.data(), static_cast<ssize_t>(value.size()));
+    rd_kafka_header_add(headers, header, -1, value.data(), static_cast<ssize_t>(value.size()));
   }
   const std::string_view payload = event.payload();
   // No RD_KAFKA_MSG_F_COPY: librdkafka points at the payload, which the batch keeps alive.

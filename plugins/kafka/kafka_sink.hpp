@@ -1,6 +1,7 @@
 #pragma once
 // `kafka` sink: a librdkafka producer. An event is confirmed to its source only by librdkafka's
-// delivery report (delivered -> ack, failed -> nack with the broker's reason). A full producer
+// delivery report (delivered -> ack, failed -> nack with the broker's reason; a message the broker
+// will never take, too large or invalid, is refused for good: Delivery::reject_event). A full producer
 // queue is backpressure: the batch waits in the sink, which holds its Delivery, so the pipeline's
 // in-flight limit stops the source. Payloads are handed to librdkafka without a copy; the batch
 // stays alive until its last report.
@@ -52,6 +53,7 @@ class KafkaSink final : public Sink {
   const bool create_topic_;
   const std::string key_field_;
   const std::string header_prefix_;
+  std::vector<std::string> metadata_headers_;  // prefixes of metadata sent as headers under their full name
   HandlePtr producer_;
 
   std::mutex pump_mutex_;

@@ -17,13 +17,37 @@ OptionTable kafka_source_options() {
   t.add("commit_interval", OptionType::duration,
         "How often acknowledged offsets are committed (and always on shutdown and rebalance)")
       .default_to("1s").at_least(1).example("5s");
+  t.add("max_retries", OptionType::integer,
+        "Times a nacked event is read again before it goes to the pipeline's dead_letter sink (an event rejected "
+        "as bad input goes there at once); its offset is committed only once that sink confirmed it")
+      .default_to("5").at_least(0).at_most(10000).example("10");
   t.add("nack_policy", OptionType::string,
-        "What a nacked event does: `retry` reads it again after retry_backoff and never commits past it; `skip` "
-        "logs it and commits past it (it is lost to this group)")
+        "What an event does after max_retries when the pipeline has no dead_letter sink: `retry` keeps reading it "
+        "again every retry_backoff_max and never commits past it; `skip` logs it and commits past it (it is lost "
+        "to this group)")
       .default_to("retry").one_of({"retry", "skip"});
-  t.add("retry_backoff", OptionType::duration, "Wait before reading a nacked event again")
+  t.add("retry_backoff", OptionType::duration, "Wait before reading a nacked event again; doubles with each retry")
       .default_to("1s").at_least(0).example("5s");
+  t.add("retry_backoff_max", OptionType::duration, "The longest wait between two reads of a nacked event")
+      .default_to("30s").at_least(0).example("1m");
   return t;
+}
+
+namespace {
+
+constexpr auto kLogEvery = std::chrono::seconds(10);
+
+}  // namespace
+
+bool KafkaSource::RateLimit::allow(std::size_t& suppressed) {
+  const auto now = std::chrono::steady_clock::now();
+  if (last != std::chrono::steady_clock::time_point{} && now - last < kLogEvery) {
+    ++skipped;
+    return false;
+  }
+  last = now;
+  suppressed = std::exchange(skipped, 0);
+  return true;
 }
 
 KafkaSource::KafkaSource(const Options& o, Context& context)
@@ -32,7 +56,9 @@ KafkaSource::KafkaSource(const Options& o, Context& context)
       topics_(o.get_list("topics")),
       batch_size_(static_cast<std::size_t>(o.get_int("batch_size"))),
       skip_nacked_(o.get_string("nack_policy") == "skip"),
-      retry_backoff_(o.get_duration("retry_backoff")) {
+      retry_backoff_(o.get_duration("retry_backoff")),
+      retry_backoff_max_(std::max(o.get_duration("retry_backoff"), o.get_duration("retry_backoff_max"))),
+      max_retries_(static_cast<int>(o.get_int("max_retries"))) {
   if (topics_.empty()) throw ConfigError("topics", "name at least one topic");
   cluster_.owner = this;
   Config conf(o, cluster_);
@@ -91,7 +117,14 @@ void KafkaSource::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
   (void)rd_kafka_commit(consumer_.get(), nullptr, /*async=*/0);
   {
     std::lock_guard lock(mutex_);
-    for (int i = 0; i < partitions->cnt; ++i) tracker_.forget(partitions->elems[i].partition);
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const std::int32_t p = partitions->elems[i].partition;
+      tracker_.forget(p);
+      std::erase_if(attempts_, [&](const auto& a) { return a.first.first == p; });
+      std::erase_if(marks_, [&](const auto& m) { return m.first.first == p; });
+      std::erase_if(new_marks_, [&](const auto& m) { return m.first.first == p; });
+      std::erase_if(retries_, [&](const Retry& r) { return r.partition == p; });
+    }
   }
   context_.log.info("revoked ", partitions->cnt, " partitions");
   cooperative ? (void)rd_kafka_incremental_unassign(consumer_.get(), partitions)
@@ -101,10 +134,12 @@ void KafkaSource::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
 void KafkaSource::run(Emitter& out) {
   std::vector<Event> events;
   std::vector<Range> ranges;
+  std::vector<Position> positions;
   while (!stopping_) {
     retry_due();
     events.clear();
     ranges.clear();
+    positions.clear();
     std::map<std::pair<std::string, std::int32_t>, std::pair<std::int64_t, std::int64_t>> spans;
     // Block briefly for the first message, then take what is already there, up to a batch.
     for (int timeout = 100; events.size() < batch_size_; timeout = 0) {
@@ -134,10 +169,20 @@ void KafkaSource::run(Emitter& out) {
           meta.set(std::string("header.") + name, value ? std::string(static_cast<const char*>(value), size) : "");
         }
       }
-      auto [it, fresh] = spans.try_emplace({topic, m->partition}, m->offset, m->offset);
-      if (!fresh) it->second.second = m->offset;
-      events.push_back(std::move(e));
+      const Offset at{m->partition, m->offset};
       rd_kafka_message_destroy(m);
+      if (auto mark = marks_.find(at); mark != marks_.end()) {
+        const Mark given_up = std::move(mark->second);
+        marks_.erase(mark);
+        bool skipped = false;
+        if (dead_letter(out, e, topic, at, given_up, skipped)) break;  // its own range: end this emit before it
+        if (skipped) continue;
+        // No dead-letter sink and nack_policy retry: it goes through the pipeline again.
+      }
+      auto [it, fresh] = spans.try_emplace({topic, at.first}, at.second, at.second);
+      if (!fresh) it->second.second = at.second;
+      positions.push_back({at.first, at.second});
+      events.push_back(std::move(e));
     }
     if (events.empty()) continue;
     cluster_.healthy("consuming again");
@@ -147,23 +192,108 @@ void KafkaSource::run(Emitter& out) {
         ranges.push_back({tp.first, tp.second, span.first, span.second, tracker_.emitted(tp.second, span.first, span.second)});
       }
     }
-    AckFn ack = [this, ranges](const AckResult& r) { on_ack(r, ranges); };
+    AckFn ack = [this, ranges, positions](const AckResult& r) { on_ack(r, ranges, positions); };
     if (!out.emit(events, ack)) break;  // torn down past the deadline: nothing more is taken
   }
   out.close();
 }
 
-void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& ranges) {
-  if (!result.ok && !skip_nacked_) {
+bool KafkaSource::dead_letter(Emitter& out, Event& event, const std::string& topic, Offset at, const Mark& mark,
+                              bool& skipped) {
+  Range range{topic, at.first, at.second, at.second, 0};
+  {
     std::lock_guard lock(mutex_);
-    for (const auto& r : ranges) {
-      retries_.push_back({r.topic, r.partition, r.first, std::chrono::steady_clock::now() + retry_backoff_});
+    range.id = tracker_.emitted(at.first, at.second, at.second);
+  }
+  std::vector<Event> one;
+  one.push_back(std::move(event));
+  AckFn ack = [this, range, mark](const AckResult& r) { on_dead_letter_ack(r, range, mark); };
+  if (out.dead_letter(one, mark.component, mark.reason, ack)) return true;
+  event = std::move(one.front());
+  std::size_t suppressed = 0;
+  bool log = false;
+  {
+    std::lock_guard lock(mutex_);
+    log = gave_up_log_.allow(suppressed);
+  }
+  if (skip_nacked_) {
+    if (log) {
+      context_.log.warn("gave up on partition ", at.first, " offset ", at.second, " (", mark.reason,
+                        "); the pipeline has no dead_letter sink, so it is skipped (nack_policy: skip)",
+                        suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
     }
-    context_.log.warn("nacked (", result.reason, "); reading partition ", ranges.front().partition, " again from offset ",
-                      ranges.front().first, " in ", retry_backoff_.count(), " ms");
+    commit({range});
+    skipped = true;
+    return false;
+  }
+  if (log) {
+    context_.log.warn("cannot deliver partition ", at.first, " offset ", at.second, " (", mark.reason,
+                      ") and the pipeline has no dead_letter sink; reading it again every ",
+                      retry_backoff_max_.count(), " ms and not committing past it (nack_policy: retry)",
+                      suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
+  }
+  std::lock_guard lock(mutex_);
+  tracker_.forget_from(at.first, at.second);  // its own range is dropped: it is emitted as usual
+  return false;
+}
+
+void KafkaSource::on_dead_letter_ack(const AckResult& result, const Range& range, const Mark& mark) {
+  if (result.dead_lettered) {
+    commit({range});
     return;
   }
-  if (!result.ok) context_.log.warn("nacked and skipped (nack_policy: skip): ", result.reason);
+  // The dead-letter sink failed: not handled, so read it again and try once more, later.
+  std::lock_guard lock(mutex_);
+  const int attempt = ++attempts_[{range.partition, range.first}];
+  new_marks_[{range.partition, range.first}] = mark;
+  retries_.push_back({range.topic, range.partition, range.first, std::chrono::steady_clock::now() + backoff(attempt)});
+  std::size_t suppressed = 0;
+  if (gave_up_log_.allow(suppressed)) {
+    context_.log.warn("the dead-letter sink did not take partition ", range.partition, " offset ", range.first, " (",
+                      result.reason, "); trying again in ", backoff(attempt).count(), " ms",
+                      suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
+  }
+}
+
+Duration KafkaSource::backoff(int attempt) const {
+  Duration d = retry_backoff_;
+  for (int i = 1; i < attempt && d < retry_backoff_max_; ++i) d *= 2;
+  return std::min(d, retry_backoff_max_);
+}
+
+void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& ranges, const std::vector<Position>& positions) {
+  if (result.ok || result.dead_lettered) {
+    commit(ranges);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  // The event the verdict names; the emit's other partitions are read again from where they were.
+  const Position failed = result.event < positions.size() ? positions[result.event] : Position{ranges.front().partition, ranges.front().first};
+  const Offset at{failed.partition, failed.offset};
+  const int attempt = ++attempts_[at];
+  // Bad input is refused again however often it is read: to the dead-letter path at once.
+  const bool give_up = result.rejected || attempt > max_retries_;
+  if (give_up) {
+    const std::string component = result.component.empty() ? context_.label : result.component;
+    std::string reason = result.reason;
+    if (reason.rfind(component + ": ", 0) == 0) reason.erase(0, component.size() + 2);
+    if (!result.rejected) reason += " (after " + std::to_string(max_retries_) + " retries)";
+    new_marks_[at] = Mark{component, std::move(reason)};
+  }
+  // A rejected event's first trip to the dead-letter path needs no wait; a sink that keeps failing does.
+  const Duration wait = result.rejected && attempt == 1 ? Duration(0) : backoff(attempt);
+  const auto due = std::chrono::steady_clock::now() + wait;
+  for (const auto& r : ranges) retries_.push_back({r.topic, r.partition, r.first, due});
+  std::size_t suppressed = 0;
+  if (gave_up_log_.allow(suppressed)) {
+    context_.log.warn("nacked (", result.reason, "); reading partition ", ranges.front().partition, " again from offset ",
+                      ranges.front().first, " in ", wait.count(), " ms",
+                      give_up ? ", then handing offset " + std::to_string(at.second) + " to the dead-letter sink" : "",
+                      suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
+  }
+}
+
+void KafkaSource::commit(const std::vector<Range>& ranges) {
   rd_kafka_topic_partition_list_t* commit = nullptr;
   {
     std::lock_guard lock(mutex_);
@@ -171,6 +301,8 @@ void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& rang
       if (auto offset = tracker_.acked(r.partition, r.first, r.id)) {
         if (!commit) commit = rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size()));
         rd_kafka_topic_partition_list_add(commit, r.topic.c_str(), r.partition)->offset = *offset;
+        // Retries counted for events now committed past are done with.
+        std::erase_if(attempts_, [&](const auto& a) { return a.first.first == r.partition && a.first.second < *offset; });
       }
     }
   }
@@ -187,11 +319,24 @@ void KafkaSource::retry_due() {
   {
     std::lock_guard lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
-    while (!retries_.empty() && retries_.front().due <= now) {
-      due.push_back(retries_.front());
+    // Per partition, the lowest offset due. Reading from there reads every later one again, so the
+    // partition's other retries from there on are done too; seeking to a later one afterwards
+    // would skip what lies between.
+    std::map<std::int32_t, Retry> lowest;
+    for (const auto& r : retries_) {
+      if (r.due > now) continue;
+      auto [it, fresh] = lowest.try_emplace(r.partition, r);
+      if (!fresh && r.offset < it->second.offset) it->second = r;
+    }
+    for (const auto& [partition, r] : lowest) {
+      std::erase_if(retries_, [&](const Retry& x) { return x.partition == partition && x.offset >= r.offset; });
       // Later ranges of the partition are read again too, so forget them: their acks no longer count.
-      tracker_.forget_from(retries_.front().partition, retries_.front().offset);
-      retries_.pop_front();
+      tracker_.forget_from(partition, r.offset);
+      due.push_back(r);
+    }
+    if (!due.empty()) {
+      marks_.merge(new_marks_);
+      new_marks_.clear();  // keys already in marks_ stay there: the same event, marked again
     }
   }
   for (const auto& r : due) {

@@ -88,6 +88,7 @@ TEST(Options, EveryComponentOptionIsDocumentedWithAValidDefault) {
   EXPECT_GE(checked, 5u) << "generator, inproc x2, stdout, drop";
   expect_table_is_complete("engine", config::engine_settings_table());
   expect_table_is_complete("pipeline", config::pipeline_settings_table());
+  expect_table_is_complete("dead_letter", config::dead_letter_settings_table());
 }
 
 }  // namespace

@@ -123,20 +123,43 @@ class GateSink final : public Sink {
 
 class FailSink final : public Sink {
  public:
-  FailSink(const Options& o, Context&) : reason_(o.get_string("reason")), only_index_(o.get_int("only_index")) {}
+  FailSink(const Options& o, Context&)
+      : reason_(o.get_string("reason")),
+        only_index_(o.get_int("only_index")),
+        marker_(o.get_string("marker")),
+        permanent_(o.get_bool("permanent")),
+        store_(o.get_string("name").empty() ? nullptr : capture_store(o.get_string("name"))) {}
   void write(std::shared_ptr<const Batch> batch, Delivery done) override {
+    if (!marker_.empty()) {
+      // Fails the marked events, records and accepts the others.
+      for (std::size_t i = 0; i < batch->size(); ++i) {
+        const Event& e = (*batch)[i];
+        if (e.payload().find(marker_) != std::string_view::npos) {
+          permanent_ ? done.reject_event(i, reason_) : done.fail_event(i, reason_);
+        } else if (store_) {
+          std::lock_guard lock(store_->mutex);
+          store_->payloads.emplace_back(e.payload());
+          store_->metadata.emplace_back();
+        }
+      }
+      done.complete();
+      return;
+    }
     if (only_index_ < 0) {
       done.fail(reason_);
       return;
     }
-    done.fail_event(static_cast<std::size_t>(only_index_), reason_);
+    const auto i = static_cast<std::size_t>(only_index_);
+    permanent_ ? done.reject_event(i, reason_) : done.fail_event(i, reason_);
     done.complete();
-    (void)batch;
   }
 
  private:
   std::string reason_;
   std::int64_t only_index_;
+  std::string marker_;
+  bool permanent_;
+  std::shared_ptr<CaptureStore> store_;
 };
 
 class BrokenSink final : public Sink {
@@ -273,6 +296,13 @@ bool ScriptedSource::try_emit(const std::vector<std::string>& payloads) {
   return out_->try_emit(events, ack);
 }
 
+bool ScriptedSource::dead_letter(const std::vector<std::string>& payloads, const std::string& component,
+                                 const std::string& reason) {
+  auto events = make(payloads);
+  auto ack = ack_for(payloads);
+  return out_->dead_letter(events, component, reason, ack);
+}
+
 bool ScriptedSource::emit(const std::vector<std::string>& payloads) {
   auto events = make(payloads);
   auto ack = ack_for(payloads);
@@ -293,6 +323,9 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   OptionTable fail;
   fail.add("reason", OptionType::string, "Failure reason").default_to("boom");
   fail.add("only_index", OptionType::integer, "Fail only this event of each batch; -1 fails all").default_to("-1");
+  fail.add("marker", OptionType::string, "Fail only events containing this text, accept the others").default_to("");
+  fail.add("permanent", OptionType::boolean, "Refuse for good (Delivery::reject_event)").default_to("false");
+  fail.add("name", OptionType::string, "With marker: capture store for the accepted events").default_to("");
   m.add(sink_component<FailSink>("fail", "Fails deliveries.", fail));
   m.add(sink_component<BrokenSink>("broken", "Fails to start.", OptionTable{}));
   m.add(transform_component<RejectTransform>("reject", "Rejects marked events.", marker_options()));

@@ -42,6 +42,8 @@ class ScriptedSource final : public Source {
   // Emits payloads as one group; the answer lands in acks(). Returns what the Emitter returned.
   bool try_emit(const std::vector<std::string>& payloads);
   bool emit(const std::vector<std::string>& payloads);
+  // Hands payloads straight to the dead-letter sink (Emitter::dead_letter), as a source giving up.
+  bool dead_letter(const std::vector<std::string>& payloads, const std::string& component, const std::string& reason);
   // Ends the source as a finite source would.
   void close();
   AckLog& acks() { return *acks_; }

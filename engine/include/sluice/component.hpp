@@ -40,10 +40,15 @@ struct Context {
 // The verdict on events a source handed over: every sink accepted them (ok), or one did not.
 struct AckResult {
   bool ok = true;
-  std::string reason;     // why not, when !ok
-  bool rejected = false;  // a transform refused the event itself (bad input), rather than a
-                          // sink failing to deliver it: retrying the same event will not help
+  std::string reason;     // why not, when !ok: "<component label>: <why>"
+  bool rejected = false;  // the event itself was refused for good (a transform's bad input, a
+                          // sink's permanent refusal): retrying the same event will not help
+  // When !ok: every event of the emit that was not delivered went to the pipeline's dead-letter
+  // sink, and that sink confirmed it. The events are handled: a source may move past them (a
+  // Kafka source commits). false when any of them is neither delivered nor dead-lettered.
+  bool dead_lettered = false;
   std::size_t event = 0;  // when !ok: the position, within its emit, of the first failed event
+  std::string component;  // when !ok: the label of the component that failed or refused it
 };
 // Called exactly once per emit() that returned true, from whichever engine or plugin thread
 // settled the last event. Keep it short; never block in it.
@@ -64,8 +69,17 @@ class Emitter {
   // Declares that each emit is one client request, answered as a whole (the http source): when a
   // transform rejects one of its events, the emit's other events are refused with it instead of
   // reaching the sinks, so a client that corrects and resends its request stores nothing twice.
-  // Call before the first emit.
+  // Call before the first emit. Rejected events of such emits are not dead-lettered unless the
+  // pipeline sets `dead_letter.include_refused_requests`.
   virtual void treat_emits_as_requests() = 0;
+  // Hands events straight to the pipeline's dead-letter sink, for a source that gave up on them
+  // (a Kafka source after max_retries). Each gets `dead_letter.reason`, `dead_letter.component`
+  // and `dead_letter.at` metadata. Waits for room like emit(). false when the pipeline has no
+  // dead-letter sink or is torn down: the events stay with the caller and no ack will come.
+  // Otherwise `on_ack` runs once: !ok with dead_lettered true when the dead-letter sink confirmed
+  // every event, dead_lettered false (a plain nack) when it did not.
+  virtual bool dead_letter(std::vector<Event>& events, const std::string& component, const std::string& reason,
+                           AckFn& on_ack) = 0;
 };
 
 class SLUICE_EXPORT Source {
@@ -86,12 +100,16 @@ class SLUICE_EXPORT Transform {
 };
 
 namespace detail {
+struct EventFailure {
+  std::size_t index;
+  std::string reason;
+  bool permanent;  // refused for good: the event goes to the dead-letter sink
+};
 class DeliveryTarget {
  public:
   virtual ~DeliveryTarget() = default;
-  // failures: (event index, reason); all_failed: non-empty when the whole batch failed.
-  virtual void settle(std::size_t slot, std::vector<std::pair<std::size_t, std::string>> failures,
-                      std::string all_failed) = 0;
+  // failures: per event; all_failed: non-empty when the whole batch failed.
+  virtual void settle(std::size_t slot, std::vector<EventFailure> failures, std::string all_failed) = 0;
 };
 }  // namespace detail
 
@@ -108,8 +126,11 @@ class SLUICE_EXPORT Delivery {
   Delivery& operator=(const Delivery&) = delete;
   ~Delivery();
 
-  // Event `index` of the batch was not accepted; the others may be.
+  // Event `index` of the batch was not accepted this time (the broker is down); the others may be.
   void fail_event(std::size_t index, std::string reason);
+  // Event `index` will never be accepted (too large, an invalid record): sending it again cannot
+  // help. It goes to the pipeline's dead-letter sink, or is nacked as rejected when there is none.
+  void reject_event(std::size_t index, std::string reason);
   // Every event not failed with fail_event() is accepted.
   void complete();
   // No event of the batch was accepted.
@@ -119,7 +140,7 @@ class SLUICE_EXPORT Delivery {
  private:
   std::shared_ptr<detail::DeliveryTarget> target_;
   std::size_t slot_ = 0;
-  std::vector<std::pair<std::size_t, std::string>> failures_;
+  std::vector<detail::EventFailure> failures_;
 };
 
 class SLUICE_EXPORT Sink {
@@ -127,7 +148,8 @@ class SLUICE_EXPORT Sink {
   virtual ~Sink();
   // Called once before the first write.
   virtual void start() {}
-  // Called on the pipeline thread. The batch stays alive and unchanged while `done` is pending.
+  // Called on the pipeline thread (for a pipeline's dead-letter sink, on its dead-letter thread:
+  // always one thread). The batch stays alive and unchanged while `done` is pending.
   // The engine bounds how many batches a sink holds at once (sink_max_in_flight).
   virtual void write(std::shared_ptr<const Batch> batch, Delivery done) = 0;
   // No more writes: deliver what is pending before the deadline. Pending Deliveries left after

@@ -20,7 +20,8 @@
 #include "sluice/options.hpp"
 
 // Bumped whenever any SDK type that crosses the boundary changes layout or meaning.
-#define SLUICE_ABI_VERSION 2u
+// 3: AckResult::dead_lettered and ::component, Emitter::dead_letter, Delivery::reject_event.
+#define SLUICE_ABI_VERSION 3u
 
 #define SLUICE_STRINGIFY_(x) #x
 #define SLUICE_STRINGIFY(x) SLUICE_STRINGIFY_(x)

@@ -80,6 +80,8 @@ std::string plugin_reference_markdown(const plugins::PluginRegistry& registry) {
   options_markdown(out, config::engine_settings_table());
   out << "\n### Pipeline settings (beside `source`, `transforms`, `sinks`)\n\n";
   options_markdown(out, config::pipeline_settings_table());
+  out << "\n### Dead-letter settings (a pipeline's `dead_letter:`, beside its `sink:`)\n\n";
+  options_markdown(out, config::dead_letter_settings_table());
   for (const auto* entry : registry.entries()) {
     const ComponentSpec& spec = *entry->spec;
     out << "\n### `" << spec.type << "` " << component_kind_name(spec.kind) << "\n\n";

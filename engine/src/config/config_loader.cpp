@@ -20,8 +20,10 @@ constexpr const char* kSourceKey = "source";
 constexpr const char* kTransformsKey = "transforms";
 constexpr const char* kSinksKey = "sinks";
 constexpr const char* kTypeKey = "type";
+constexpr const char* kDeadLetterKey = "dead_letter";
+constexpr const char* kDeadLetterSinkKey = "sink";
 
-const std::set<std::string> kPipelineReserved = {kSourceKey, kTransformsKey, kSinksKey};
+const std::set<std::string> kPipelineReserved = {kSourceKey, kTransformsKey, kSinksKey, kDeadLetterKey};
 const std::set<std::string> kComponentReserved = {kTypeKey};
 
 class Loader {
@@ -132,7 +134,29 @@ class Loader {
             load_component(ComponentKind::sink, name, "sinks[" + std::to_string(i) + "]", sinks[i]));
       }
     }
+    if (const YAML::Node dead_letter = node[kDeadLetterKey]) load_dead_letter(name, dead_letter, pipeline, scope);
     config_.pipelines.push_back(std::move(pipeline));
+  }
+
+  // dead_letter: {sink: {type: ..., ...}, include_refused_requests: false}
+  void load_dead_letter(const std::string& name, const YAML::Node& node, PipelineConfig& pipeline,
+                        const ValidationScope& pipeline_scope) {
+    if (!node.IsMap()) {
+      pipeline_scope.error(node, "'dead_letter' must be a mapping with a 'sink' (a sink configuration with its 'type') "
+                                 "and optionally 'include_refused_requests'");
+      return;
+    }
+    ValidationScope scope = scope_for("pipeline '" + name + "', dead_letter");
+    const auto settings =
+        validate_options(dead_letter_settings_table(), node, {kDeadLetterSinkKey}, scope).options;
+    const YAML::Node sink = node[kDeadLetterSinkKey];
+    if (!sink) {
+      scope.error(node, "missing 'sink': the sink dead letters go to, e.g. sink: {type: kafka, topic: clicks-dlq}");
+      return;
+    }
+    pipeline.dead_letter.enabled = true;
+    pipeline.dead_letter.include_refused_requests = settings.get_bool("include_refused_requests");
+    pipeline.dead_letter.sink = load_component(ComponentKind::sink, name, "dead_letter", sink);
   }
 
   ComponentConfig load_component(ComponentKind kind, const std::string& pipeline, const std::string& slot,

@@ -28,6 +28,16 @@ struct PipelineSettings {
   std::int64_t sink_max_in_flight = 0;
 };
 
+// The pipeline's `dead_letter:` block: where events go that will never be delivered (a transform
+// rejected them, a sink refused them for good, or a source gave up retrying them).
+struct DeadLetterConfig {
+  bool enabled = false;
+  // Also dead-letter the events of a source whose emits are requests (http), which are answered
+  // 400 whatever happens; off by default, since the client already got its answer.
+  bool include_refused_requests = false;
+  ComponentConfig sink;
+};
+
 struct PipelineConfig {
   std::string name;
   SourceLocation at;
@@ -35,6 +45,7 @@ struct PipelineConfig {
   ComponentConfig source;
   std::vector<ComponentConfig> transforms;
   std::vector<ComponentConfig> sinks;
+  DeadLetterConfig dead_letter;
 };
 
 struct EngineSettings {

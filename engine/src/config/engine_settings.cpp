@@ -38,6 +38,18 @@ const OptionTable& pipeline_settings_table() {
   return table;
 }
 
+const OptionTable& dead_letter_settings_table() {
+  static const OptionTable table = [] {
+    OptionTable t;
+    t.add("include_refused_requests", OptionType::boolean,
+          "Also dead-letter the rejected events of a source whose events are client requests (http); they are "
+          "answered 400 either way, so by default they are not kept")
+        .default_to("false");
+    return t;
+  }();
+  return table;
+}
+
 EngineSettings engine_settings_from(const Options& o) {
   return {o.get_int("io_threads"), o.get_duration("shutdown_timeout")};
 }

@@ -128,9 +128,17 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
     for (const auto& s : p.sinks) {
       sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, slot, errors));
     }
+    std::shared_ptr<DeadLetters> dead_letters;
+    if (p.dead_letter.enabled) {
+      auto sink = build<Sink>(registry, p.name, p.dead_letter.sink, &ComponentSpec::make_sink, io, slot, errors);
+      if (sink.object) {
+        dead_letters = std::make_shared<DeadLetters>(std::move(sink), p.settings, p.dead_letter.include_refused_requests);
+      }
+    }
     if (!errors.empty()) continue;  // keep checking the other pipelines, build nothing more
     pipelines_.push_back(std::make_unique<Pipeline>(p.name, p.settings, shutdown_timeout_, std::move(source),
-                                                    std::move(transforms), std::move(sinks), [this] {
+                                                    std::move(transforms), std::move(sinks), std::move(dead_letters),
+                                                    [this] {
                                                       { std::lock_guard lock(mutex_); }
                                                       changed_.notify_all();
                                                     }));

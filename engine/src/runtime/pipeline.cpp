@@ -26,7 +26,8 @@ void attach_ack(std::vector<Event>& events, AckFn& on_ack) {
 
 Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, Duration shutdown_timeout,
                    ComponentInstance<Source> source, std::vector<ComponentInstance<Transform>> transforms,
-                   std::vector<ComponentInstance<Sink>> sinks, std::function<void()> on_finished)
+                   std::vector<ComponentInstance<Sink>> sinks, std::shared_ptr<DeadLetters> dead_letters,
+                   std::function<void()> on_finished)
     : name_(std::move(name)),
       settings_(settings),
       shutdown_timeout_(shutdown_timeout),
@@ -36,6 +37,7 @@ Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, D
       source_(std::move(source)),
       transforms_(std::move(transforms)),
       sinks_(std::move(sinks)),
+      dead_letters_(std::move(dead_letters)),
       on_finished_(std::move(on_finished)) {
   auto labels = std::make_shared<std::vector<std::string>>();
   for (const auto& s : sinks_) labels->push_back(s.label());
@@ -75,6 +77,14 @@ void Pipeline::start_sinks() {
       sink.object->start();
     } catch (const std::exception& e) {
       sink.context->log.error("failed to start: ", e.what());
+      failed_ = true;
+    }
+  }
+  if (dead_letters_) {
+    try {
+      dead_letters_->start();
+    } catch (const std::exception& e) {
+      log_.error(dead_letters_->label(), " failed to start: ", e.what());
       failed_ = true;
     }
   }
@@ -119,6 +129,7 @@ void Pipeline::abort() {
     settle_range(left, 0, left.size(), &failure);
   }
   tracker_->abort();
+  if (dead_letters_) dead_letters_->abort();
 }
 
 void Pipeline::join() {
@@ -132,6 +143,7 @@ PipelineStats Pipeline::stats() const {
   s.events_rejected = events_rejected_.load();
   s.events_dropped = events_dropped_.load();
   s.batches = batches_.load();
+  s.events_dead_lettered = dead_letters_ ? dead_letters_->confirmed() : 0;
   s.queue_high_water = queue_.high_water();
   return s;
 }
@@ -140,6 +152,8 @@ PipelineStats Pipeline::stats() const {
 // sources that are still alive.
 void Pipeline::destroy_sinks() {
   while (!sinks_.empty()) sinks_.pop_back();
+  // Last: the sinks destroyed above may have refused events for good, which went to it.
+  if (dead_letters_) dead_letters_->destroy_sink();
 }
 void Pipeline::destroy_transforms() {
   while (!transforms_.empty()) transforms_.pop_back();
@@ -165,6 +179,21 @@ bool Pipeline::emit(std::vector<Event>& events, AckFn& on_ack) {
   const std::size_t n = events.size();
   if (!queue_.push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack); })) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
+  return true;
+}
+
+bool Pipeline::dead_letter(std::vector<Event>& events, const std::string& component, const std::string& reason,
+                           AckFn& on_ack) {
+  if (!dead_letters_) return false;
+  if (events.empty()) {
+    if (on_ack) std::exchange(on_ack, {})(AckResult{});
+    return true;
+  }
+  std::vector<Event> stamped;
+  stamped.reserve(events.size());
+  for (auto& e : events) stamped.push_back(dead_letter_copy(e, component, reason));
+  if (!dead_letters_->push(stamped, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack); })) return false;
+  events.clear();
   return true;
 }
 
@@ -209,6 +238,12 @@ void Pipeline::run() {
     log_.error(tracker_->total(), " batches were still unconfirmed by their sinks at the shutdown deadline; "
                "their events are nacked");
   }
+  // After the sinks: their permanent refusals go to the dead-letter sink until they are idle.
+  if (dead_letters_ && !dead_letters_->finish(deadline())) {
+    failed_ = true;
+    log_.error("dead letters were still unconfirmed by ", dead_letters_->label(),
+               " at the shutdown deadline; their events are nacked");
+  }
   mark_finished();
 }
 
@@ -218,7 +253,8 @@ bool Pipeline::run_transforms(Batch& batch) {
       t.object->process(batch);
     } catch (const std::exception& e) {
       // A transform that breaks is the engine's problem, not bad input: a delivery failure.
-      const Failure failure{t.label() + " failed: " + e.what(), false};
+      Failure failure{t.label() + " failed: " + e.what(), false};
+      failure.component = t.label();
       t.context->log.warn("rejected a batch of ", batch.size(), " events: ", e.what());
       (void)batch.take_removals();
       events_rejected_.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -237,14 +273,25 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
   auto& events = batch.events();
   std::vector<char> removed(events.size(), 0);
   std::vector<detail::AckGroup*> refused;  // emits with a rejected event
+  // A request source answers 400 whatever happens, so its rejections are dead-lettered only when
+  // the pipeline asks for it.
+  const bool to_dead_letters =
+      dead_letters_ && (!emits_are_requests_ || dead_letters_->include_refused_requests());
+  std::vector<Event> dead;
   for (auto& r : removals) {
     if (r.index >= events.size() || removed[r.index]) continue;  // out of range or already removed
     removed[r.index] = 1;
     if (r.rejected) {
       if (auto* group = detail::EventAccess::ack(events[r.index])) refused.push_back(group);
-      const Failure failure{label + ": " + r.reason, true};
-      settle_range(events, r.index, r.index + 1, &failure);
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
+      if (to_dead_letters) {
+        // Its ack goes with it: the source hears once the dead-letter sink has answered.
+        dead.push_back(dead_letter_copy(events[r.index], label, r.reason));
+        continue;
+      }
+      Failure failure{label + ": " + r.reason, true};
+      failure.component = label;
+      settle_range(events, r.index, r.index + 1, &failure);
     } else {
       settle_range(events, r.index, r.index + 1, nullptr);
       events_dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -254,7 +301,8 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
   // "no" (an HTTP 400), so none of the emit's other events may reach a sink, or a client
   // correcting and resending its request would store them twice.
   if (!refused.empty() && emits_are_requests_) {
-    const Failure collateral{label + ": refused with another event of the same request", true, true};
+    Failure collateral{label + ": refused with another event of the same request", true, true};
+    collateral.component = label;
     for (std::size_t i = 0; i < events.size(); ++i) {
       auto* group = detail::EventAccess::ack(events[i]);
       if (removed[i] || group == nullptr || std::find(refused.begin(), refused.end(), group) == refused.end()) continue;
@@ -271,10 +319,20 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
     }
   }
   events.resize(keep);
+  if (!dead.empty() && !dead_letters_->push(dead)) {
+    // Aborted at the shutdown deadline: a plain nack, so the source does not move past them.
+    for (std::size_t i = 0; i < dead.size(); ++i) {
+      Failure failure{label + ": " + *dead[i].meta().find(kDeadLetterReason) +
+                          " (the engine shut down before the dead-letter sink took it)",
+                      true};
+      failure.component = label;
+      settle_range(dead, i, i + 1, &failure);
+    }
+  }
 }
 
 void Pipeline::dispatch(std::shared_ptr<Batch> batch) {
-  auto flight = std::make_shared<BatchInFlight>(batch, sinks_.size(), tracker_, sink_labels_);
+  auto flight = std::make_shared<BatchInFlight>(batch, sinks_.size(), tracker_, sink_labels_, dead_letters_);
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     if (!tracker_->acquire(i)) {
       flight->skip(i, "the engine shut down before this sink took the event");

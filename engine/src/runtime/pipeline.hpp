@@ -1,5 +1,6 @@
 #pragma once
-// One running pipeline: source -> bounded queue -> pipeline thread (batches, transforms) -> sinks.
+// One running pipeline: source -> bounded queue -> pipeline thread (batches, transforms) -> sinks,
+// and, when configured, a dead-letter sink for what will never be delivered (runtime/dead_letters.hpp).
 //
 // Lifecycle, driven by the Engine:
 //   start_sinks(), start_worker()  for every pipeline, then start_source() for every pipeline
@@ -17,6 +18,7 @@
 
 #include "config/config_model.hpp"
 #include "runtime/component_instance.hpp"
+#include "runtime/dead_letters.hpp"
 #include "runtime/event_queue.hpp"
 #include "runtime/sink_dispatch.hpp"
 #include "sluice/log.hpp"
@@ -28,6 +30,7 @@ struct PipelineStats {
   std::uint64_t events_to_sinks = 0;  // handed to the sinks after transforms
   std::uint64_t events_rejected = 0;  // rejected by transforms
   std::uint64_t events_dropped = 0;   // filtered by transforms
+  std::uint64_t events_dead_lettered = 0;  // confirmed by the dead-letter sink
   std::uint64_t batches = 0;
   std::size_t queue_high_water = 0;
 };
@@ -36,7 +39,8 @@ class Pipeline final : private Emitter {
  public:
   Pipeline(std::string name, const config::PipelineSettings& settings, Duration shutdown_timeout,
            ComponentInstance<Source> source, std::vector<ComponentInstance<Transform>> transforms,
-           std::vector<ComponentInstance<Sink>> sinks, std::function<void()> on_finished);
+           std::vector<ComponentInstance<Sink>> sinks, std::shared_ptr<DeadLetters> dead_letters,
+           std::function<void()> on_finished);
   ~Pipeline() override;
 
   const std::string& name() const { return name_; }
@@ -68,6 +72,8 @@ class Pipeline final : private Emitter {
   bool emit(std::vector<Event>& events, AckFn& on_ack) override;
   void close() override;
   void treat_emits_as_requests() override { emits_are_requests_ = true; }
+  bool dead_letter(std::vector<Event>& events, const std::string& component, const std::string& reason,
+                   AckFn& on_ack) override;
 
   void run();
   bool run_transforms(Batch& batch);
@@ -89,6 +95,7 @@ class Pipeline final : private Emitter {
   ComponentInstance<Source> source_;
   std::vector<ComponentInstance<Transform>> transforms_;
   std::vector<ComponentInstance<Sink>> sinks_;
+  std::shared_ptr<DeadLetters> dead_letters_;  // null when the pipeline has no dead_letter block
 
   std::function<void()> on_finished_;
   std::thread worker_;

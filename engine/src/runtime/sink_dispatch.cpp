@@ -1,6 +1,7 @@
 #include "runtime/sink_dispatch.hpp"
 
 #include "runtime/ack_group.hpp"
+#include "runtime/dead_letters.hpp"
 
 namespace sluice::runtime {
 
@@ -41,11 +42,15 @@ void InFlightTracker::abort() {
 }
 
 BatchInFlight::BatchInFlight(std::shared_ptr<Batch> batch, std::size_t sinks, std::shared_ptr<InFlightTracker> tracker,
-                             std::shared_ptr<const std::vector<std::string>> sink_labels)
-    : batch_(std::move(batch)), tracker_(std::move(tracker)), sink_labels_(std::move(sink_labels)), sinks_left_(sinks) {}
+                             std::shared_ptr<const std::vector<std::string>> sink_labels,
+                             std::shared_ptr<DeadLetters> dead_letters)
+    : batch_(std::move(batch)),
+      tracker_(std::move(tracker)),
+      sink_labels_(std::move(sink_labels)),
+      dead_letters_(std::move(dead_letters)),
+      sinks_left_(sinks) {}
 
-void BatchInFlight::settle(std::size_t slot, std::vector<std::pair<std::size_t, std::string>> failures,
-                           std::string all_failed) {
+void BatchInFlight::settle(std::size_t slot, std::vector<detail::EventFailure> failures, std::string all_failed) {
   bool last = false;
   {
     std::lock_guard lock(mutex_);
@@ -59,8 +64,17 @@ void BatchInFlight::settle(std::size_t slot, std::vector<std::pair<std::size_t, 
           if (f.empty()) f = label + ": " + all_failed;
         }
       }
-      for (auto& [index, reason] : failures) {
-        if (index < n && event_failure_[index].empty()) event_failure_[index] = label + ": " + reason;
+      for (auto& f : failures) {
+        if (f.index >= n) continue;
+        if (f.permanent) {
+          if (refused_by_.empty()) refused_by_.resize(n);
+          if (refused_by_[f.index].empty()) {
+            refused_by_[f.index] = label;
+            event_failure_[f.index] = std::move(f.reason);
+          }
+        } else if (event_failure_[f.index].empty()) {
+          event_failure_[f.index] = label + ": " + f.reason;
+        }
       }
     }
     last = --sinks_left_ == 0;
@@ -90,15 +104,40 @@ void BatchInFlight::finish() {
     settle_range(events, 0, events.size(), nullptr);
     return;
   }
-  // Runs of events with the same verdict settle together.
+  // Refused for good: to the dead-letter sink, whose answer settles them; without one, a nack
+  // that says retrying will not help.
+  const auto refused = [&](std::size_t i) { return !refused_by_.empty() && !refused_by_[i].empty(); };
+  if (!refused_by_.empty()) {
+    std::vector<Event> dead;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (!refused(i)) continue;
+      if (dead_letters_) {
+        dead.push_back(dead_letter_copy(events[i], refused_by_[i], event_failure_[i]));
+      } else {
+        Failure failure{refused_by_[i] + ": " + event_failure_[i], true};
+        failure.component = refused_by_[i];
+        settle_range(events, i, i + 1, &failure);
+      }
+    }
+    if (!dead.empty() && !dead_letters_->push(dead)) {
+      for (std::size_t i = 0; i < dead.size(); ++i) {
+        Failure failure{"engine: the pipeline stopped before the dead-letter sink took this event", true};
+        failure.component = "engine";
+        settle_range(dead, i, i + 1, &failure);
+      }
+    }
+  }
+  // Runs of events with the same verdict settle together (a refused event's ack is detached now,
+  // so it counts for nothing here).
   std::size_t begin = 0;
   while (begin < events.size()) {
     std::size_t end = begin + 1;
-    while (end < events.size() && event_failure_[end] == event_failure_[begin]) ++end;
-    if (event_failure_[begin].empty()) {
+    while (end < events.size() && event_failure_[end] == event_failure_[begin] && refused(end) == refused(begin)) ++end;
+    if (event_failure_[begin].empty() || refused(begin)) {
       settle_range(events, begin, end, nullptr);
     } else {
-      const Failure failure{event_failure_[begin], false};
+      Failure failure{event_failure_[begin], false};
+      failure.component = event_failure_[begin].substr(0, event_failure_[begin].find(": "));
       settle_range(events, begin, end, &failure);
     }
     begin = end;

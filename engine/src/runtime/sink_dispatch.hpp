@@ -1,7 +1,8 @@
 #pragma once
 // Hands each batch to every sink of a pipeline and turns their answers into acknowledgements.
 // An event is acknowledged when every sink accepted it; the first sink failure nacks it with that
-// sink's reason. Each sink holds at most `max_in_flight` unanswered batches; the pipeline thread
+// sink's reason. An event a sink refused for good (Delivery::reject_event) goes to the pipeline's
+// dead-letter sink instead, when it has one. Each sink holds at most `max_in_flight` unanswered batches; the pipeline thread
 // waits for a free slot, which is how a slow sink pushes back on the source.
 
 #include <condition_variable>
@@ -14,6 +15,8 @@
 #include "sluice/component.hpp"
 
 namespace sluice::runtime {
+
+class DeadLetters;
 
 // Counts unanswered batches per sink. Shared with in-flight batches, so it outlives them.
 class InFlightTracker {
@@ -41,10 +44,10 @@ class InFlightTracker {
 class BatchInFlight : public detail::DeliveryTarget {
  public:
   BatchInFlight(std::shared_ptr<Batch> batch, std::size_t sinks, std::shared_ptr<InFlightTracker> tracker,
-                std::shared_ptr<const std::vector<std::string>> sink_labels);
+                std::shared_ptr<const std::vector<std::string>> sink_labels,
+                std::shared_ptr<DeadLetters> dead_letters);
 
-  void settle(std::size_t slot, std::vector<std::pair<std::size_t, std::string>> failures,
-              std::string all_failed) override;
+  void settle(std::size_t slot, std::vector<detail::EventFailure> failures, std::string all_failed) override;
   // For a sink the batch never reached (aborted before a slot was free).
   void skip(std::size_t slot, std::string reason);
 
@@ -55,8 +58,12 @@ class BatchInFlight : public detail::DeliveryTarget {
   std::shared_ptr<InFlightTracker> tracker_;
   std::shared_ptr<const std::vector<std::string>> sink_labels_;
   std::mutex mutex_;
+  std::shared_ptr<DeadLetters> dead_letters_;  // null when the pipeline has none
   std::size_t sinks_left_;
   std::vector<std::string> event_failure_;  // sized on the first failure only
+  // Per event, when a sink refused it for good: that sink's label, and its reason in
+  // event_failure_ (it replaces a passing failure's, which retrying might have cured).
+  std::vector<std::string> refused_by_;
 };
 
 }  // namespace sluice::runtime

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "subprocess.hpp"
+#include "topic_creator.hpp"
 
 namespace sluice::test::kafka {
 namespace {
@@ -68,6 +69,33 @@ std::int64_t topic_size(const std::string& topic) {
   if (md) rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(t);
   return total;
+}
+
+void produce(const std::string& topic, const std::vector<std::string>& values) {
+  Client client(RD_KAFKA_PRODUCER);
+  const auto created = sluice::kafka::ensure_topic(client.rk, {topic, 1, 1}, std::chrono::seconds(30));
+  ASSERT_EQ(created.state, sluice::kafka::TopicState::ready) << created.detail;
+  for (const auto& v : values) {
+    const rd_kafka_resp_err_t err =
+        rd_kafka_producev(client.rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_END);
+    ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+  }
+  ASSERT_EQ(rd_kafka_flush(client.rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(topic_size(topic), static_cast<std::int64_t>(values.size()));
+}
+
+std::int64_t committed_offset(const std::string& group, const std::string& topic) {
+  Client client(RD_KAFKA_CONSUMER, group);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), 0);
+  std::int64_t offset = -1;
+  if (rd_kafka_committed(client.rk, list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR && list->elems[0].offset >= 0) {
+    offset = list->elems[0].offset;
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return offset;
 }
 
 std::vector<Message> read_topic(const std::string& topic, std::chrono::milliseconds timeout) {

@@ -30,6 +30,13 @@ struct Message {
 // How many messages the topic holds, from its partitions' watermarks.
 std::int64_t topic_size(const std::string& topic);
 
+// Creates the topic (one partition) and writes `values` to it in order, waiting until the broker
+// has them all. Bytes are written as given: a test can write what no sink would.
+void produce(const std::string& topic, const std::vector<std::string>& values);
+
+// The offset `group` has committed for partition 0 of `topic`; -1 when none.
+std::int64_t committed_offset(const std::string& group, const std::string& topic);
+
 // Every message in the topic, in partition order then offset order.
 std::vector<Message> read_topic(const std::string& topic,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(60));
