@@ -21,12 +21,20 @@ class WebSocketSink final : public Sink {
   void start() override;
   void write(std::shared_ptr<const Batch> batch, Delivery done) override;
 
+  // For tests: where it listens (with port 0, the port chosen), and the hub and accounting.
+  tcp::endpoint local_endpoint() const { return acceptor_->local_endpoint(); }
+  WsShared& shared() { return *shared_; }
+
  private:
   void do_accept();
 
   Context& context_;
   std::shared_ptr<WsShared> shared_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  static constexpr std::chrono::milliseconds kFirstBackoff{10};
+  static constexpr std::chrono::milliseconds kMaxBackoff{1000};
+  std::unique_ptr<boost::asio::steady_timer> retry_;  // the wait after a failed accept
+  std::chrono::milliseconds backoff_{0};
 };
 
 }  // namespace sluice::websocket
