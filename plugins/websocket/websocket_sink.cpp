@@ -2,9 +2,6 @@
 
 #include "sluice/listen.hpp"
 
-#include <algorithm>
-
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 namespace sluice::websocket {
@@ -22,7 +19,9 @@ OptionTable websocket_sink_options() {
   t.add("slow_client", OptionType::string,
         "What happens to a slow client: `disconnect` (it reconnects and catches up) or `skip` (it loses frames)")
       .default_to("disconnect").one_of({"disconnect", "skip"});
-  t.add("replay", OptionType::integer, "Recent events kept for clients that reconnect and name the last one they saw")
+  t.add("replay", OptionType::integer,
+        "Recent events kept for clients that reconnect with ?since=EPOCH:SEQ, the last event they saw (EPOCH: 16 "
+        "lowercase hex digits, SEQ: a decimal without sign); a since that does not parse is ignored: a snapshot")
       .default_to("1000").at_least(0).example("10000");
   t.add("replay_bytes", OptionType::bytes, "Payload bytes the replay buffer holds at most; the oldest events go first")
       .default_to("8MiB").at_least(0);
@@ -63,6 +62,7 @@ HubLimits hub_limits(const Options& o) {
 
 WsShared::WsShared(const Options& o, const Logger& logger)
     : hub(hub_limits(o)),
+      hosts(o.get_string("listen"), o.get_list("allowed_hosts")),
       origins(o.get_list("origins")),
       max_queue(static_cast<std::size_t>(o.get_int("max_queue"))),
       max_client_bytes(static_cast<std::size_t>(o.get_int("max_client_bytes"))),
@@ -77,7 +77,7 @@ WebSocketSink::WebSocketSink(const Options& o, Context& context) : context_(cont
   if (context.io == nullptr) throw Error("the websocket sink needs the engine's I/O context");
   shared_ = std::make_shared<WsShared>(o, context.log);
   acceptor_ = open_acceptor(*context.io, o.get_string("listen"));
-  retry_ = std::make_unique<net::steady_timer>(acceptor_->get_executor());
+  retry_.emplace(acceptor_->get_executor());
   const auto bound = acceptor_->local_endpoint();
   context.log.info("dashboards connect to ws://", bound.address().to_string(), ":", bound.port(), "/");
 }
@@ -95,19 +95,13 @@ void WebSocketSink::start() {
 
 void WebSocketSink::do_accept() {
   acceptor_->async_accept(net::make_strand(*context_.io), [this](beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_->is_open()) return;  // the sink is going
     if (ec) {
-      if (!acceptor_->is_open()) return;
-      // Out of file descriptors (or the like): accepting again at once would only fail again, as
-      // fast as the CPU allows. Wait 10 ms, doubling to 1 s, and log each wait.
-      backoff_ = std::clamp(backoff_ * 2, kFirstBackoff, kMaxBackoff);
-      context_.log.warn("accept failed: ", ec.message(), "; accepting again in ", backoff_.count(), " ms");
-      retry_->expires_after(backoff_);
-      retry_->async_wait([this](beast::error_code wait_ec) {
-        if (!wait_ec && acceptor_->is_open()) do_accept();
-      });
-      return;
+      // Out of file descriptors, most likely: accepting again at once would fail at once.
+      context_.log.warn("accept failed: ", ec.message());
+      return retry_->after_failure([this] { do_accept(); });
     }
-    backoff_ = {};
+    retry_->succeeded();
     if (shared_->sessions.load() >= shared_->max_clients) {
       // Handshakes in progress count: a flood of half-open upgrades is bounded too.
       refuse_busy(socket);

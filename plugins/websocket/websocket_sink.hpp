@@ -4,8 +4,10 @@
 // slow one must never hold the pipeline back.
 
 #include <memory>
+#include <optional>
 
 #include "sluice/asio.hpp"
+#include "sluice/listen.hpp"
 
 #include "ws_session.hpp"
 
@@ -31,10 +33,7 @@ class WebSocketSink final : public Sink {
   Context& context_;
   std::shared_ptr<WsShared> shared_;
   std::unique_ptr<tcp::acceptor> acceptor_;
-  static constexpr std::chrono::milliseconds kFirstBackoff{10};
-  static constexpr std::chrono::milliseconds kMaxBackoff{1000};
-  std::unique_ptr<boost::asio::steady_timer> retry_;  // the wait after a failed accept
-  std::chrono::milliseconds backoff_{0};
+  std::optional<AcceptRetry> retry_;  // the wait after a failed accept (10 ms doubling to 1 s)
 };
 
 }  // namespace sluice::websocket

@@ -16,6 +16,7 @@ namespace ws = beast::websocket;
 namespace {
 // A read buffer that grew past this for one message is given back afterwards.
 constexpr std::size_t kKeepBuffer = 4096;
+constexpr std::uint32_t kMaxUpgradeHeader = 8192;
 }  // namespace
 
 void refuse_busy(tcp::socket& socket) {
@@ -43,16 +44,28 @@ WsSession::~WsSession() {
 void WsSession::run() {
   net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
     beast::get_lowest_layer(self->ws_).expires_after(self->shared_->handshake_timeout);
-    http::async_read(beast::get_lowest_layer(self->ws_), self->buffer_, self->request_,
+    // An upgrade is a GET with a few headers: no body, and headers bounded, so a connection that
+    // has not finished its handshake holds little memory.
+    self->parser_.emplace();
+    self->parser_->header_limit(kMaxUpgradeHeader);
+    self->parser_->body_limit(0);
+    http::async_read(beast::get_lowest_layer(self->ws_), self->buffer_, *self->parser_,
                      beast::bind_front_handler(&WsSession::on_request, self));
   });
 }
 
 void WsSession::on_request(beast::error_code ec, std::size_t) {
   if (ec) return;
+  request_ = parser_->release();
+  parser_.reset();
   buffer_.consume(buffer_.size());
   buffer_.shrink_to_fit();
   if (!ws::is_upgrade(request_)) return refuse(http::status::upgrade_required, "this port speaks WebSocket only");
+  // DNS rebinding: a page whose name now resolves to this server still sends its own name as Host.
+  if (!shared_->hosts.allows(request_[http::field::host])) {
+    return refuse(http::status::misdirected_request,
+                  "this server does not answer to that host; list it in the sink's allowed_hosts option");
+  }
   const std::string origin(request_[http::field::origin]);
   if (!shared_->origins.allows(origin, request_[http::field::host])) {
     shared_->log.warn("refused a dashboard connection from origin ", origin);

@@ -1,9 +1,9 @@
 #pragma once
 // One dashboard connection, in the shape of Boost.Beast's async WebSocket server example: the
-// HTTP upgrade request is read first so its Origin can be refused with a plain 403, then a strand
-// serialises everything the connection does. Frames wait in a queue bounded in frames and in
-// bytes: a client that cannot keep up is disconnected (or skips frames) and never slows the
-// others or the pipeline.
+// HTTP upgrade request is read first so a foreign Host (421) or Origin (403) can be refused with a
+// plain answer, then a strand serialises everything the connection does. Frames wait in a queue
+// bounded in frames and in bytes: a client that cannot keep up is disconnected (or skips frames)
+// and never slows the others or the pipeline.
 
 #include <atomic>
 #include <deque>
@@ -26,6 +26,7 @@ struct WsShared {
   WsShared(const Options& o, const Logger& logger);
 
   BroadcastHub hub;
+  HostPolicy hosts;
   OriginPolicy origins;
   std::size_t max_queue;         // frames waiting for one client
   std::size_t max_client_bytes;  // bytes one client can pin: its waiting frames and the one in flight
@@ -66,7 +67,8 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   beast::websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<WsShared> shared_;
   beast::flat_buffer buffer_;
-  beast::http::request<beast::http::string_body> request_;
+  std::optional<beast::http::request_parser<beast::http::empty_body>> parser_;
+  beast::http::request<beast::http::empty_body> request_;
   std::optional<Since> since_;
   std::deque<Frame> queue_;  // waiting; never the frame being written
   // The frame Beast is writing. Owned here until its handler runs, whatever happens to the
