@@ -19,17 +19,54 @@ OptionTable websocket_sink_options() {
   t.add("slow_client", OptionType::string,
         "What happens to a slow client: `disconnect` (it reconnects and catches up) or `skip` (it loses frames)")
       .default_to("disconnect").one_of({"disconnect", "skip"});
-  t.add("replay", OptionType::integer, "Recent events kept for clients that reconnect and name the last one they saw")
+  t.add("replay", OptionType::integer,
+        "Recent events kept for clients that reconnect with ?since=EPOCH:SEQ, the last event they saw (EPOCH: 16 "
+        "lowercase hex digits, SEQ: a decimal without sign); a since that does not parse is ignored: a snapshot")
       .default_to("1000").at_least(0).example("10000");
-  t.add("snapshot_events", OptionType::integer, "Recent events sent with the state to a client that connects afresh")
+  t.add("replay_bytes", OptionType::bytes, "Payload bytes the replay buffer holds at most; the oldest events go first")
+      .default_to("8MiB").at_least(0);
+  t.add("snapshot_events", OptionType::integer,
+        "Recent events sent with the state to a client that connects afresh, as many as fit in a frame")
       .default_to("50").at_least(0);
+  t.add("max_frame_bytes", OptionType::bytes,
+        "Largest frame sent. A larger batch goes out as several frames; a snapshot keeps the newest events that fit; "
+        "a catch-up that does not fit is sent as a snapshot; a payload that cannot fit is replaced by "
+        "{\"omitted\":...,\"bytes\":N}")
+      .default_to("256KiB").at_least(4096);
+  t.add("max_client_bytes", OptionType::bytes,
+        "Frame bytes one client can hold in its queue; past it the client is slow. At least twice max_frame_bytes")
+      .default_to("1MiB").at_least(8192);
+  t.add("read_message_max", OptionType::bytes,
+        "Largest message a client may send; a client that sends more is closed with code 1009 (message too big)")
+      .default_to("4KiB").at_least(125);
   return t;
 }
 
+namespace {
+
+HubLimits hub_limits(const Options& o) {
+  HubLimits limits;
+  limits.replay_events = static_cast<std::size_t>(o.get_int("replay"));
+  limits.replay_bytes = static_cast<std::size_t>(o.get_int("replay_bytes"));
+  limits.snapshot_events = static_cast<std::size_t>(o.get_int("snapshot_events"));
+  limits.max_frame_bytes = static_cast<std::size_t>(o.get_int("max_frame_bytes"));
+  // A client must hold the frame in flight and the next one, or every large frame would cut it off.
+  if (static_cast<std::size_t>(o.get_int("max_client_bytes")) < 2 * limits.max_frame_bytes) {
+    throw ConfigError("max_client_bytes", "must be at least twice max_frame_bytes (" +
+                                              std::to_string(limits.max_frame_bytes) + " bytes)");
+  }
+  return limits;
+}
+
+}  // namespace
+
 WsShared::WsShared(const Options& o, const Logger& logger)
-    : hub(static_cast<std::size_t>(o.get_int("replay")), static_cast<std::size_t>(o.get_int("snapshot_events"))),
+    : hub(hub_limits(o)),
+      hosts(o.get_string("listen"), o.get_list("allowed_hosts")),
       origins(o.get_list("origins")),
       max_queue(static_cast<std::size_t>(o.get_int("max_queue"))),
+      max_client_bytes(static_cast<std::size_t>(o.get_int("max_client_bytes"))),
+      read_message_max(static_cast<std::size_t>(o.get_int("read_message_max"))),
       disconnect_slow(o.get_string("slow_client") == "disconnect"),
       max_clients(static_cast<int>(o.get_int("max_connections"))),
       handshake_timeout(o.get_duration("read_timeout")),
@@ -40,6 +77,7 @@ WebSocketSink::WebSocketSink(const Options& o, Context& context) : context_(cont
   if (context.io == nullptr) throw Error("the websocket sink needs the engine's I/O context");
   shared_ = std::make_shared<WsShared>(o, context.log);
   acceptor_ = open_acceptor(*context.io, o.get_string("listen"));
+  retry_.emplace(acceptor_->get_executor());
   const auto bound = acceptor_->local_endpoint();
   context.log.info("dashboards connect to ws://", bound.address().to_string(), ":", bound.port(), "/");
 }
@@ -47,6 +85,7 @@ WebSocketSink::WebSocketSink(const Options& o, Context& context) : context_(cont
 WebSocketSink::~WebSocketSink() {
   boost::system::error_code ignored;
   acceptor_->close(ignored);
+  if (retry_) retry_->cancel();
   shared_->hub.clear();
 }
 
@@ -56,9 +95,16 @@ void WebSocketSink::start() {
 
 void WebSocketSink::do_accept() {
   acceptor_->async_accept(net::make_strand(*context_.io), [this](beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_->is_open()) return;  // the sink is going
     if (ec) {
-      if (!acceptor_->is_open()) return;
+      // Out of file descriptors, most likely: accepting again at once would fail at once.
       context_.log.warn("accept failed: ", ec.message());
+      return retry_->after_failure([this] { do_accept(); });
+    }
+    retry_->succeeded();
+    if (shared_->sessions.load() >= shared_->max_clients) {
+      // Handshakes in progress count: a flood of half-open upgrades is bounded too.
+      refuse_busy(socket);
     } else {
       // Frames are small and must go out at once: with Nagle's algorithm a frame sent while the
       // previous one is unacknowledged waits for the client's delayed ACK, up to 40 ms.

@@ -4,8 +4,10 @@
 // slow one must never hold the pipeline back.
 
 #include <memory>
+#include <optional>
 
 #include "sluice/asio.hpp"
+#include "sluice/listen.hpp"
 
 #include "ws_session.hpp"
 
@@ -21,12 +23,17 @@ class WebSocketSink final : public Sink {
   void start() override;
   void write(std::shared_ptr<const Batch> batch, Delivery done) override;
 
+  // For tests: where it listens (with port 0, the port chosen), and the hub and accounting.
+  tcp::endpoint local_endpoint() const { return acceptor_->local_endpoint(); }
+  WsShared& shared() { return *shared_; }
+
  private:
   void do_accept();
 
   Context& context_;
   std::shared_ptr<WsShared> shared_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  std::optional<AcceptRetry> retry_;  // the wait after a failed accept (10 ms doubling to 1 s)
 };
 
 }  // namespace sluice::websocket

@@ -1,7 +1,11 @@
 #include "ws_session.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+
+#include "since.hpp"
 
 namespace sluice::websocket {
 
@@ -10,51 +14,70 @@ namespace http = beast::http;
 namespace ws = beast::websocket;
 
 namespace {
-
-// "?since=EPOCH:SEQ" in the request target, as a reconnecting dashboard sends it.
-std::optional<std::pair<std::string, std::uint64_t>> parse_since(std::string_view target) {
-  const auto at = target.find("since=");
-  if (at == std::string_view::npos) return std::nullopt;
-  std::string_view value = target.substr(at + 6);
-  value = value.substr(0, value.find('&'));
-  const auto colon = value.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  try {
-    return std::make_pair(std::string(value.substr(0, colon)), std::stoull(std::string(value.substr(colon + 1))));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
+// A read buffer that grew past this for one message is given back afterwards.
+constexpr std::size_t kKeepBuffer = 4096;
+constexpr std::uint32_t kMaxUpgradeHeader = 8192;
 }  // namespace
 
+void refuse_busy(tcp::socket& socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n"
+      "Connection: close\r\n\r\ntoo many clients\n";
+  beast::error_code ignored;
+  // A fresh socket's send buffer takes these few bytes at once; never wait for a client here.
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
 WsSession::WsSession(tcp::socket&& socket, std::shared_ptr<WsShared> shared)
-    : ws_(std::move(socket)), shared_(std::move(shared)) {}
+    : ws_(std::move(socket)), shared_(std::move(shared)) {
+  ++shared_->sessions;
+}
+
+WsSession::~WsSession() {
+  shared_->queued_bytes -= pinned_;
+  --shared_->sessions;
+}
 
 void WsSession::run() {
   net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
     beast::get_lowest_layer(self->ws_).expires_after(self->shared_->handshake_timeout);
-    http::async_read(beast::get_lowest_layer(self->ws_), self->buffer_, self->request_,
+    // An upgrade is a GET with a few headers: no body, and headers bounded, so a connection that
+    // has not finished its handshake holds little memory.
+    self->parser_.emplace();
+    self->parser_->header_limit(kMaxUpgradeHeader);
+    self->parser_->body_limit(0);
+    http::async_read(beast::get_lowest_layer(self->ws_), self->buffer_, *self->parser_,
                      beast::bind_front_handler(&WsSession::on_request, self));
   });
 }
 
 void WsSession::on_request(beast::error_code ec, std::size_t) {
   if (ec) return;
+  request_ = parser_->release();
+  parser_.reset();
+  buffer_.consume(buffer_.size());
+  buffer_.shrink_to_fit();
   if (!ws::is_upgrade(request_)) return refuse(http::status::upgrade_required, "this port speaks WebSocket only");
+  // DNS rebinding: a page whose name now resolves to this server still sends its own name as Host.
+  if (!shared_->hosts.allows(request_[http::field::host])) {
+    return refuse(http::status::misdirected_request,
+                  "this server does not answer to that host; list it in the sink's allowed_hosts option");
+  }
   const std::string origin(request_[http::field::origin]);
   if (!shared_->origins.allows(origin, request_[http::field::host])) {
     shared_->log.warn("refused a dashboard connection from origin ", origin);
     return refuse(http::status::forbidden, "origin " + origin + " is not allowed");
-  }
-  if (static_cast<int>(shared_->hub.clients()) >= shared_->max_clients) {
-    return refuse(http::status::service_unavailable, "too many clients");
   }
   since_ = parse_since(request_.target());
   beast::get_lowest_layer(ws_).expires_never();
   ws::stream_base::timeout timeouts{shared_->handshake_timeout, shared_->idle_timeout, /*keep_alive_pings=*/true};
   ws_.set_option(timeouts);
   ws_.set_option(ws::stream_base::decorator([](ws::response_type& res) { res.set(http::field::server, "sluice"); }));
+  // A larger message fails the read, and Beast closes with 1009 (message too big).
+  ws_.read_message_max(shared_->read_message_max);
   ws_.async_accept(request_, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
 }
 
@@ -72,6 +95,7 @@ void WsSession::refuse(http::status status, const std::string& why) {
 
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) return;
+  request_ = {};  // its body and fields are not needed any more
   ws_.text(true);
   joined_ = true;
   enqueue(shared_->hub.join(shared_from_this(), since_));
@@ -84,29 +108,54 @@ void WsSession::deliver(Frame frame) {
   });
 }
 
+void WsSession::pin(std::size_t bytes) {
+  pinned_ += bytes;
+  shared_->queued_bytes += bytes;
+  std::size_t peak = shared_->peak_client_bytes.load();
+  while (pinned_ > peak && !shared_->peak_client_bytes.compare_exchange_weak(peak, pinned_)) {
+  }
+}
+
+void WsSession::unpin(std::size_t bytes) {
+  pinned_ -= bytes;
+  shared_->queued_bytes -= bytes;
+}
+
+void WsSession::drop_oldest_waiting() {
+  unpin(queue_.front()->size());
+  queue_.pop_front();
+}
+
 void WsSession::enqueue(Frame frame) {
   if (done_) return;
-  if (queue_.size() >= shared_->max_queue) {
+  const std::size_t size = frame->size();
+  const auto full = [&] { return queue_.size() >= shared_->max_queue || pinned_ + size > shared_->max_client_bytes; };
+  if (full()) {
     if (shared_->disconnect_slow) {
       // It reconnects with ?since= and catches up from the replay buffer, or gets a snapshot.
-      shared_->log.info("disconnecting a client that fell ", queue_.size(), " frames behind");
+      shared_->log.info("disconnecting a client that fell ", queue_.size(), " frames (", pinned_, " bytes) behind");
       return finish();
     }
-    queue_.pop_front();  // skip: the client notices the gap in seq and reconnects to catch up
+    // skip: the oldest waiting frames go, never the one in flight. The client notices the gap in
+    // seq and reconnects to catch up.
+    while (!queue_.empty() && full()) drop_oldest_waiting();
+    if (full()) return;  // the frame in flight alone leaves no room: this one is skipped too
   }
+  pin(size);
   queue_.push_back(std::move(frame));
-  if (!writing_) do_write();
+  if (!in_flight_) do_write();
 }
 
 void WsSession::do_write() {
-  writing_ = true;
-  ws_.async_write(net::buffer(*queue_.front()), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+  in_flight_ = std::move(queue_.front());
+  queue_.pop_front();
+  ws_.async_write(net::buffer(*in_flight_), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
 }
 
 void WsSession::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
+  unpin(in_flight_->size());
+  in_flight_.reset();
   if (ec) return finish();
-  queue_.pop_front();
   if (!queue_.empty() && !done_) do_write();
 }
 
@@ -115,15 +164,22 @@ void WsSession::do_read() {
 }
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
-  if (ec) return finish();
-  buffer_.consume(buffer_.size());  // clients have nothing to say; reading serves pings and close
+  if (ec) {
+    if (ec == ws::error::message_too_big) shared_->log.info("closed a client that sent a message over read_message_max");
+    return finish();
+  }
+  // Clients have nothing to say; reading serves pings and close. What a message grew the buffer
+  // to is not kept.
+  buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > kKeepBuffer) buffer_.shrink_to_fit();
   do_read();
 }
 
 void WsSession::finish() {
   if (done_) return;
   done_ = true;
-  queue_.clear();
+  // The waiting frames go now; the one in flight stays until its handler runs (see in_flight_).
+  while (!queue_.empty()) drop_oldest_waiting();
   if (joined_) shared_->hub.leave(shared_from_this());
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().close(ignored);

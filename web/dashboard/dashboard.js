@@ -27,7 +27,7 @@
   }
 
   function showState(s) {
-    if (!s) return;
+    if (!s || typeof s.total !== 'number') return;
     $('total').textContent = s.total.toLocaleString();
     $('rate').textContent = s.perSecond.toFixed(1);
     $('window').textContent = `over ${s.windowSeconds} s`;
@@ -38,11 +38,15 @@
     chart.setData([s.series.map((p) => p[0] / 1000), s.series.map((p) => p[1])]);
   }
 
-  function showEvents(events, sentAt) {
+  // A live frame's events were just ingested; a snapshot's or a catch-up's ("replay": true) were
+  // received long ago and would make ingest → broadcast look like seconds.
+  const isLive = (frame) => frame.type === 'events' && !frame.replay;
+
+  function showEvents(events, sentAt, live) {
     for (const { seq, data } of events) {
       lastSeq = Math.max(lastSeq, seq);
-      if (data && typeof data.receivedAt === 'number') latencies.push(sentAt - data.receivedAt);
-      latest.unshift(data);
+      if (live && data && typeof data.receivedAt === 'number') latencies.push(sentAt - data.receivedAt);
+      latest.unshift(data !== null && typeof data === 'object' ? data : {});  // any JSON can arrive
     }
     latest.splice(30);
     latencies.splice(0, Math.max(0, latencies.length - 100));
@@ -70,7 +74,7 @@
       }
       epoch = frame.epoch;
       showState(frame.state);
-      showEvents(frame.events, frame.sentAt);
+      showEvents(frame.events, frame.sentAt, isLive(frame));
     };
     ws.onclose = () => {
       connection('down', `reconnecting in ${Math.round(retryMs / 1000)} s`);
