@@ -123,5 +123,38 @@ TEST(Aggregate, EmitsStatsWithTotalsPerKeyOnItsInterval) {
   EXPECT_EQ(clicks, (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
 }
 
+TEST(JsonValidate, RejectsBytesThatAreNotUtf8OrNotJsonWithAShortValidReason) {
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms: [{type: json_validate, required: {page: string}}]
+    sinks: [{type: capture, name: out}]
+)");
+  // A poison Kafka message can hold any bytes; the reason goes on to a 400 body or a dead letter.
+  const std::vector<std::string> payloads = {
+      "\xff\xfe{}",                                                       // not UTF-8 at all
+      "{\"page\":\"caf\xc3\"}",                                           // a character cut short
+      "{\"page\":\"\xed\xa0\x80\"}",                                      // a surrogate
+      "{\"page\":\"" + std::string(100'000, 'a') + "\x01\"}",           // a control byte after a long string
+      "{\"page\":\"" + std::string(100'000, 'a'),                         // never ends
+      "not json",
+      "",
+  };
+  for (const auto& p : payloads) ASSERT_TRUE(source->emit({p}));
+  ASSERT_TRUE(acks->wait_for(payloads.size()));
+  EXPECT_TRUE(capture_store("out")->snapshot().empty());
+  std::lock_guard lock(acks->mutex);
+  std::size_t utf8 = 0;
+  for (const auto& r : acks->results) {
+    EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(r.rejected);
+    EXPECT_NO_THROW((void)json(r.reason).dump()) << "the reason is valid UTF-8";
+    EXPECT_LE(r.reason.size(), 400u) << "the reason is short";
+    EXPECT_FALSE(r.reason.empty());
+    if (r.reason.find("not valid UTF-8: byte 0x") != std::string::npos) ++utf8;
+  }
+  EXPECT_EQ(utf8, 3u) << "each payload that is not UTF-8 is told so";
+}
+
 }  // namespace
 }  // namespace sluice::test
