@@ -1,10 +1,13 @@
-// The click transforms, in-process: json_validate's reasons, enrich's fields, aggregate's stats.
+// The click transforms, in-process: json_validate's reasons, enrich's fields, aggregate's stats,
+// and what each does with hostile input (bytes that are not UTF-8, keys without end, times far
+// off, a batch delivered again, a client's own id).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "engine_harness.hpp"
+#include "plugins/plugin_library.hpp"
 #include "wait.hpp"
 
 namespace sluice::test {
@@ -12,6 +15,84 @@ namespace {
 
 using ::testing::HasSubstr;
 using json = nlohmann::json;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+}
+
+// `payload_meta` test transform: copies the members of the payload's "_meta" object into the
+// event's metadata, so that the events of one emit can sit at different Kafka positions.
+class PayloadMeta final : public Transform {
+ public:
+  PayloadMeta(const Options&, Context&) {}
+  void process(Batch& batch) override {
+    for (auto& e : batch) {
+      const json& doc = e.json();
+      if (!doc.contains("_meta")) continue;
+      for (const auto& [k, v] : doc["_meta"].items()) e.meta().set(k, v.get<std::string>());
+    }
+  }
+};
+
+void register_payload_meta() {
+  static const bool registered = [] {
+    PluginManifest m;
+    m.add(transform_component<PayloadMeta>("payload_meta", "Copies the payload's _meta into metadata.", OptionTable{}));
+    test_registry().add(plugins::PluginLibrary::builtin("clicks-test", "components for the clicks tests", std::move(m)));
+    return true;
+  }();
+  (void)registered;
+}
+
+// The raw text of the first stats event built at or after `since_ms` (so it counts everything
+// acknowledged before then); "" when none came within the deadline.
+std::string stats_text_since(CaptureStore& store, std::int64_t since_ms) {
+  std::string found;
+  eventually([&] {
+    std::lock_guard lock(store.mutex);
+    for (std::size_t i = 0; i < store.payloads.size(); ++i) {
+      if (!store.metadata[i].count("sluice.kind")) continue;
+      if (json::parse(store.payloads[i])["at"].get<std::int64_t>() >= since_ms) {
+        found = store.payloads[i];
+        return true;
+      }
+    }
+    return false;
+  });
+  return found;
+}
+
+// The click payloads the sink got, without the stats events.
+std::vector<std::string> clicks_of(CaptureStore& store) {
+  std::lock_guard lock(store.mutex);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < store.payloads.size(); ++i) {
+    if (!store.metadata[i].count("sluice.kind")) out.push_back(store.payloads[i]);
+  }
+  return out;
+}
+
+// Every count in perKey plus `other` is the total: no click is lost from the figures.
+void expect_totals_add_up(const json& stats) {
+  std::uint64_t sum = 0;
+  for (const auto& [key, n] : stats["perKey"].items()) sum += n.get<std::uint64_t>();
+  EXPECT_EQ(sum + stats["other"].get<std::uint64_t>(), stats["total"].get<std::uint64_t>());
+}
+
+// Occurrences of `member` as a key in a JSON text (it is followed by a colon).
+std::size_t occurrences(const std::string& text, const std::string& member) {
+  const std::string needle = "\"" + member + "\":";
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+constexpr const char* kAggregatePipeline = R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms: [{type: aggregate, key: page, interval: 50ms}]
+    sinks: [{type: capture, name: out}]
+)";
 
 TEST(JsonValidate, RejectsWithTheReasonAndLetsTheRestThrough) {
   auto [engine, source, acks] = start_scripted(R"(pipelines:
@@ -69,7 +150,8 @@ TEST(Enrich, AddsIdAndReceiveTimeButNoPersonalDataUnlessAsked) {
   EXPECT_EQ(first["id"], "from-http") << "the id the HTTP client was told";
   EXPECT_GT(first["receivedAt"].get<std::int64_t>(), 1'700'000'000'000);
   EXPECT_FALSE(first.contains("userAgent")) << "privacy by default";
-  EXPECT_EQ(json::parse(out[1])["id"], "mine") << "an id the event has is kept";
+  EXPECT_EQ(json::parse(out[1])["id"], "from-http") << "the server's id, whatever the client sent";
+  EXPECT_EQ(json::parse(out[1])["clientId"], "mine") << "the client's own id, kept aside";
 }
 
 TEST(Enrich, AUserAgentThatIsNotUtf8IsRepairedNotFatal) {
@@ -154,6 +236,62 @@ TEST(JsonValidate, RejectsBytesThatAreNotUtf8OrNotJsonWithAShortValidReason) {
     if (r.reason.find("not valid UTF-8: byte 0x") != std::string::npos) ++utf8;
   }
   EXPECT_EQ(utf8, 3u) << "each payload that is not UTF-8 is told so";
+}
+
+TEST(Enrich, TheStoredIdAndTimeAreTheServersAndTheClientsIdIsKeptAside) {
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src, meta: {id: from-http}}
+    transforms: [{type: enrich}]
+    sinks: [{type: capture, name: out}]
+)");
+  const auto before = now_ms();
+  ASSERT_TRUE(source->emit({R"({"page":"a","id":"mine","receivedAt":5})",
+                            R"({"id":"first","page":"b","id":"second","receivedAt":"x","receivedAt":7})",
+                            R"({"page":"c","clientId":"theirs"})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  ASSERT_TRUE(acks->results[0].ok) << acks->results[0].reason;
+  const auto out = capture_store("out")->snapshot();
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& text : out) {
+    // Each field once in the text: a member the client sent is replaced, not appended again.
+    EXPECT_EQ(occurrences(text, "id"), 1u) << text;
+    EXPECT_EQ(occurrences(text, "receivedAt"), 1u) << text;
+    const auto doc = json::parse(text);
+    EXPECT_EQ(doc["id"], "from-http") << "the id the HTTP client was answered with: " << text;
+    ASSERT_TRUE(doc["receivedAt"].is_number_integer()) << text;
+    EXPECT_GE(doc["receivedAt"].get<std::int64_t>(), before) << "the server's receive time: " << text;
+  }
+  EXPECT_EQ(json::parse(out[0])["clientId"], "mine");
+  EXPECT_EQ(json::parse(out[1])["clientId"], "second") << "the value the parser took";
+  EXPECT_EQ(json::parse(out[2])["clientId"], "theirs") << "no id sent: clientId is left as it was";
+}
+
+TEST(Enrich, WithoutAnIdFromTheSourceTheIdIsANewUuidNotTheClients) {
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms: [{type: enrich, client_id_field: ""}]
+    sinks: [{type: capture, name: out}]
+)");
+  ASSERT_TRUE(source->emit({R"({"page":"a","id":"mine"})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  const auto out = capture_store("out")->snapshot();
+  ASSERT_EQ(out.size(), 1u);
+  const auto doc = json::parse(out[0]);
+  EXPECT_EQ(doc["id"].get<std::string>().size(), 36u) << out[0];
+  EXPECT_NE(doc["id"], "mine");
+  EXPECT_FALSE(doc.contains("clientId")) << "client_id_field: \"\" drops the client's id";
+}
+
+TEST(Enrich, AClientIdFieldThatIsTheIdFieldIsAConfigError) {
+  try {
+    (void)make_engine("pipelines:\n  p:\n    source: {type: generator}\n"
+                      "    transforms: [{type: enrich, client_id_field: id}]\n    sinks: [{type: drop}]\n");
+    FAIL();
+  } catch (const config::ConfigErrors& e) {
+    EXPECT_THAT(e.diagnostics()[0].message, HasSubstr("is also id_field or time_field"));
+  }
 }
 
 }  // namespace
