@@ -205,6 +205,7 @@ TEST(Aggregate, EmitsStatsWithTotalsPerKeyOnItsInterval) {
   EXPECT_EQ(clicks, (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
 }
 
+
 TEST(JsonValidate, RejectsBytesThatAreNotUtf8OrNotJsonWithAShortValidReason) {
   auto [engine, source, acks] = start_scripted(R"(pipelines:
   p:
@@ -292,6 +293,159 @@ TEST(Enrich, AClientIdFieldThatIsTheIdFieldIsAConfigError) {
   } catch (const config::ConfigErrors& e) {
     EXPECT_THAT(e.diagnostics()[0].message, HasSubstr("is also id_field or time_field"));
   }
+}
+
+TEST(Aggregate, TheStatsEventStaysUnder64KiBWith20000DistinctKeys) {
+  auto [engine, source, acks] = start_scripted(kAggregatePipeline);
+  for (int batch = 0; batch < 20; ++batch) {
+    std::vector<std::string> payloads;
+    for (int i = 0; i < 1000; ++i) payloads.push_back(R"({"page":"/page/)" + std::to_string(batch * 1000 + i) + "\"}");
+    ASSERT_TRUE(source->emit(payloads));
+  }
+  ASSERT_TRUE(acks->wait_for(20));
+  const std::string text = stats_text_since(*capture_store("out"), now_ms());
+  ASSERT_FALSE(text.empty()) << "a stats event after the clicks";
+  EXPECT_LE(text.size(), 64u * 1024) << "the stated bound of the stats event";
+  const auto stats = json::parse(text);
+  EXPECT_EQ(stats["total"], 20000);
+  EXPECT_LE(stats["perKey"].size(), 1000u) << "max_keys";
+  EXPECT_GT(stats["other"].get<std::uint64_t>(), 0u);
+  expect_totals_add_up(stats);
+}
+
+TEST(Aggregate, LongKeysAreCutAtACharacterBoundaryAndTheStatsEventStaysUnder64KiB) {
+  auto [engine, source, acks] = start_scripted(kAggregatePipeline);
+  // 6 KB keys of two-byte characters (a cut at 200 bytes falls inside one), and keys of control
+  // characters, which JSON escapes to six bytes each.
+  std::string e_acute;
+  for (int i = 0; i < 3000; ++i) e_acute += "\xc3\xa9";
+  const std::string control = std::string(300, '\x01');
+  for (int batch = 0; batch < 4; ++batch) {
+    std::vector<std::string> payloads;
+    for (int i = 0; i < 500; ++i) {
+      const std::string n = std::to_string(batch * 500 + i);
+      payloads.push_back(json{{"page", (i % 2 ? "k" + n + e_acute : n + control)}}.dump());
+    }
+    ASSERT_TRUE(source->emit(payloads));
+  }
+  ASSERT_TRUE(acks->wait_for(4));
+  const std::string text = stats_text_since(*capture_store("out"), now_ms());
+  ASSERT_FALSE(text.empty());
+  EXPECT_LE(text.size(), 64u * 1024);
+  const auto stats = json::parse(text);  // throws if a cut left half a character
+  EXPECT_EQ(stats["total"], 2000);
+  EXPECT_GT(stats["perKey"].size(), 0u) << "the keys that fit are shown";
+  for (const auto& [key, n] : stats["perKey"].items()) {
+    EXPECT_LE(key.size(), 200u + 3) << "max_key_bytes, plus the ellipsis";
+    EXPECT_EQ(key.substr(key.size() - 3), "\xe2\x80\xa6") << "a cut key says so";
+  }
+  expect_totals_add_up(stats);
+}
+
+TEST(Aggregate, JunkKeysSentFirstDoNotKeepTheRealPagesOffTheStats) {
+  auto [engine, source, acks] = start_scripted(kAggregatePipeline);
+  std::size_t emits = 0;
+  int junk = 0;
+  const auto send_junk = [&](int n) {
+    std::vector<std::string> payloads;
+    for (int i = 0; i < n; ++i) payloads.push_back(R"({"page":"junk-)" + std::to_string(junk++) + "\"}");
+    ASSERT_TRUE(source->emit(payloads));
+    ++emits;
+  };
+  const auto send = [&](const std::string& page, int n) {
+    ASSERT_TRUE(source->emit(std::vector<std::string>(n, R"({"page":")" + page + "\"}")));
+    ++emits;
+  };
+  send_junk(1000);  // fills max_keys before any real click
+  send("/home", 5);
+  send("/about", 3);
+  // The attack goes on: new junk keys all the time, between the real clicks.
+  for (int round = 0; round < 20; ++round) {
+    send_junk(250);
+    send("/home", 5);
+  }
+  ASSERT_TRUE(acks->wait_for(emits));
+  const std::string text = stats_text_since(*capture_store("out"), now_ms());
+  ASSERT_FALSE(text.empty());
+  const auto stats = json::parse(text);
+  EXPECT_LE(stats["perKey"].size(), 1000u);
+  EXPECT_EQ(stats["perKey"]["/home"], 105) << "a page with more than total/max_keys clicks is counted exactly";
+  EXPECT_EQ(stats["total"], 6000 + 105 + 3);
+  expect_totals_add_up(stats);
+}
+
+TEST(Aggregate, ATimeInTheFutureCountsAsNowAndAnOldOneOnlyInTheTotals) {
+  auto [engine, source, acks] = start_scripted(kAggregatePipeline);
+  const std::int64_t next_year = now_ms() + 365LL * 24 * 3600 * 1000;
+  ASSERT_TRUE(source->emit({json{{"page", "a"}, {"receivedAt", next_year}}.dump(),
+                            json{{"page", "a"}, {"receivedAt", next_year + 1000}}.dump(),
+                            R"({"page":"a","receivedAt":1e300})", R"({"page":"a","receivedAt":18446744073709551615})",
+                            R"({"page":"a","receivedAt":-9223372036854775808})", R"({"page":"a","receivedAt":0})",
+                            R"({"page":"a","receivedAt":"soon"})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  const std::string text = stats_text_since(*capture_store("out"), now_ms());
+  ASSERT_FALSE(text.empty());
+  const auto stats = json::parse(text);
+  EXPECT_EQ(stats["total"], 7);
+  std::uint64_t charted = 0;
+  for (const auto& point : stats["series"]) charted += point[1].get<std::uint64_t>();
+  // Future times (and 1e300, which is no time at all: the receive time) are charted now; the two
+  // times before the chart's minute are in the total only.
+  EXPECT_EQ(charted, 5u) << text;
+}
+
+TEST(Aggregate, AnEventDeliveredAgainIsNotCountedTwiceButStillPasses) {
+  register_payload_meta();
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms: [{type: payload_meta}, {type: aggregate, key: page, interval: 50ms}]
+    sinks: [{type: capture, name: out}]
+)");
+  const auto at = [](const std::string& topic, int partition, int offset) {
+    return json{{"page", "a"},
+                {"_meta", {{"kafka.topic", topic}, {"kafka.partition", std::to_string(partition)},
+                           {"kafka.offset", std::to_string(offset)}}}}
+        .dump();
+  };
+  ASSERT_TRUE(source->emit({at("clicks", 0, 5), at("clicks", 0, 6), at("clicks", 1, 5)}));
+  // The source retries the batch (its delivery failed after we counted it), with one more.
+  ASSERT_TRUE(source->emit({at("clicks", 0, 5), at("clicks", 0, 6), at("clicks", 1, 5), at("clicks", 0, 7)}));
+  // The same offset of another topic is another message.
+  ASSERT_TRUE(source->emit({at("views", 0, 6)}));
+  ASSERT_TRUE(acks->wait_for(3));
+  auto store = capture_store("out");
+  const std::string text = stats_text_since(*store, now_ms());
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(json::parse(text)["total"], 5);
+  EXPECT_EQ(clicks_of(*store).size(), 8u) << "every delivery still reaches the sinks";
+}
+
+TEST(Aggregate, KafkaMetadataThatIsNotANumberIsNoError) {
+  register_payload_meta();
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms: [{type: payload_meta}, {type: aggregate, key: page, interval: 50ms}]
+    sinks: [{type: capture, name: out}]
+)");
+  const std::vector<std::pair<std::string, std::string>> positions = {
+      {"junk", "1"}, {"99999999999", "1"}, {"-1", "1"}, {"0", "12x"}, {"0", "99999999999999999999"}, {"", ""}};
+  for (const auto& [partition, offset] : positions) {
+    ASSERT_TRUE(source->emit(
+        {json{{"page", "a"}, {"_meta", {{"kafka.topic", "clicks"}, {"kafka.partition", partition}, {"kafka.offset", offset}}}}
+             .dump()}));
+  }
+  ASSERT_TRUE(acks->wait_for(positions.size()));
+  {
+    std::lock_guard lock(acks->mutex);
+    for (const auto& r : acks->results) EXPECT_TRUE(r.ok) << r.reason;
+  }
+  auto store = capture_store("out");
+  const std::string text = stats_text_since(*store, now_ms());
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(json::parse(text)["total"], static_cast<int>(positions.size())) << "no position to check: counted";
+  EXPECT_EQ(clicks_of(*store).size(), positions.size());
 }
 
 }  // namespace
