@@ -17,7 +17,7 @@ OptionTable aggregate_options() {
   t.add("max_keys", OptionType::integer,
         "Keys counted one by one; the rest share the stats event's `other` total. Which keys keep a counter: "
         "Space-Saving, so any key with more than 1/max_keys of the events has one, whatever came first. The "
-        "stats event stays under 64 KiB whatever the keys: keys that do not fit go into `other` too")
+        "stats event is at most 64 KiB (65,536 bytes) whatever the keys: keys that do not fit go into `other` too")
       .default_to("1000")
       .at_least(1)
       .at_most(100000);
