@@ -3,17 +3,24 @@
 // Events pass through unchanged; every `interval` it adds a compact stats event (metadata
 // sluice.kind = stats) that the websocket sink keeps as the dashboard's state.
 //
+// Whatever the clients send, its memory and the stats event are bounded: at most `max_keys` keys
+// are counted one by one (see heavy_hitters.hpp for which), keys are cut to `max_key_bytes`, the
+// per-second series holds only the chart's last minute, and the stats event's JSON text is at
+// most kStatsMaxBytes (64 KiB): the keys that do not fit are added to its `other` total.
+//
 // Totals survive a restart: with `rebuild_topic`, the topic is the source of truth. At start the
 // transform notes where each partition ends, reads the history up to there in the background, and
 // counts live events only from those offsets on. Older events that the kafka source hands it again
-// (after a restart) were counted already; they are dropped here rather than shown twice.
+// (after a restart) were counted already; they are dropped here rather than shown twice. A live
+// event delivered again (a batch the source retries) passes through but is not counted twice.
 
 #include <atomic>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "counted_offsets.hpp"
+#include "heavy_hitters.hpp"
 #include "sluice/asio.hpp"
 #include "sluice/sdk.hpp"
 #include "topic_history.hpp"
@@ -22,6 +29,11 @@ namespace sluice::clicks {
 
 OptionTable aggregate_options();
 
+// The stats event's size limit, in bytes of its JSON text. It is sent to every dashboard every
+// `interval` (and kept as the websocket sink's state), so it must not grow with what clients send:
+// 1,000 keys of typical page paths take about 30 KiB; longer or stranger keys go into `other`.
+inline constexpr std::size_t kStatsMaxBytes = 64 * 1024;
+
 class Aggregate final : public Transform {
  public:
   Aggregate(const Options& options, Context& context);
@@ -29,7 +41,7 @@ class Aggregate final : public Transform {
   void process(Batch& batch) override;
 
  private:
-  void count(std::string_view key, std::int64_t at_ms);
+  void count(const nlohmann::json& doc, std::int64_t received_ms);
   void schedule();
   void publish();
   std::string stats_json();
@@ -37,16 +49,20 @@ class Aggregate final : public Transform {
   Context& context_;
   const std::string key_field_;
   const std::string time_field_;
+  const std::size_t max_key_bytes_;
   const Duration window_;
   const Duration interval_;
+  std::string rebuild_topic_;
 
   std::mutex mutex_;
   std::uint64_t total_ = 0;
-  std::map<std::string, std::uint64_t> per_key_;
-  std::map<std::int64_t, std::uint64_t> per_second_;  // by receive second, last `window` and the chart's 60 s
+  HeavyHitters per_key_;
+  std::map<std::int64_t, std::uint64_t> per_second_;  // by second, only the chart's last minute
   bool rebuilding_ = false;
 
-  TopicHistory history_;  // where live events start, per partition
+  TopicHistory history_;             // where live events start, per partition of rebuild_topic_
+  CountedOffsets counted_;           // the pipeline thread's only
+  bool warned_partitions_ = false;   // said once that counted_ is full
   std::atomic<bool> stopping_{false};
   std::thread rebuilder_;
   std::unique_ptr<boost::asio::steady_timer> timer_;

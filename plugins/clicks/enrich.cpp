@@ -3,13 +3,21 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/uuid.hpp"
+#include "utf8.hpp"
 
 namespace sluice::clicks {
 
 OptionTable enrich_options() {
   OptionTable t;
-  t.add("id_field", OptionType::string, "Field that gets the event id when the event has none").default_to("id");
-  t.add("time_field", OptionType::string, "Field that gets the server's receive time, Unix milliseconds")
+  t.add("id_field", OptionType::string,
+        "Field that gets the server's event id (the HTTP source's, the one its client is answered with; a new "
+        "UUID when the source gave none), replacing a client's value")
+      .default_to("id");
+  t.add("client_id_field", OptionType::string,
+        "Field that keeps a client's own value of id_field; empty drops that value")
+      .default_to("clientId");
+  t.add("time_field", OptionType::string,
+        "Field that gets the server's receive time, Unix milliseconds, replacing a client's value")
       .default_to("receivedAt");
   t.add("user_agent", OptionType::boolean, "Add the client's User-Agent as `userAgent`").default_to("false");
   t.add("client_address", OptionType::boolean,
@@ -20,20 +28,19 @@ OptionTable enrich_options() {
 
 namespace {
 
-// A header is whatever bytes the client sent; JSON strings must be UTF-8. Bytes that are not
-// become U+FFFD rather than costing the click.
-std::string as_utf8(const std::string& raw) {
-  const std::string quoted = nlohmann::json(raw).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return nlohmann::json::parse(quoted).get<std::string>();
-}
-
 }  // namespace
 
 Enrich::Enrich(const Options& o, Context&)
     : id_field_(o.get_string("id_field")),
+      client_id_field_(o.get_string("client_id_field")),
       time_field_(o.get_string("time_field")),
       user_agent_(o.get_bool("user_agent")),
-      client_address_(o.get_bool("client_address")) {}
+      client_address_(o.get_bool("client_address")) {
+  if (client_id_field_ == id_field_ || client_id_field_ == time_field_) {
+    throw ConfigError("client_id_field", "'" + client_id_field_ +
+                                             "' is also id_field or time_field; name another field, or leave it empty");
+  }
+}
 
 void Enrich::process(Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -44,18 +51,26 @@ void Enrich::process(Batch& batch) {
         batch.reject(i, "expected a JSON object to enrich");
         continue;
       }
-      // set_member appends to the payload text: the event is not re-serialised for the sinks.
-      if (!doc.contains(id_field_)) {
-        const std::string* id = e.meta().find("id");
-        e.set_member(id_field_, id ? *id : random_uuid());
+      // set_member appends a new member to the payload text, so the event is not re-serialised
+      // for the sinks. A member the client sent already is replaced in the parsed document and
+      // the payload re-serialised from it: the text never holds a field twice.
+      if (auto client_id = doc.find(id_field_); client_id != doc.end()) {
+        nlohmann::json value = *client_id;
+        if (!client_id_field_.empty()) e.set_member(client_id_field_, std::move(value));
       }
+      const std::string* id = e.meta().find("id");
+      if (id == nullptr) {
+        e.meta().set("id", random_uuid());  // what the source would answer with, had it asked
+        id = e.meta().find("id");
+      }
+      e.set_member(id_field_, *id);
       e.set_member(time_field_,
                    std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count());
       if (user_agent_) {
-        if (const std::string* ua = e.meta().find("http.user_agent")) e.set_member("userAgent", as_utf8(*ua));
+        if (const std::string* ua = e.meta().find("http.user_agent")) e.set_member("userAgent", valid_utf8(*ua));
       }
       if (client_address_) {
-        if (const std::string* addr = e.meta().find("http.client_address")) e.set_member("clientAddress", *addr);
+        if (const std::string* addr = e.meta().find("http.client_address")) e.set_member("clientAddress", valid_utf8(*addr));
       }
     } catch (const EventError& err) {
       batch.reject(i, err.what());

@@ -1,7 +1,9 @@
 #pragma once
-// `enrich` transform: gives each event an id (the HTTP source's, else a new UUID) when it has
-// none, and the server's receive time. The user agent and client address are added only when
-// asked for: privacy by default.
+// `enrich` transform: gives each event the server's id and receive time, replacing whatever the
+// client put in those fields, so the id stored is the id the client was answered with (the HTTP
+// source's, else a new UUID) and the time is the server's. A client's own id is kept under
+// `client_id_field`. The user agent and client address are added only when asked for: privacy
+// by default.
 
 #include "sluice/sdk.hpp"
 
@@ -16,6 +18,7 @@ class Enrich final : public Transform {
 
  private:
   const std::string id_field_;
+  const std::string client_id_field_;
   const std::string time_field_;
   const bool user_agent_;
   const bool client_address_;

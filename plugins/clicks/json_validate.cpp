@@ -1,6 +1,9 @@
 #include "json_validate.hpp"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "utf8.hpp"
 
 namespace sluice::clicks {
 
@@ -34,6 +37,31 @@ JsonValidate::JsonValidate(const Options& o, Context&) {
 
 namespace {
 
+// A reason travels on to the HTTP client's 400 body and to a dead letter's metadata: it must be
+// valid UTF-8 and short, while the parser's message quotes the bytes it read last (all of a long
+// string, say).
+constexpr std::size_t kMaxReasonBytes = 300;
+
+// Why the payload is not a JSON text, or "" when it parses. UTF-8 is checked first: a Kafka
+// message can carry any bytes, and "not valid UTF-8 at byte N" says more than a parse error.
+std::string payload_problem(const Event& e) {
+  if (!e.json_parsed()) {  // a source that parsed it already sent valid JSON
+    const std::string_view payload = e.payload();
+    if (const std::size_t bad = first_invalid_utf8(payload); bad != std::string_view::npos) {
+      char reason[80];
+      std::snprintf(reason, sizeof reason, "payload is not valid UTF-8: byte 0x%02X at offset %zu",
+                    static_cast<unsigned>(static_cast<unsigned char>(payload[bad])), bad);
+      return reason;
+    }
+  }
+  try {
+    (void)e.json();
+    return "";
+  } catch (const EventError& err) {
+    return cut_utf8(err.what(), kMaxReasonBytes);
+  }
+}
+
 const char* type_name(const nlohmann::json& v) {
   if (v.is_string()) return "a string";
   if (v.is_boolean()) return "a boolean";
@@ -47,13 +75,11 @@ const char* type_name(const nlohmann::json& v) {
 
 void JsonValidate::process(Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const nlohmann::json* doc = nullptr;
-    try {
-      doc = &batch[i].json();
-    } catch (const EventError& e) {
-      batch.reject(i, e.what());
+    if (std::string problem = payload_problem(batch[i]); !problem.empty()) {
+      batch.reject(i, std::move(problem));
       continue;
     }
+    const nlohmann::json* doc = &batch[i].json();
     if (!doc->is_object()) {
       batch.reject(i, std::string("expected a JSON object, got ") + type_name(*doc));
       continue;

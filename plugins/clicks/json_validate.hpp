@@ -1,7 +1,8 @@
 #pragma once
-// `json_validate` transform: each event must be a JSON object with the required fields, each of
-// its declared JSON type. A failure rejects that event with the reason (the HTTP source answers
-// 400 with it); the others go on.
+// `json_validate` transform: each event must be valid UTF-8 and a JSON object with the required
+// fields, each of its declared JSON type. A failure rejects that event with the reason (the HTTP
+// source answers 400 with it; a Kafka message goes to the dead letters); the others go on. The
+// reason is always valid UTF-8 and at most a few hundred bytes, whatever the payload held.
 
 #include <string>
 #include <vector>
