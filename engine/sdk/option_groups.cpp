@@ -19,6 +19,12 @@ void listener(OptionTable& t, const std::string& default_listen) {
       .default_to("10s").at_least(1).example("30s");
   t.add("idle_timeout", OptionType::duration, "A connection with nothing to say for this long is closed")
       .default_to("60s").at_least(1).example("5m");
+  t.add("allowed_hosts", OptionType::string_list,
+        "Host names clients may use for this server besides localhost, 127.0.0.1, [::1] and the listen address "
+        "(a defence against DNS rebinding); requests naming another Host get 421. `name` allows any port, "
+        "`name:port` only that port, \"*\" any Host. When listening on 0.0.0.0 or [::], any IP address is "
+        "allowed and names must be listed")
+      .default_to("").example("[clicks.example.com, clicks.example.com:443]");
 }
 
 }  // namespace sluice::option_groups

@@ -25,6 +25,9 @@ bool accepted_type(std::string_view content_type, bool batch) {
 
 json error_body(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
+// Client bytes (a path, a Host, an Origin) may not be UTF-8: replaced with U+FFFD, never thrown on.
+std::string text(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 }  // namespace
 
 Session::Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool over_limit)
@@ -73,6 +76,12 @@ void Session::handle(Request&& req) {
   if (over_limit_) {
     keep_alive_ = false;
     return send_unavailable("too many connections");
+  }
+  // DNS rebinding: a page whose name now resolves to this server still sends its own name as Host.
+  if (const auto host = req[bhttp::field::host]; !shared_->hosts.allows(host)) {
+    return send_json(bhttp::status::misdirected_request,
+                     text(error_body("this server does not answer to the host '" + std::string(host) +
+                                     "'; list it in the source's allowed_hosts option")));
   }
   const bool api = path == "/click" || path == "/clicks";
   if (api && !origin.empty()) {

@@ -17,6 +17,7 @@ struct HttpShared {
 
   Context& context;
   Emitter* out = nullptr;  // set by start(); the pipeline outlives every handler that runs
+  const HostPolicy hosts;
   const OriginPolicy origins;
   const StaticFiles files;
   const std::size_t max_body;

@@ -34,6 +34,7 @@ OptionTable http_source_options() {
 
 HttpShared::HttpShared(const Options& o, Context& c)
     : context(c),
+      hosts(o.get_string("listen"), o.get_list("allowed_hosts")),
       origins(o.get_list("cors_origins")),
       files(o.get_string("static_dir")),
       max_body(static_cast<std::size_t>(o.get_int("max_body"))),
@@ -50,6 +51,7 @@ HttpSource::HttpSource(const Options& o, Context& context)
     : context_(context), shared_(std::make_shared<HttpShared>(o, context)) {
   if (context.io == nullptr) throw Error("the http source needs the engine's I/O context");
   acceptor_ = open_acceptor(*context.io, o.get_string("listen"));
+  retry_.emplace(acceptor_->get_executor());
   const auto bound = acceptor_->local_endpoint();
   context.log.info("listening on http://", bound.address().to_string(), ":", bound.port(),
                    shared_->files.enabled() ? " (API and pages)" : " (API)");
@@ -72,22 +74,25 @@ void HttpSource::stop() {
   net::post(acceptor_->get_executor(), [this] {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
+    retry_->cancel();
   });
   if (shared_->out != nullptr) shared_->out->close();
 }
 
 void HttpSource::do_accept() {
   acceptor_->async_accept(net::make_strand(*context_.io), [this](beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_->is_open()) return;  // stopped
     if (ec) {
-      if (ec != net::error::operation_aborted) context_.log.warn("accept failed: ", ec.message());
-      if (!acceptor_->is_open()) return;
-    } else {
-      // Answers are small; Nagle's algorithm would hold one back behind an unacknowledged one.
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      const bool over = shared_->connections.load() >= shared_->max_connections;
-      std::make_shared<Session>(std::move(socket), shared_, over)->run();
+      // Out of file descriptors, most likely: accepting again at once would fail at once.
+      context_.log.warn("accept failed: ", ec.message());
+      return retry_->after_failure([this] { do_accept(); });
     }
+    retry_->succeeded();
+    // Answers are small; Nagle's algorithm would hold one back behind an unacknowledged one.
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    const bool over = shared_->connections.load() >= shared_->max_connections;
+    std::make_shared<Session>(std::move(socket), shared_, over)->run();
     do_accept();
   });
 }

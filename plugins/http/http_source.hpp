@@ -5,8 +5,10 @@
 // with Retry-After when the pipeline is full or its sinks cannot deliver.
 
 #include <memory>
+#include <optional>
 
 #include "sluice/asio.hpp"
+#include "sluice/listen.hpp"
 
 #include "http_shared.hpp"
 
@@ -28,6 +30,7 @@ class HttpSource final : public Source {
   Context& context_;
   std::shared_ptr<HttpShared> shared_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::optional<AcceptRetry> retry_;  // on the acceptor's strand
 };
 
 }  // namespace sluice::http

@@ -2,6 +2,8 @@
 // Opening the listening socket of a network plugin from its `listen` option (the listener option
 // group): one parser and one set of error messages for every plugin that accepts connections.
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -44,5 +46,50 @@ inline std::unique_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio
   if (ec) throw ConfigError("listen", "cannot listen on " + listen + ": " + ec.message());
   return acceptor;
 }
+
+// The wait before the next accept after accept failed. A failing accept (EMFILE: out of file
+// descriptors) fails again at once, so retrying at once spins a core and floods the log; the
+// wait starts at 10 ms, doubles on every failure up to 1 s, and goes back to 0 on a success.
+// Pure arithmetic, so it can be tested; the caller owns the timer (see AcceptRetry).
+class AcceptBackoff {
+ public:
+  static constexpr std::chrono::milliseconds first{10};
+  static constexpr std::chrono::milliseconds most{1000};
+
+  // After a failed accept: how long to wait before the next one.
+  std::chrono::milliseconds failed() {
+    next_ = next_.count() == 0 ? first : std::min(next_ * 2, most);
+    return next_;
+  }
+  void succeeded() { next_ = std::chrono::milliseconds{0}; }
+  std::chrono::milliseconds current() const { return next_; }
+
+ private:
+  std::chrono::milliseconds next_{0};
+};
+
+// An AcceptBackoff with its timer, for an accept loop on the acceptor's strand:
+//   on error: retry_.after_failure([this] { do_accept(); });   on success: retry_.succeeded();
+// cancel() (from stop(), on the same strand) drops a pending retry; the timer's handler never
+// runs `retry` once cancelled, so it may capture a `this` that the cancel outlives.
+class AcceptRetry {
+ public:
+  template <class Executor>
+  explicit AcceptRetry(const Executor& ex) : timer_(ex) {}
+
+  template <class Retry>
+  void after_failure(Retry retry) {
+    timer_.expires_after(backoff_.failed());
+    timer_.async_wait([retry = std::move(retry)](const boost::system::error_code& ec) {
+      if (!ec) retry();
+    });
+  }
+  void succeeded() { backoff_.succeeded(); }
+  void cancel() { timer_.cancel(); }
+
+ private:
+  boost::asio::steady_timer timer_;
+  AcceptBackoff backoff_;
+};
 
 }  // namespace sluice

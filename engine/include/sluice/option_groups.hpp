@@ -13,8 +13,8 @@ namespace sluice::option_groups {
 // component that talks to Kafka.
 SLUICE_EXPORT void kafka_connection(OptionTable& table);
 
-// `listen` (host:port), `max_connections`, `read_timeout`, `idle_timeout`, for components that
-// accept network connections.
+// `listen` (host:port), `max_connections`, `read_timeout`, `idle_timeout`, `allowed_hosts` (see
+// HostPolicy), for components that accept network connections.
 SLUICE_EXPORT void listener(OptionTable& table, const std::string& default_listen);
 
 }  // namespace sluice::option_groups

@@ -1,5 +1,7 @@
 // sluice: runs the event pipelines a YAML file describes, with components loaded from plugins.
 
+#include <sys/resource.h>
+
 #include <iostream>
 #include <stdexcept>
 
@@ -7,6 +9,27 @@
 #include "cli/commands.hpp"
 #include "config/suggest.hpp"
 #include "sluice/log.hpp"
+
+namespace {
+
+// Every connection is a file descriptor, and the usual soft limit (1024) is far below what a
+// listener with max_connections 1024 plus its plugins' own files needs; the hard limit is what the
+// administrator allows. Raising the soft limit needs no privilege.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  const sluice::Logger log("sluice");
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    log.debug("open file limit raised to ", limit.rlim_cur);
+  } else {
+    log.debug("open file limit not raised; it stays as it was");
+  }
+}
+
+int run(const sluice::cli::CliArgs& args);
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
@@ -23,7 +46,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   sluice::Logger::set_level(level);
+  raise_open_file_limit();
+  const int status = run(args);
+  sluice::Logger::flush_suppressed();
+  return status;
+}
 
+namespace {
+
+int run(const sluice::cli::CliArgs& args) {
+  using namespace sluice::cli;
   try {
     if (args.command == "run") return run_command(args);
     if (args.command == "validate") return validate_command(args);
@@ -42,3 +74,5 @@ int main(int argc, char** argv) {
             << kUsage;
   return 2;
 }
+
+}  // namespace
