@@ -11,6 +11,13 @@ std::string reason_of(const nlohmann::json::parse_error& e) {
   return "invalid JSON: " + what;
 }
 
+// A UTF-8 byte order mark is not JSON (RFC 8259 §8.1), though parsers skip it; stored with the
+// payload it would make every frame that carries the payload invalid JSON. Dropped at ingest.
+std::string_view without_bom(std::string_view s) {
+  constexpr std::string_view bom = "\xEF\xBB\xBF";
+  return s.substr(0, bom.size()) == bom ? s.substr(bom.size()) : s;
+}
+
 bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 // Parsing without exceptions keeps a valid body cheap; only a body that fails is parsed again,
@@ -30,6 +37,7 @@ std::optional<std::string> parse_into(std::string_view text, nlohmann::json& doc
 }  // namespace
 
 std::optional<BodyError> parse_single(std::string_view body, Clock::time_point received, std::vector<Event>& out) {
+  body = without_bom(body);
   if (blank(body)) return BodyError{"the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}", {}};
   nlohmann::json doc;
   if (auto why = parse_into(body, doc)) return BodyError{*why, {}};
@@ -39,6 +47,7 @@ std::optional<BodyError> parse_single(std::string_view body, Clock::time_point r
 
 std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_events, Clock::time_point received,
                                      std::vector<Event>& out) {
+  body = without_bom(body);
   const auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return BodyError{"the body is empty; expected a JSON array or NDJSON", {}};
   auto too_many = [&] {
@@ -63,7 +72,7 @@ std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_even
   std::size_t pos = 0;
   while (pos <= body.size()) {
     const std::size_t end = std::min(body.find('\n', pos), body.size());
-    const std::string_view line = body.substr(pos, end - pos);
+    const std::string_view line = without_bom(body.substr(pos, end - pos));
     if (!blank(line)) {
       if (out.size() == max_events) return too_many();
       nlohmann::json doc;

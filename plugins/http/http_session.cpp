@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "click_body.hpp"
+#include "request_framing.hpp"
 #include "sluice/uuid.hpp"
 
 namespace sluice::http {
@@ -25,8 +26,20 @@ bool accepted_type(std::string_view content_type, bool batch) {
 
 json error_body(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
-// Client bytes (a path, a Host, an Origin) may not be UTF-8: replaced with U+FFFD, never thrown on.
+// Every answer body goes through here. Client bytes in it (a path, a Host, an Origin, a parser's
+// message quoting the body) may not be UTF-8: they become U+FFFD, so the answer is still JSON and
+// building it never throws.
 std::string text(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Errors of Beast's HTTP parser that mean the bytes were not a valid request (bad_method,
+// bad_target, bad_field, bad_content_length, bad_transfer_encoding, bad_chunk, partial_message...),
+// as opposed to the connection failing (reset, timeout) or ending cleanly.
+bool malformed(const beast::error_code& ec) { return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category(); }
+
+// After the answer that ends a connection, unread bytes (the rest of a refused request) would make
+// the kernel reset the connection and the client could lose the answer; they are read and
+// dropped for at most this long, then the socket closes.
+constexpr std::chrono::seconds linger{1};
 
 }  // namespace
 
@@ -38,13 +51,20 @@ Session::Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool 
 Session::~Session() { --shared_->connections; }
 
 void Session::run() {
-  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::start, shared_from_this()));
+}
+
+void Session::start() {
+  if (!over_limit_) return do_read();
+  // Over max_connections: answered at once, without waiting for a request that may never come.
+  keep_alive_ = false;
+  send_unavailable("too many connections");
 }
 
 void Session::do_read() {
   parser_.emplace();
   parser_->body_limit(shared_->max_body);
-  parser_->header_limit(16 * 1024);
+  parser_->header_limit(header_limit);
   // The first request must arrive within read_timeout; a kept-alive connection may idle longer.
   stream_.expires_after(answered_ ? shared_->idle_timeout : shared_->read_timeout);
   bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
@@ -52,19 +72,30 @@ void Session::do_read() {
 
 void Session::on_read(beast::error_code ec, std::size_t) {
   if (ec == bhttp::error::end_of_stream) return do_close();
-  if (ec == bhttp::error::body_limit) {
+  if (ec && malformed(ec)) {
+    // Answered, then closed: after bytes that are not HTTP, where the next request starts is unknown.
     keep_alive_ = false;
-    version_ = parser_->get().version();
-    return send_json(bhttp::status::payload_too_large,
-                     error_body("the body is larger than " + std::to_string(shared_->max_body) + " bytes").dump(), false);
+    head_ = false;
+    version_ = parser_->is_header_done() ? parser_->get().version() : 11;
+    if (ec == bhttp::error::body_limit) {
+      return send_json(bhttp::status::payload_too_large,
+                       error_body("the body is larger than " + std::to_string(shared_->max_body) + " bytes"));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return send_json(bhttp::status::request_header_fields_too_large,
+                       error_body("the request line and headers are larger than " + std::to_string(header_limit) +
+                                  " bytes"));
+    }
+    return send_json(bhttp::status::bad_request, error_body("malformed request: " + ec.message()));
   }
-  if (ec) return;  // timeout, reset, garbage: nothing to answer, the connection just ends
+  if (ec) return;  // timeout, reset: nobody to answer, the connection just ends
   handle(parser_->release());
 }
 
 void Session::handle(Request&& req) {
   version_ = req.version();
   keep_alive_ = req.keep_alive() && !shared_->stopping;
+  head_ = req.method() == bhttp::verb::head;
   allow_origin_.clear();
   answered_ = false;
   ++request_;
@@ -73,50 +104,53 @@ void Session::handle(Request&& req) {
   const auto method = req.method();
   const std::string origin(req[bhttp::field::origin]);
 
-  if (over_limit_) {
+  // Request smuggling: a body length we cannot be sure of ends the connection.
+  std::vector<std::string_view> transfer_encodings;
+  for (const auto& field : req) {
+    if (field.name() == bhttp::field::transfer_encoding) transfer_encodings.push_back(field.value());
+  }
+  if (auto framing = check_framing(transfer_encodings, req.count(bhttp::field::content_length) > 0, version_)) {
     keep_alive_ = false;
-    return send_unavailable("too many connections");
+    return send_json(static_cast<bhttp::status>(framing->status), error_body(framing->message));
   }
   // DNS rebinding: a page whose name now resolves to this server still sends its own name as Host.
   if (const auto host = req[bhttp::field::host]; !shared_->hosts.allows(host)) {
     return send_json(bhttp::status::misdirected_request,
-                     text(error_body("this server does not answer to the host '" + std::string(host) +
-                                     "'; list it in the source's allowed_hosts option")));
+                     error_body("this server does not answer to the host '" + std::string(host) +
+                                "'; list it in the source's allowed_hosts option"));
   }
   const bool api = path == "/click" || path == "/clicks";
   if (api && !origin.empty()) {
     if (!shared_->origins.allows(origin, req[bhttp::field::host])) {
-      return send_json(bhttp::status::forbidden, error_body("origin " + origin + " is not allowed to post clicks").dump());
+      return send_json(bhttp::status::forbidden, error_body("origin " + origin + " is not allowed to post clicks"));
     }
     allow_origin_ = origin;
   }
   if (api) {
     if (method == bhttp::verb::options) {
-      Response res{bhttp::status::no_content, version_};
+      Response res{bhttp::status::no_content, version_};  // 204: no body, by definition
       res.set(bhttp::field::access_control_allow_methods, "POST, OPTIONS");
       res.set(bhttp::field::access_control_allow_headers, "Content-Type");
       res.set(bhttp::field::access_control_max_age, "600");
       return send(std::move(res));
     }
     if (method != bhttp::verb::post) {
-      Response res{bhttp::status::method_not_allowed, version_};
-      res.set(bhttp::field::allow, "POST, OPTIONS");
-      res.set(bhttp::field::content_type, "application/json");
-      res.body() = error_body(std::string(req.method_string()) + " is not allowed on " + path + "; use POST").dump();
-      return send(std::move(res));
+      return send_json(bhttp::status::method_not_allowed,
+                       error_body(std::string(req.method_string()) + " is not allowed on " + path + "; use POST"),
+                       {{bhttp::field::allow, "POST, OPTIONS"}});
     }
     if (!accepted_type(req[bhttp::field::content_type], path == "/clicks")) {
       return send_json(bhttp::status::unsupported_media_type,
                        error_body("send application/json or text/plain" +
-                                  std::string(path == "/clicks" ? " (or application/x-ndjson)" : "")).dump());
+                                  std::string(path == "/clicks" ? " (or application/x-ndjson)" : "")));
     }
     return handle_clicks(req, path == "/clicks");
   }
   if (path == "/health") {
     if (method != bhttp::verb::get && method != bhttp::verb::head) {
-      Response res{bhttp::status::method_not_allowed, version_};
-      res.set(bhttp::field::allow, "GET, HEAD");
-      return send(std::move(res));
+      return send_json(bhttp::status::method_not_allowed,
+                       error_body(std::string(req.method_string()) + " is not allowed on /health; use GET"),
+                       {{bhttp::field::allow, "GET, HEAD"}});
     }
     std::string detail;
     const bool ready = shared_->context.sinks_ready ? shared_->context.sinks_ready(detail) : true;
@@ -126,23 +160,23 @@ void Session::handle(Request&& req) {
                  {"accepting", !shared_->stopping.load()},
                  {"pipeline", shared_->context.pipeline}};
     if (!detail.empty()) body["detail"] = detail;
-    return send_json(bhttp::status::ok, body.dump());
+    return send_json(bhttp::status::ok, body);
   }
   if (shared_->files.enabled() && (method == bhttp::verb::get || method == bhttp::verb::head)) {
     if (path == "/" || path == "/frontend" || path == "/dashboard") {
-      Response res{bhttp::status::found, version_};
-      res.set(bhttp::field::location, path == "/" ? "/frontend/" : path + "/");
-      return send(std::move(res));
+      const std::string location = path == "/" ? "/frontend/" : path + "/";
+      return send_json(bhttp::status::found, {{"ok", true}, {"location", location}},
+                       {{bhttp::field::location, location}});
     }
     if (auto file = shared_->files.find(path)) {
       Response res{bhttp::status::ok, version_};
       res.set(bhttp::field::content_type, file->content_type);
       res.set(bhttp::field::cache_control, "no-cache");
-      if (method == bhttp::verb::get) res.body() = std::move(file->body);
+      res.body() = *file->body;  // HEAD: send() keeps its length and drops it
       return send(std::move(res));
     }
   }
-  send_json(bhttp::status::not_found, error_body("no such path: " + path).dump());
+  send_json(bhttp::status::not_found, error_body("no such path: " + path));
 }
 
 void Session::handle_clicks(const Request& req, bool batch) {
@@ -151,10 +185,30 @@ void Session::handle_clicks(const Request& req, bool batch) {
   const auto now = Clock::now();
   const auto error = batch ? parse_batch(req.body(), shared_->max_batch, now, events)
                            : parse_single(req.body(), now, events);
+  // The rate limit counts events (a refused body costs 1), so a batch costs what its clicks would.
+  if (shared_->limiter.enabled()) {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    std::string forwarded;
+    if (!shared_->trusted_proxies.empty()) {
+      for (const auto& field : req) {
+        if (!beast::iequals(field.name_string(), "X-Forwarded-For")) continue;
+        if (!forwarded.empty()) forwarded += ',';
+        forwarded += field.value();
+      }
+    }
+    const auto client = client_key(ec ? std::string() : remote.address().to_string(), forwarded, shared_->trusted_proxies);
+    if (const auto wait = shared_->limiter.take(client, static_cast<double>(events.size()), std::chrono::steady_clock::now())) {
+      const std::string seconds = std::to_string(wait->count());
+      return send_json(bhttp::status::too_many_requests,
+                       error_body("too many events from this client; retry after " + seconds + "s"),
+                       {{bhttp::field::retry_after, seconds}});
+    }
+  }
   if (error) {
     json body = error_body(error->message);
     if (error->index) body["index"] = *error->index;
-    return send_json(bhttp::status::bad_request, body.dump());
+    return send_json(bhttp::status::bad_request, body);
   }
   // Shared, not copied: the ack travels through a sink's thread and back to this strand.
   auto ids = std::make_shared<std::vector<std::string>>();
@@ -178,7 +232,7 @@ void Session::handle_clicks(const Request& req, bool batch) {
   }
   if (!shared_->out->try_emit(events, ack)) return send_unavailable("the pipeline is full");
   if (!shared_->answer_after_delivery) {
-    return send_json(bhttp::status::accepted, json({{"ok", true}, {"queued", true}, {"ids", *ids}}).dump());
+    return send_json(bhttp::status::accepted, {{"ok", true}, {"queued", true}, {"ids", *ids}});
   }
   // Delivery may take up to message_timeout in a sink; the client is not kept waiting longer than this.
   ack_timer_.emplace(stream_.get_executor());
@@ -194,28 +248,25 @@ void Session::handle_clicks(const Request& req, bool batch) {
 void Session::answer_ack(const AckResult& r, const std::vector<std::string>& ids, std::uint64_t request) {
   if (request != request_ || answered_) return;  // the ack timeout answered already
   if (ack_timer_) ack_timer_->cancel();
-  if (r.ok) return send_json(bhttp::status::ok, json({{"ok", true}, {"ids", ids}}).dump());
+  if (r.ok) return send_json(bhttp::status::ok, {{"ok", true}, {"ids", ids}});
   if (r.rejected) {
     json body = error_body(r.reason);
     body["index"] = r.event;
-    return send_json(bhttp::status::bad_request, body.dump());
+    return send_json(bhttp::status::bad_request, body);
   }
   send_unavailable(r.reason);
 }
 
 void Session::send_unavailable(const std::string& why) {
-  Response res{bhttp::status::service_unavailable, version_};
-  res.set(bhttp::field::retry_after, shared_->retry_after);
-  res.set(bhttp::field::content_type, "application/json");
-  res.body() = error_body(why).dump();
-  send(std::move(res));
+  send_json(bhttp::status::service_unavailable, error_body(why), {{bhttp::field::retry_after, shared_->retry_after}});
 }
 
-void Session::send_json(bhttp::status status, const std::string& body, bool keep_alive) {
+void Session::send_json(bhttp::status status, const json& body,
+                        std::initializer_list<std::pair<bhttp::field, std::string_view>> headers) {
   Response res{status, version_};
   res.set(bhttp::field::content_type, "application/json");
-  res.body() = body;
-  keep_alive_ = keep_alive_ && keep_alive;
+  for (const auto& [name, value] : headers) res.set(name, value);
+  res.body() = text(body);
   send(std::move(res));
 }
 
@@ -228,6 +279,12 @@ void Session::send(Response&& res) {
   }
   res.keep_alive(keep_alive_ && !shared_->stopping);
   res.prepare_payload();
+  if (head_) {
+    // HEAD: the headers GET would get, Content-Length included, and no body.
+    const auto length = res.body().size();
+    res.body().clear();
+    if (res.result() != bhttp::status::no_content) res.content_length(length);
+  }
   response_ = std::move(res);
   stream_.expires_after(shared_->read_timeout);
   bhttp::async_write(stream_, response_,
@@ -243,6 +300,15 @@ void Session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
 void Session::do_close() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return;
+  stream_.expires_after(linger);
+  do_drain();
+}
+
+void Session::do_drain() {
+  stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (!ec) self->do_drain();
+  });
 }
 
 }  // namespace sluice::http

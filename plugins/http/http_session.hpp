@@ -3,12 +3,18 @@
 // connection, shared_from_this in every handler, do_x/on_x pairs, a body limit and timeouts on
 // the stream. A click is answered only once the pipeline has acknowledged it (ack: delivered).
 
+#include <array>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 #include "sluice/asio.hpp"  // first: see the header
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "http_shared.hpp"
 
@@ -18,8 +24,15 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
+// Every request gets exactly one answer, with a JSON body (files aside; 204 and HEAD have none):
+// a request it cannot parse gets 400 (431 for headers over 16 KiB, 413 for a body over max_body)
+// and the connection closes. A connection over max_connections gets 503 at once and closes.
+// Drive it with any bytes over a socket (the fuzz target does): construct with an accepted socket
+// and a HttpShared, then run().
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  static constexpr std::size_t header_limit = 16 * 1024;
+
   Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool over_limit);
   ~Session();
   void run();
@@ -28,16 +41,19 @@ class Session : public std::enable_shared_from_this<Session> {
   using Request = bhttp::request<bhttp::string_body>;
   using Response = bhttp::response<bhttp::string_body>;
 
+  void start();
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(Request&& req);
   void handle_clicks(const Request& req, bool batch);
   void answer_ack(const AckResult& result, const std::vector<std::string>& ids, std::uint64_t request);
   void send(Response&& res);
-  void send_json(bhttp::status status, const std::string& json, bool keep_alive = true);
+  void send_json(bhttp::status status, const nlohmann::json& body,
+                 std::initializer_list<std::pair<bhttp::field, std::string_view>> headers = {});
   void send_unavailable(const std::string& why);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void do_close();
+  void do_drain();
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -47,6 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The request being answered: its version, keep-alive and CORS headers shape the response.
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool head_ = false;
   std::string allow_origin_;
   Response response_;
   std::optional<boost::asio::steady_timer> ack_timer_;
@@ -54,6 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Counts requests on this connection: a late ack (after its request timed out and the client sent
   // another) must not answer the newer request.
   std::uint64_t request_ = 0;
+  std::array<char, 512> drain_;  // what a closing client still sends is read into this and dropped
 };
 
 }  // namespace sluice::http

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sluice/sdk.hpp"
+#include "rate_limiter.hpp"
 #include "static_files.hpp"
 
 namespace sluice::http {
@@ -29,6 +30,8 @@ struct HttpShared {
   const std::string retry_after;  // seconds, for the Retry-After header
   const bool answer_after_delivery;
   const bool expose_client_address;
+  const TrustedProxies trusted_proxies;
+  ClientRateLimiter limiter;
 
   std::atomic<bool> stopping{false};
   std::atomic<int> connections{0};

@@ -23,8 +23,31 @@ OptionTable http_source_options() {
   t.add("cors_origins", OptionType::string_list,
         "Web origins (scheme://host:port) allowed to POST, besides pages this server serves itself; \"*\" allows any")
       .default_to("").example("[http://localhost:8000]");
-  t.add("static_dir", OptionType::string, "A folder to serve over GET (the click tracker's web/); empty serves none")
+  t.add("static_dir", OptionType::string,
+        "A folder to serve over GET (the click tracker's web/); empty serves none. Dotfiles (any path segment "
+        "starting with .) are never served")
       .default_to("").example("web");
+  t.add("static_cache", OptionType::bytes,
+        "Memory for static_dir's files, read once and served from memory (read again when changed); the least "
+        "recently used make room, and a file larger than this is not served (404)")
+      .default_to("16MiB").at_least(1024).example("64MiB");
+  t.add("rate_limit", OptionType::floating,
+        "Events per second one client may post, on average (a token bucket: a batch of 100 events costs 100, a "
+        "request whose body is refused costs 1); more are answered 429 with Retry-After. 0: no limit, the default, "
+        "because one address may be a backend or a load generator; set it when browsers post directly")
+      .default_to("0").at_least(0).example("20");
+  t.add("rate_burst", OptionType::integer,
+        "Events one client may post at once above rate_limit (the bucket's size). A batch larger than this passes "
+        "only from a full bucket and leaves the client waiting as long as the batch would take")
+      .default_to("1000").at_least(1).example("200");
+  t.add("rate_limit_clients", OptionType::integer,
+        "Clients whose rate is tracked at once; past it the client seen least recently is forgotten (it starts "
+        "again with a full bucket)")
+      .default_to("100000").at_least(1).at_most(10000000);
+  t.add("trusted_proxies", OptionType::string_list,
+        "Proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed: a request through one is counted "
+        "against the first address from the right of X-Forwarded-For that is not a trusted proxy")
+      .default_to("").example("[10.0.0.0/8, 127.0.0.1]");
   t.add("retry_after", OptionType::duration, "Retry-After sent with 503").default_to("1s").at_least(1000);
   t.add("client_address", OptionType::boolean,
         "Put the client's address in event metadata (http.client_address); off for privacy")
@@ -36,7 +59,7 @@ HttpShared::HttpShared(const Options& o, Context& c)
     : context(c),
       hosts(o.get_string("listen"), o.get_list("allowed_hosts")),
       origins(o.get_list("cors_origins")),
-      files(o.get_string("static_dir")),
+      files(o.get_string("static_dir"), static_cast<std::size_t>(o.get_int("static_cache"))),
       max_body(static_cast<std::size_t>(o.get_int("max_body"))),
       max_batch(static_cast<std::size_t>(o.get_int("max_batch"))),
       max_connections(static_cast<int>(o.get_int("max_connections"))),
@@ -45,7 +68,10 @@ HttpShared::HttpShared(const Options& o, Context& c)
       ack_timeout(o.get_duration("ack_timeout")),
       retry_after(std::to_string(std::max<std::int64_t>(1, o.get_duration("retry_after").count() / 1000))),
       answer_after_delivery(o.get_string("ack") == "delivered"),
-      expose_client_address(o.get_bool("client_address")) {}
+      expose_client_address(o.get_bool("client_address")),
+      trusted_proxies(o.get_list("trusted_proxies")),
+      limiter(o.get_float("rate_limit"), static_cast<double>(o.get_int("rate_burst")),
+              static_cast<std::size_t>(o.get_int("rate_limit_clients"))) {}
 
 HttpSource::HttpSource(const Options& o, Context& context)
     : context_(context), shared_(std::make_shared<HttpShared>(o, context)) {

@@ -23,6 +23,8 @@ class HttpSource final : public Source {
 
   void start(Emitter& out) override;
   void stop() override;
+  // The port listened on (the one the OS chose for listen: host:0).
+  unsigned short port() const { return acceptor_->local_endpoint().port(); }
 
  private:
   void do_accept();
