@@ -6,7 +6,7 @@
 //   odd:  parse_batch(body, max_batch = 1 + (byte >> 1) % 16); parse_batch itself reads a body
 //         whose first non-blank byte is '[' as a JSON array and anything else as NDJSON.
 //
-// Invariant: the parser answers either
+// Invariant: the parser never throws, and answers either
 //   - an error with a non-empty message and, when it names an element or line, an index within the
 //     body (parse_single names none; parse_batch's index is a line of the body), or
 //   - events, at most max_batch of them (exactly one for parse_single, whose payload is the body),
@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,7 +71,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<sluice::Event> events;
 
   if ((mode & 1) == 0) {
-    const auto error = sluice::http::parse_single(body, now, events);
+    std::optional<sluice::http::BodyError> error;
+    try {
+      error = sluice::http::parse_single(body, now, events);
+    } catch (const std::exception& e) {
+      sluice::fuzz::violated("the parser never throws", "parse_single threw: ", e.what(), ": ", printable(body));
+    }
     if (error) {
       FUZZ_CHECK(!error->message.empty(), "parse_single: an error without a message");
       FUZZ_CHECK(!error->index, "parse_single: an error naming element ", *error->index, " of a single click");
@@ -83,7 +89,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const std::size_t max_batch = 1 + (mode >> 1) % 16;
-  const auto error = sluice::http::parse_batch(body, max_batch, now, events);
+  std::optional<sluice::http::BodyError> error;
+  try {
+    error = sluice::http::parse_batch(body, max_batch, now, events);
+  } catch (const std::exception& e) {
+    sluice::fuzz::violated("the parser never throws", "parse_batch threw: ", e.what(), ": ", printable(body));
+  }
   if (error) {
     FUZZ_CHECK(!error->message.empty(), "parse_batch: an error without a message");
     if (error->index) {
