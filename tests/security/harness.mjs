@@ -137,6 +137,13 @@ export class Engine {
   }
 
   get alive() { return this.exitCode === null; }
+
+  // For a failure message: "running", or how the engine ended and the end of its log (where a
+  // sanitizer's report is).
+  state() {
+    return this.alive ? 'the engine is running' : `the engine exited (${this.exitCode}); its log ends:\n${this.logTail.slice(-8000)}`;
+  }
+
   rss() { return rssMiB(this.proc.pid); }
   asan() { return fs.readFileSync(`/proc/${this.proc.pid}/maps`, 'utf8').includes('libasan'); }
 
@@ -156,9 +163,11 @@ export class Engine {
   // is started again (on new ports) so the next test meets a running one, and the test fails.
   async checkAfterAttack() {
     if (!this.alive) {
-      const log = this.logTail;
+      const message = `the engine died (exit ${this.exitCode}); its log ends:\n${this.logTail.slice(-8000)}`;
+      // Also printed: node's runner shows only the first error of a test that already failed.
+      console.error(message);
       await this.spawn();
-      throw new Error(`the engine died (exit ${this.exitCode ?? 'unknown'}); its log ends:\n${log}`);
+      throw new Error(message);
     }
     const res = await postClick(this, { page: 'after-attack', clickNumber: 1 });
     assert200(res, 'a normal click after the attack');

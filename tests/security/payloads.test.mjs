@@ -37,7 +37,7 @@ test('deeply nested JSON is answered and harms nothing', async () => {
   ];
   for (const [path, type, body, statuses] of cases) {
     const res = await post(body, { path, type });
-    assert.ok(res, `${path} ${body.slice(0, 20)}…: answered`);
+    assert.ok(res, `${path} ${body.slice(0, 20)}…: answered (${engine.state()})`);
     assert.ok(statuses.includes(res.status), `${path} ${body.slice(0, 20)}…: ${res.status} ${res.text.slice(0, 200)}`);
     jsonOf(res);
   }

@@ -39,6 +39,7 @@ test('slow_client skip: a client that stops reading gets only whole frames; the 
   assert.equal((await postClick(engine, { page: 'marker', clickNumber: 1 }))?.status, 200);
   await eventually(() => slow.badFrames.length > 0 || slow.closeCode !== null || slow.events().some((e) => e.data.page === 'marker'),
     { what: 'the marker at the slow client', timeout: 20000 });
+  assert.ok(engine.alive, engine.state());
   assert.deepEqual(slow.badFrames, [], 'every frame the slow client got parses');
   assert.equal(slow.closeCode, null, 'the slow client is skipped, not dropped or sent invalid UTF-8 (1007)');
   const seqs = slow.events().map((e) => e.seq);
