@@ -91,6 +91,9 @@ class StubEmitter final : public sluice::Emitter {
   bool emit(std::vector<sluice::Event>& events, sluice::AckFn& on_ack) override { return try_emit(events, on_ack); }
   void close() override {}
   void treat_emits_as_requests() override {}
+  bool dead_letter(std::vector<sluice::Event>&, const std::string&, const std::string&, sluice::AckFn&) override {
+    return false;  // the http source never gives up on an event; it answers its client
+  }
 };
 
 struct Server {

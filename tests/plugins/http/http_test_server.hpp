@@ -23,6 +23,8 @@ class RecordingEmitter final : public Emitter {
   bool emit(std::vector<Event>& events, AckFn& on_ack) override { return try_emit(events, on_ack); }
   void close() override {}
   void treat_emits_as_requests() override {}
+  // The http source never gives up on an event: it answers its client instead.
+  bool dead_letter(std::vector<Event>&, const std::string&, const std::string&, AckFn&) override { return false; }
 
   std::vector<std::string> payloads();
   std::vector<std::string> ids();
