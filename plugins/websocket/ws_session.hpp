@@ -37,8 +37,8 @@ struct WsShared {
   std::chrono::milliseconds idle_timeout;
   Logger log;
 
-  // Accounting, read by tests and nothing else decides on it.
-  std::atomic<int> sessions{0};                   // live WsSession objects
+  // Accounting. `sessions` bounds connections at accept; the byte counts are for tests and logs.
+  std::atomic<int> sessions{0};                   // live WsSession objects, handshakes included
   std::atomic<std::size_t> queued_bytes{0};       // bytes pinned by every client together
   std::atomic<std::size_t> peak_client_bytes{0};  // the most one client ever pinned
 };
