@@ -5,7 +5,7 @@
 namespace sluice::http {
 namespace {
 
-std::string reason_of(const nlohmann::json::parse_error& e) {
+std::string reason_of(const nlohmann::json::exception& e) {
   std::string what = e.what();
   if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
   return "invalid JSON: " + what;
@@ -20,15 +20,49 @@ std::string_view without_bom(std::string_view s) {
 
 bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
+// A click is a flat object. Deeper documents are refused before parsing: nlohmann parses them
+// iteratively, but serialises recursively, and an array element nested 100,000 levels deep
+// overflowed the stack when it was dumped as its own event.
+constexpr std::size_t kMaxDepth = 64;
+
+// Bytes JSON cannot hold unescaped are refused before parsing: nlohmann stops at a NUL, so
+// `{"page":"a"}\0junk` would be taken as one click with the junk still in its payload. Also
+// measures nesting, outside strings.
+std::optional<std::string> precheck(std::string_view text) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\0') return "invalid JSON: a NUL byte at offset " + std::to_string(i);
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) return "nested deeper than " + std::to_string(kMaxDepth) + " levels";
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 // Parsing without exceptions keeps a valid body cheap; only a body that fails is parsed again,
 // with exceptions, for the reason the 400 answer gives.
 std::optional<std::string> parse_into(std::string_view text, nlohmann::json& doc) {
-  doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_discarded()) return std::nullopt;
+  if (auto why = precheck(text)) return why;
   try {
+    // A number too large for a double throws out_of_range even without exceptions for syntax.
+    doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_discarded()) return std::nullopt;
     const auto parsed = nlohmann::json::parse(text);  // throws: the first parse failed
     (void)parsed;
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     return reason_of(e);
   }
   return "invalid JSON";
@@ -55,9 +89,10 @@ std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_even
   };
   if (body[first] == '[') {
     nlohmann::json array;
+    if (auto why = precheck(body)) return BodyError{*why, {}};
     try {
       array = nlohmann::json::parse(body);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       return BodyError{reason_of(e), {}};
     }
     if (!array.is_array()) return BodyError{"expected a JSON array", {}};

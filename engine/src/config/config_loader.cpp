@@ -1,5 +1,6 @@
 #include "config/config_loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -68,7 +69,8 @@ class Loader {
   }
 
   [[noreturn]] void fail_with_parse_error(const YAML::Exception& e) {
-    diagnostics_.push_back({{config_.file, e.mark.line + 1, e.mark.column + 1}, "", "invalid YAML: " + e.msg});
+    diagnostics_.push_back({{config_.file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1}, "",
+                            "invalid YAML: " + e.msg});
     throw ConfigErrors(std::move(diagnostics_));
   }
 

@@ -8,8 +8,9 @@ namespace sluice::config {
 
 SourceLocation ValidationScope::at(const YAML::Node& node) const {
   const YAML::Mark mark = node.Mark();
-  // yaml-cpp counts from 0 and reports -1 for nodes it made up (absent keys).
-  if (mark.line < 0) return {file, 0, 0};
+  // yaml-cpp counts from 0 and reports -1 for nodes it made up (absent keys, an empty file): those
+  // point at the file's start, so every diagnostic has a line and a column an editor can jump to.
+  if (mark.line < 0) return {file, 1, 1};
   return {file, mark.line + 1, mark.column + 1};
 }
 

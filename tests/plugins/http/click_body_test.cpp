@@ -51,5 +51,47 @@ TEST(ClickBody, ABomInTheMiddleIsNotSkipped) {
   EXPECT_TRUE(parse_single("{\"a\":1}" + bom, Clock::now(), out));
 }
 
+// Found by the click_body fuzz target: nlohmann stops at a NUL, so the junk after one was kept
+// in an accepted payload.
+TEST(ClickBody, ANulByteIsRefusedNotCutOff) {
+  const std::string body("{\"page\":\"a\"}\0junk", 17);
+  std::vector<Event> single, lines;
+  const auto e1 = parse_single(body, Clock::now(), single);
+  const auto e2 = parse_batch(body + "\n", 10, Clock::now(), lines);
+  ASSERT_TRUE(e1);
+  ASSERT_TRUE(e2);
+  EXPECT_NE(e1->message.find("NUL"), std::string::npos) << e1->message;
+  EXPECT_TRUE(single.empty());
+  EXPECT_TRUE(lines.empty());
+}
+
+// Found by the fuzz target: a number too large for a double threw out_of_range past the parser.
+TEST(ClickBody, ANumberTooLargeForADoubleIsABodyErrorNotAThrow) {
+  for (const std::string body : {"{\"clickNumber\": 1e99999}", "[{\"clickNumber\": -1e99999}]"}) {
+    std::vector<Event> single, batch;
+    std::optional<BodyError> e1, e2;
+    ASSERT_NO_THROW(e1 = parse_single(body, Clock::now(), single)) << body;
+    ASSERT_NO_THROW(e2 = parse_batch(body, 10, Clock::now(), batch)) << body;
+    EXPECT_TRUE(e1) << body;
+    EXPECT_TRUE(e2) << body;
+  }
+}
+
+// Found by tests/security: one array element nested 100,000 levels deep overflowed the stack when
+// it was serialised as its own event.
+TEST(ClickBody, DeepNestingIsRefusedBeforeItIsParsed) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::vector<Event> out;
+  const auto array = parse_batch("[" + deep + "]", 10, Clock::now(), out);
+  ASSERT_TRUE(array);
+  EXPECT_NE(array->message.find("nested deeper"), std::string::npos) << array->message;
+  const auto single = parse_single("{\"page\": " + deep + "}", Clock::now(), out);
+  ASSERT_TRUE(single);
+  EXPECT_TRUE(out.empty());
+  // Brackets inside strings are text, not nesting.
+  ASSERT_FALSE(parse_single("{\"page\": \"" + std::string(1000, '[') + "\\\"\"}", Clock::now(), out));
+  EXPECT_EQ(out.size(), 1u);
+}
+
 }  // namespace
 }  // namespace sluice::http
