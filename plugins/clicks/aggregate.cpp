@@ -131,10 +131,14 @@ Aggregate::~Aggregate() {
 // counter costs at most that much; its time is clamped to now, so a time in the future cannot
 // add seconds to per_second_, and a time before the chart's minute is in the totals only.
 void Aggregate::count(const nlohmann::json& doc, std::int64_t received_ms) {
+  // An object or array is not dumped: its text could be as long as the payload, and dumping
+  // recurses once per level of nesting, which a Kafka message does not bound.
   auto k = doc.find(key_field_);
-  const std::string key = k == doc.end()  ? std::string("(none)")
-                          : k->is_string() ? cut_utf8(k->get_ref<const std::string&>(), max_key_bytes_)
-                                           : cut_utf8(dump(*k), max_key_bytes_);
+  const std::string key = k == doc.end()      ? std::string("(none)")
+                          : k->is_string()     ? cut_utf8(k->get_ref<const std::string&>(), max_key_bytes_)
+                          : k->is_object()     ? std::string("(object)")
+                          : k->is_array()      ? std::string("(array)")
+                                               : cut_utf8(dump(*k), max_key_bytes_);
   auto t = doc.find(time_field_);
   const std::int64_t at = t == doc.end() ? received_ms : time_of(*t, received_ms);
 

@@ -448,5 +448,19 @@ TEST(Aggregate, KafkaMetadataThatIsNotANumberIsNoError) {
   EXPECT_EQ(clicks_of(*store).size(), positions.size());
 }
 
+
+TEST(Aggregate, AKeyThatIsDeeplyNestedOrNotAStringIsCountedUnderAShortName) {
+  auto [engine, source, acks] = start_scripted(kAggregatePipeline);
+  // 100,000 levels: dumping that recursively would overflow the pipeline thread's stack.
+  const std::string deep = "{\"page\":" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  ASSERT_TRUE(source->emit({deep, R"({"page":{"a":1}})", R"({"page":7})", R"({"page":null})", R"({"other":1})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  EXPECT_TRUE(acks->results[0].ok) << acks->results[0].reason;
+  const std::string text = stats_text_since(*capture_store("out"), now_ms());
+  ASSERT_FALSE(text.empty());
+  const auto stats = json::parse(text);
+  EXPECT_EQ(stats["perKey"], json::parse(R"j({"(array)":1,"(object)":1,"7":1,"null":1,"(none)":1})j"));
+}
+
 }  // namespace
 }  // namespace sluice::test
