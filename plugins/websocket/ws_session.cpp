@@ -5,6 +5,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "since.hpp"
 
 namespace sluice::websocket {
@@ -21,8 +23,9 @@ constexpr std::uint32_t kMaxUpgradeHeader = 8192;
 
 void refuse_busy(tcp::socket& socket) {
   static constexpr std::string_view kBusy =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n"
-      "Connection: close\r\n\r\ntoo many clients\n";
+      "HTTP/1.1 503 Service Unavailable\r\nServer: sluice\r\nContent-Type: application/json\r\n"
+      "Retry-After: 1\r\nContent-Length: 43\r\nConnection: close\r\n\r\n"
+      "{\"ok\":false,\"error\":\"too many connections\"}";
   beast::error_code ignored;
   // A fresh socket's send buffer takes these few bytes at once; never wait for a client here.
   socket.non_blocking(true, ignored);
@@ -55,6 +58,15 @@ void WsSession::run() {
 }
 
 void WsSession::on_request(beast::error_code ec, std::size_t) {
+  // Bytes that are not an HTTP request get an answer before the close, as on the http port;
+  // a timeout or a reset has nobody to answer.
+  if (ec == http::error::header_limit) {
+    return refuse(http::status::request_header_fields_too_large,
+                  "the upgrade request's headers are larger than " + std::to_string(kMaxUpgradeHeader) + " bytes");
+  }
+  if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()) {
+    return refuse(http::status::bad_request, "not a valid WebSocket upgrade request: " + ec.message());
+  }
   if (ec) return;
   request_ = parser_->release();
   parser_.reset();
@@ -83,9 +95,11 @@ void WsSession::on_request(beast::error_code ec, std::size_t) {
 
 void WsSession::refuse(http::status status, const std::string& why) {
   refusal_ = std::make_shared<http::response<http::string_body>>(status, request_.version());
-  refusal_->set(http::field::content_type, "text/plain");
+  refusal_->set(http::field::content_type, "application/json");
+  refusal_->set(http::field::server, "sluice");
   refusal_->keep_alive(false);
-  refusal_->body() = why + "\n";
+  // `why` may quote client bytes (an Origin) that are not UTF-8: replaced, so the body is JSON.
+  refusal_->body() = nlohmann::json{{"ok", false}, {"error", why}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   refusal_->prepare_payload();
   http::async_write(beast::get_lowest_layer(ws_), *refusal_, [self = shared_from_this()](beast::error_code, std::size_t) {
     beast::error_code ignored;

@@ -11,14 +11,23 @@
   const latencies = [];
   const latest = [];
 
-  const chart = new uPlot({
+  // The chart library is served from web/node_modules; without it the totals and the latest
+  // clicks still work, and the chart's place says what is missing.
+  const chart = typeof uPlot === 'function' ? new uPlot({
     width: $('chart').clientWidth || 800,
     height: 220,
     scales: { x: { time: true } },
     axes: [{ stroke: '#8ea0b8', grid: { stroke: '#24314a' } }, { stroke: '#8ea0b8', grid: { stroke: '#24314a' } }],
     series: [{}, { label: 'clicks/s', stroke: '#38bdf8', width: 2, fill: 'rgba(56,189,248,.12)' }],
-  }, [[], []], $('chart'));
-  addEventListener('resize', () => chart.setSize({ width: $('chart').clientWidth, height: 220 }));
+  }, [[], []], $('chart')) : null;
+  if (chart) {
+    addEventListener('resize', () => chart.setSize({ width: $('chart').clientWidth, height: 220 }));
+  } else {
+    $('chart').textContent = 'The chart library (uPlot) was not found: run npm ci --prefix web. Totals and clicks still update.';
+    $('chart').className += ' notice';
+  }
+  // The aggregate tracks up to its max_keys pages; the page shows the busiest and sums the rest.
+  const PAGES_SHOWN = 20;
 
   function connection(state, text) {
     const badge = $('connection');
@@ -31,11 +40,14 @@
     $('total').textContent = s.total.toLocaleString();
     $('rate').textContent = s.perSecond.toFixed(1);
     $('window').textContent = `over ${s.windowSeconds} s`;
-    const pages = Object.entries(s.perKey).sort((a, b) => b[1] - a[1]);
-    const max = pages.length ? pages[0][1] : 1;
+    const sorted = Object.entries(s.perKey || {}).sort((a, b) => b[1] - a[1]);
+    const pages = sorted.slice(0, PAGES_SHOWN);
+    const rest = sorted.slice(PAGES_SHOWN).reduce((sum, [, n]) => sum + n, 0) + (Number(s.other) || 0);
+    if (rest > 0) pages.push(['(other pages)', rest]);
+    const max = pages.length ? Math.max(...pages.map((p) => p[1])) : 1;
     $('pages').innerHTML = pages.map(([page, n]) =>
       `<li><span>${escape(page)}</span><span class="bar" style="width:${(100 * n / max).toFixed(1)}%"></span><span class="n">${n}</span></li>`).join('');
-    chart.setData([s.series.map((p) => p[0] / 1000), s.series.map((p) => p[1])]);
+    if (chart && Array.isArray(s.series)) chart.setData([s.series.map((p) => p[0] / 1000), s.series.map((p) => p[1])]);
   }
 
   // A live frame's events were just ingested; a snapshot's or a catch-up's ("replay": true) were

@@ -201,5 +201,40 @@ TEST(WebSocketSession, AnUpgradeForAHostThisServerIsNotIsRefusedWith421) {
   }
 }
 
+// Sends raw bytes and returns the whole answer, up to the server's close.
+std::string send_raw(tcp::socket& socket, const std::string& bytes) {
+  beast::error_code ec;
+  net::write(socket, net::buffer(bytes), ec);
+  std::string answer;
+  net::read(socket, net::dynamic_buffer(answer), ec);  // ends at the server's close
+  return answer;
+}
+
+// As on the http port, bytes that are not an upgrade request get an answer with a JSON body before
+// the close (they were closed silently), and so does a refused Origin that is not UTF-8.
+TEST(WebSocketSession, MalformedOrOversizedUpgradesAreAnsweredWithJsonBeforeTheClose) {
+  RunningSink sink(Overrides{});
+  net::io_context io;
+  const auto body_of = [](const std::string& answer) { return answer.substr(answer.find("\r\n\r\n") + 4); };
+
+  tcp::socket garbage = connect_small(io, sink.port());
+  const std::string bad = send_raw(garbage, "GARBAGE\x01 / HTTP/1.1\r\n\r\n");
+  EXPECT_THAT(bad, ::testing::StartsWith("HTTP/1.1 400")) << bad;
+  EXPECT_TRUE(json::accept(body_of(bad))) << bad;
+
+  tcp::socket huge = connect_small(io, sink.port());
+  const std::string big = send_raw(huge, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(20000, 'a') + "\r\n\r\n");
+  EXPECT_THAT(big, ::testing::StartsWith("HTTP/1.1 431")) << big.substr(0, 200);
+  EXPECT_TRUE(json::accept(body_of(big))) << big.substr(0, 200);
+
+  tcp::socket foreign = connect_small(io, sink.port());
+  const std::string refused = send_raw(foreign,
+                                       "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://\xff\xfe.example\r\n"
+                                       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  EXPECT_THAT(refused, ::testing::StartsWith("HTTP/1.1 403")) << refused;
+  EXPECT_TRUE(json::accept(body_of(refused))) << refused;
+}
+
 }  // namespace
 }  // namespace sluice::websocket
