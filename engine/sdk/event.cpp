@@ -83,9 +83,14 @@ void Event::set_payload(std::string payload) {
 
 const nlohmann::json& Event::json() const {
   if (!json_) {
+    // nlohmann's lexer takes a NUL byte for the end of its input, so `{"a":1}<NUL>junk` would parse
+    // and the junk stay in the payload. JSON has no raw NUL anywhere: refuse it here.
+    if (const auto nul = payload_.find('\0'); nul != std::string::npos) {
+      throw EventError("invalid JSON: a NUL byte at offset " + std::to_string(nul));
+    }
     try {
       json_ = std::make_unique<nlohmann::json>(nlohmann::json::parse(payload_));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // out_of_range too: a number too large for a double
       throw EventError("invalid JSON: " + reason_of(e));
     }
   }

@@ -17,7 +17,8 @@ std::string frame_json(std::string_view payload, std::size_t max_bytes, bool* om
   // nlohmann's parser refuses bytes that are not UTF-8, raw control characters and lone
   // surrogates, so what it accepts (after the BOM is gone) JSON.parse accepts too.
   std::string out;
-  if (nlohmann::json::accept(payload)) {
+  // A NUL byte ends nlohmann's input early (`{"a":1}<NUL>]` is accepted), but JSON never has one raw.
+  if (payload.find('\0') == std::string_view::npos && nlohmann::json::accept(payload)) {
     out.assign(payload);
   } else {
     out = nlohmann::json(std::string(payload)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -5,7 +5,8 @@
 //   - the query parameter named exactly `since` (not `xsince`, not `since[]`), appearing once;
 //   - EPOCH: the hub's epoch as it prints it, exactly 16 lowercase hex digits;
 //   - a single `:` (not percent-encoded);
-//   - SEQ: 1 to 20 decimal digits, no sign, no spaces, no trailing characters, at most 2^64-1.
+//   - SEQ: 1 to 20 decimal digits, no sign, no leading zero, no spaces, no trailing characters,
+//     at most 2^64-1.
 // A pure function of the request target, so a fuzz target can call it with any bytes.
 
 #include <charconv>
@@ -36,6 +37,7 @@ inline std::optional<Since> parse_since_value(std::string_view value) {
   const std::string_view epoch = value.substr(0, colon);
   const std::string_view seq = value.substr(colon + 1);
   if (!is_epoch(epoch) || seq.empty() || seq.size() > 20) return std::nullopt;
+  if (seq.size() > 1 && seq[0] == '0') return std::nullopt;  // "007": the dashboard never sends it
   for (const char c : seq) {
     if (c < '0' || c > '9') return std::nullopt;  // also refuses '+', '-', spaces and a second ':'
   }

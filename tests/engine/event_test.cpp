@@ -72,6 +72,16 @@ TEST(Event, MalformedJsonGivesTheParsersReason) {
   }
 }
 
+// nlohmann's lexer ends its input at a NUL: without the check, `{"a":1}<NUL>junk` parsed and the
+// junk stayed in the payload (found by the fuzz targets). A number too large for a double threw
+// out_of_range, not an EventError.
+TEST(Event, ANulByteOrAnOverflowingNumberIsAnEventError) {
+  Event nul(std::string("{\"a\":1}\0junk", 12));
+  EXPECT_THROW((void)nul.json(), EventError);
+  Event huge("{\"a\": 1e99999}");
+  EXPECT_THROW((void)huge.json(), EventError);
+}
+
 TEST(Event, MetadataSetReplacesAndErases) {
   Event e("x");
   e.meta().set("a", "1");

@@ -45,6 +45,8 @@ Event stats(std::string payload) {
 // (bad UTF-8, control characters) and a BOM anywhere but at the very start, where no frame has one.
 json parsed(const Frame& frame) {
   EXPECT_NE(frame->substr(0, 3), "\xEF\xBB\xBF");
+  // nlohmann stops at a NUL and would accept what a browser refuses; JSON never has one raw.
+  EXPECT_EQ(frame->find('\0'), std::string::npos) << frame->substr(0, 200);
   EXPECT_TRUE(json::accept(*frame)) << frame->substr(0, 200);
   return json::parse(*frame, nullptr, false);
 }
@@ -67,6 +69,7 @@ const std::vector<std::string> kHostile = {
     "\"\\ud800\"",                      // a lone surrogate escape
     std::string("{\"a\":\"") + std::string(1, '\0') + "\"}",
     "[" + std::string(1000, '[') + std::string(1000, ']') + "]",
+    std::string("{\"total\":1}\0]", 13),  // a NUL after a document (found by the hub_frames fuzz target)
 };
 
 TEST(BroadcastHub, EveryFrameParsesWhateverThePayloadBytes) {
@@ -82,8 +85,11 @@ TEST(BroadcastHub, EveryFrameParsesWhateverThePayloadBytes) {
   std::vector<Event> state;
   state.push_back(stats("\xEF\xBB\xBF{\"total\":\xFF}"));
   ASSERT_NO_THROW(hub.publish(Batch(std::move(state))));
+  std::vector<Event> nul_state;
+  nul_state.push_back(stats(std::string("{\"total\":1}\0]", 13)));
+  ASSERT_NO_THROW(hub.publish(Batch(std::move(nul_state))));
 
-  ASSERT_EQ(live->frames.size(), kHostile.size() + 1);
+  ASSERT_EQ(live->frames.size(), kHostile.size() + 2);
   for (const auto& f : live->frames) parsed(f);
   const json snapshot = parsed(hub.join(std::make_shared<Recorder>(), std::nullopt));
   EXPECT_EQ(snapshot["type"], "snapshot");

@@ -33,6 +33,7 @@ TEST(WebSocketSince, RefusesEverythingElse) {
       "/?since=" + kEpoch + ":+1",
       "/?since=" + kEpoch + ": 1",
       "/?since=" + kEpoch + ":1x",               // trailing junk
+      "/?since=" + kEpoch + ":007",              // a leading zero (found by the since fuzz target)
       "/?since=" + kEpoch + ":1:2",
       "/?since=" + kEpoch + ":18446744073709551616",  // overflow
       "/?since=" + kEpoch + ":000000000000000000001",  // more than 20 digits
