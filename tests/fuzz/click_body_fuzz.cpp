@@ -85,7 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return 0;
     }
     FUZZ_CHECK(events.size() == 1, "parse_single: ", events.size(), " events from one body");
-    FUZZ_CHECK(events[0].payload() == body, "parse_single: the payload is not the body");
+    // The payload is the body as sent, less a leading byte order mark (dropped at ingest).
+    const std::string_view sent = body.substr(0, 3) == "\xEF\xBB\xBF" ? body.substr(3) : body;
+    FUZZ_CHECK(events[0].payload() == sent, "parse_single: the payload is not the body");
     check_payload(events[0], 0);
     return 0;
   }

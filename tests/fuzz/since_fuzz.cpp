@@ -42,6 +42,7 @@ bool query_allows(std::string_view target, const std::string& epoch, std::uint64
   const auto question = target.find('?');
   if (question == std::string_view::npos) return false;
   std::string_view query = target.substr(question + 1);
+  query = query.substr(0, query.find('#'));  // a fragment is not part of the query
   for (;;) {
     const auto amp = query.find('&');
     const std::string_view param = query.substr(0, amp);
