@@ -57,7 +57,9 @@ std::size_t expected_events(std::string_view body) {
   std::size_t pos = 0;
   while (pos <= body.size()) {
     const std::size_t end = std::min(body.find('\n', pos), body.size());
-    if (!blank(body.substr(pos, end - pos))) ++lines;
+    std::string_view line = body.substr(pos, end - pos);
+    if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // dropped per line as well
+    if (!blank(line)) ++lines;
     pos = end + 1;
   }
   return lines;
