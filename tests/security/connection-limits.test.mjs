@@ -1,7 +1,6 @@
 // max_connections bounds connections where they are accepted: one over the limit is answered 503
 // at once and closed, without waiting for a request, and a WebSocket handshake in progress counts.
-// (Running out of file descriptors, which made the accept loops spin, cannot be provoked from
-// outside without starving the test itself; this is the part a client can see.)
+// (Running out of file descriptors is fd-exhaustion.test.mjs.)
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

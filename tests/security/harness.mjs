@@ -93,8 +93,11 @@ export function rssMiB(pid) {
 // A running `sluice run tests/security/pipelines/FILE` on its own free ports. `env` sets the
 // pipeline's variables (READ_TIMEOUT, SLOW_CLIENT, ...).
 export class Engine {
-  static async start({ pipeline = 'click-tracker.yaml', env = {} } = {}) {
+  // `nofile`: the engine's file descriptor limit, soft and hard (through prlimit), for the tests
+  // that make it run out.
+  static async start({ pipeline = 'click-tracker.yaml', env = {}, nofile } = {}) {
     const engine = new Engine(pipeline, env);
+    engine.nofile = nofile;
     await engine.spawn();
     return engine;
   }
@@ -121,7 +124,11 @@ export class Engine {
       STATIC_DIR: this.static.www,
       ...this.extraEnv,
     };
-    this.proc = spawn(sluiceBinary, ['run', this.pipeline], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // prlimit execs the engine, so the pid is the engine's.
+    const [command, args] = this.nofile
+      ? ['prlimit', [`--nofile=${this.nofile}:${this.nofile}`, sluiceBinary, 'run', this.pipeline]]
+      : [sluiceBinary, ['run', this.pipeline]];
+    this.proc = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.exitCode = null;
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => {
       this.exitCode = code ?? `signal ${signal}`;
@@ -145,6 +152,13 @@ export class Engine {
   }
 
   rss() { return rssMiB(this.proc.pid); }
+  // CPU seconds the engine has used (user + system), from /proc/PID/stat.
+  cpuSeconds() {
+    const stat = fs.readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in clock ticks (USER_HZ)
+  }
+  openFds() { return fs.readdirSync(`/proc/${this.proc.pid}/fd`).length; }
   asan() { return fs.readFileSync(`/proc/${this.proc.pid}/maps`, 'utf8').includes('libasan'); }
 
   // The most RSS any engine of this suite may have after an attack. The release build starts
