@@ -72,9 +72,9 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
   instance.context->label = c.label;
   instance.context->log = Logger(pipeline + "/" + c.label);
   instance.context->io = &io;
-  instance.context->inject = [slot](std::vector<Event>& events) {
+  instance.context->inject = [slot, by = c.label](std::vector<Event>& events) {
     Pipeline* p = slot->load();
-    return p != nullptr && p->inject(events);
+    return p != nullptr && p->inject(events, by);
   };
   instance.context->sinks_ready = [slot](std::string& detail) {
     Pipeline* p = slot->load();

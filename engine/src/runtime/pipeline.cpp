@@ -1,6 +1,7 @@
 #include "runtime/pipeline.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "runtime/ack_group.hpp"
 #include "sluice/errors.hpp"
@@ -56,7 +57,20 @@ bool Pipeline::sinks_ready(std::string& detail) const {
   return all;
 }
 
-bool Pipeline::inject(std::vector<Event>& events) {
+namespace {
+// Where an injected event enters the transforms: an engine-only mark, taken off before any
+// transform sees the event.
+constexpr const char* kEntersAt = "sluice.engine.enters_at";
+}  // namespace
+
+bool Pipeline::inject(std::vector<Event>& events, const std::string& by) {
+  std::size_t enters_at = 0;
+  for (std::size_t i = 0; i < transforms_.size(); ++i) {
+    if (transforms_[i].label() == by) enters_at = i + 1;
+  }
+  if (enters_at > 0) {
+    for (auto& e : events) e.meta().set(kEntersAt, std::to_string(enters_at));
+  }
   const std::size_t n = events.size();
   if (!queue_.try_push(events, [](std::vector<Event>&) {})) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
@@ -214,24 +228,48 @@ void Pipeline::run() {
   std::vector<Event> chunk;
   const auto max_events = static_cast<std::size_t>(settings_.batch_max_events);
   while (queue_.pop(chunk, max_events, settings_.batch_max_wait)) {
-    auto batch = std::make_shared<Batch>(std::move(chunk));
-    chunk.clear();
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    if (!run_transforms(*batch) || batch->empty()) continue;
-    // Sinks share the batch read-only; serialise edited JSON once, here, not in each sink. An
-    // event whose edit cannot be serialised is refused alone; the rest of the batch goes on.
-    for (std::size_t i = 0; i < batch->size(); ++i) {
-      try {
-        (void)(*batch)[i].payload();
-      } catch (const EventError& e) {
-        batch->reject(i, e.what());
+    // Events a transform injected go through the transforms after it only: split them off (in
+    // their order) and process each group from its own entry point.
+    std::map<std::size_t, std::vector<Event>> injected;
+    std::size_t keep = 0;
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      const std::string* at = chunk[i].meta().find(kEntersAt);
+      if (at == nullptr) {
+        if (keep != i) chunk[keep] = std::move(chunk[i]);
+        ++keep;
+        continue;
       }
+      const std::size_t first = static_cast<std::size_t>(std::stoul(*at));
+      chunk[i].meta().erase(kEntersAt);
+      injected[first].push_back(std::move(chunk[i]));
     }
-    apply_removals(*batch, "engine");
-    if (batch->empty()) continue;
-    events_to_sinks_.fetch_add(batch->size(), std::memory_order_relaxed);
-    dispatch(std::move(batch));
+    chunk.resize(keep);
+    if (!chunk.empty()) process_and_dispatch(std::make_shared<Batch>(std::move(chunk)), 0);
+    chunk.clear();
+    for (auto& [first, events] : injected) process_and_dispatch(std::make_shared<Batch>(std::move(events)), first);
   }
+  finish_run();
+}
+
+void Pipeline::process_and_dispatch(std::shared_ptr<Batch> batch, std::size_t first_transform) {
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  if (!run_transforms(*batch, first_transform) || batch->empty()) return;
+  // Sinks share the batch read-only; serialise edited JSON once, here, not in each sink. An
+  // event whose edit cannot be serialised is refused alone; the rest of the batch goes on.
+  for (std::size_t i = 0; i < batch->size(); ++i) {
+    try {
+      (void)(*batch)[i].payload();
+    } catch (const EventError& e) {
+      batch->reject(i, e.what());
+    }
+  }
+  apply_removals(*batch, "engine");
+  if (batch->empty()) return;
+  events_to_sinks_.fetch_add(batch->size(), std::memory_order_relaxed);
+  dispatch(std::move(batch));
+}
+
+void Pipeline::finish_run() {
   flush_sinks();
   if (!tracker_->wait_idle(deadline())) {
     failed_ = true;
@@ -247,8 +285,9 @@ void Pipeline::run() {
   mark_finished();
 }
 
-bool Pipeline::run_transforms(Batch& batch) {
-  for (auto& t : transforms_) {
+bool Pipeline::run_transforms(Batch& batch, std::size_t first) {
+  for (std::size_t i = first; i < transforms_.size(); ++i) {
+    auto& t = transforms_[i];
     try {
       t.object->process(batch);
     } catch (const std::exception& e) {

@@ -58,7 +58,9 @@ class Pipeline final : private Emitter {
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   PipelineStats stats() const;
   // Events a transform makes on its own (Context::inject): queued without an ack.
-  bool inject(std::vector<Event>& events);
+  // `by`: the label of the component that made them. A transform's events enter after it, so the
+  // transforms before it (a validation that a stats event would fail) never see them.
+  bool inject(std::vector<Event>& events, const std::string& by = {});
   // For Context::sinks_ready.
   bool sinks_ready(std::string& detail) const;
 
@@ -76,7 +78,9 @@ class Pipeline final : private Emitter {
                    AckFn& on_ack) override;
 
   void run();
-  bool run_transforms(Batch& batch);
+  bool run_transforms(Batch& batch, std::size_t first = 0);
+  void process_and_dispatch(std::shared_ptr<Batch> batch, std::size_t first_transform);
+  void finish_run();  // after the queue closed: flush sinks, wait for their answers
   void apply_removals(Batch& batch, const std::string& label);
   void dispatch(std::shared_ptr<Batch> batch);
   void flush_sinks();

@@ -463,4 +463,31 @@ TEST(Aggregate, AKeyThatIsDeeplyNestedOrNotAStringIsCountedUnderAShortName) {
 }
 
 }  // namespace
+// The click tracker's broadcast validates clicks before it counts them. The aggregate's stats
+// events are not clicks: they enter the pipeline after the aggregate, so the json_validate before
+// it never sees (and never rejects) them. Before, every stats event was rejected there and the
+// dashboard's state stayed null.
+TEST(Aggregate, ItsStatsEventsSkipTheTransformsBeforeIt) {
+  auto [engine, source, acks] = start_scripted(R"(pipelines:
+  p:
+    source: {type: scripted, name: src}
+    transforms:
+      - {type: json_validate, required: {page: string, clickNumber: integer}}
+      - {type: aggregate, key: page, interval: 50ms}
+    sinks: [{type: capture, name: out}]
+)");
+  ASSERT_TRUE(source->emit({R"({"page":"a","clickNumber":1})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  const std::string text = stats_text_since(*capture_store("out"), now_ms());
+  ASSERT_FALSE(text.empty()) << "a stats event reached the sink";
+  EXPECT_EQ(json::parse(text)["total"], 1);
+  auto store = capture_store("out");
+  std::lock_guard lock(store->mutex);
+  for (const auto& meta : store->metadata) {
+    for (const auto& [key, value] : meta) {
+      EXPECT_EQ(key.rfind("sluice.engine.", 0), std::string::npos) << "the engine's own mark is taken off: " << key;
+    }
+  }
+}
+
 }  // namespace sluice::test
