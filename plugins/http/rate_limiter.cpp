@@ -6,16 +6,11 @@
 #include <cmath>
 #include <cstring>
 
+#include "header_text.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice::http {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string key_of(const IpAddress& ip) {
   char text[INET6_ADDRSTRLEN];
@@ -32,7 +27,7 @@ std::string key_of(const IpAddress& ip) {
 }  // namespace
 
 std::optional<IpAddress> parse_ip(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
   const std::string s(text);
@@ -90,7 +85,7 @@ std::string client_key(std::string_view peer, std::string_view forwarded_for, co
   while (end > 0) {
     const auto comma = forwarded_for.rfind(',', end - 1);
     const std::size_t begin = comma == std::string_view::npos ? 0 : comma + 1;
-    const auto hop = trim(forwarded_for.substr(begin, end - begin));
+    const auto hop = trim_ows(forwarded_for.substr(begin, end - begin));
     if (!hop.empty()) {
       const auto hop_ip = parse_ip(hop);
       if (!hop_ip) break;  // garbled: count the request against the proxy that sent it

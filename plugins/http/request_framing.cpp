@@ -2,14 +2,10 @@
 
 #include <cctype>
 
+#include "header_text.hpp"
+
 namespace sluice::http {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -34,7 +30,7 @@ std::optional<FramingError> check_framing(const std::vector<std::string_view>& t
     std::size_t pos = 0;
     while (pos <= field.size()) {
       const auto comma = std::min(field.find(',', pos), field.size());
-      const auto coding = trim(field.substr(pos, comma - pos));
+      const auto coding = trim_ows(field.substr(pos, comma - pos));
       if (!coding.empty()) codings.push_back(coding);
       pos = comma + 1;
     }
@@ -44,7 +40,7 @@ std::optional<FramingError> check_framing(const std::vector<std::string_view>& t
   for (const auto c : codings) chunked += iequals(c, "chunked");
   if (!iequals(codings.back(), "chunked")) {
     if (chunked == 0 && codings.back().find(';') != std::string_view::npos &&
-        iequals(trim(codings.back().substr(0, codings.back().find(';'))), "chunked")) {
+        iequals(trim_ows(codings.back().substr(0, codings.back().find(';'))), "chunked")) {
       return FramingError{400, "the chunked transfer coding takes no parameters"};
     }
     return FramingError{400, "the final transfer coding must be chunked, or the body length cannot be known"};

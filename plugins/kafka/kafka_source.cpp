@@ -7,7 +7,8 @@ namespace sluice::kafka {
 OptionTable kafka_source_options() {
   OptionTable t;
   option_groups::kafka_connection(t);
-  t.add("topics", OptionType::string_list, "Topics to consume").required().example("[clicks]");
+  t.add("topics", OptionType::string_list, "Topics to consume: one for now (one pipeline per topic)")
+      .required().example("[clicks]");
   t.add("group", OptionType::string, "Consumer group; its committed offsets are where a restart resumes")
       .default_to("sluice").example("click-broadcast");
   t.add("start", OptionType::string, "Where a group without committed offsets starts reading")
@@ -60,6 +61,13 @@ KafkaSource::KafkaSource(const Options& o, Context& context)
       retry_backoff_max_(std::max(o.get_duration("retry_backoff"), o.get_duration("retry_backoff_max"))),
       max_retries_(static_cast<int>(o.get_int("max_retries"))) {
   if (topics_.empty()) throw ConfigError("topics", "name at least one topic");
+  // The offset bookkeeping (OffsetTracker, retries, attempts) is keyed by partition number alone:
+  // two topics' partition 0 would share it, and an ack of one could commit the other past events
+  // not yet delivered. Until it is keyed by topic too, one topic per source.
+  if (topics_.size() > 1) {
+    throw ConfigError("topics", "a kafka source reads one topic for now (its offsets are tracked by partition "
+                                "number); use one pipeline per topic");
+  }
   cluster_.owner = this;
   Config conf(o, cluster_);
   conf.set("group.id", o.get_string("group"), "group");

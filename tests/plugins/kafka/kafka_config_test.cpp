@@ -44,5 +44,13 @@ TEST(KafkaConfig, ChoicesAreChecked) {
   EXPECT_THAT(d.message, ::testing::HasSubstr("option 'start' must be one of earliest, latest"));
 }
 
+// Offsets are tracked by partition number: with two topics, partition 0 of each would share the
+// bookkeeping, and an ack of one could commit the other past undelivered events. Refused, not lost.
+TEST(KafkaConfig, ASourceReadsOneTopic) {
+  const auto d = only_error("pipelines:\n  p:\n    source: {type: kafka, topics: [a, b]}\n    sinks: [{type: drop}]\n");
+  EXPECT_THAT(d.message, ::testing::HasSubstr("one topic"));
+  EXPECT_EQ(d.where, "pipeline 'p', source kafka");
+}
+
 }  // namespace
 }  // namespace sluice::test
