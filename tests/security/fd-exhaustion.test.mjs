@@ -21,7 +21,14 @@ function hold(port, n) {
   })));
 }
 
-test('out of file descriptors: the accept loops back off, log little, and recover', async () => {
+test('out of file descriptors: the accept loops back off, log little, and recover', async (t) => {
+  // Not under ASan + UBSan: UBSan's vptr check probes memory through a pipe, which cannot be made
+  // without a free descriptor, so every check then reports an "invalid vptr" in correct code
+  // (seen in shared_ptr and boost::system::error_category). The release build runs this test.
+  if (engine.asan()) {
+    t.skip('the sanitizers need free file descriptors of their own');
+    return;
+  }
   const before = engine.openFds();
   assert.ok(before < NOFILE - 10, `the engine starts with ${before} descriptors of ${NOFILE}`);
   const held = [...await hold(engine.httpPort, NOFILE), ...await hold(engine.wsPort, 20)];
