@@ -39,16 +39,28 @@ export function within(promise, ms, what) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-// A port nobody listens on now: bound to port 0, read, closed just before the engine takes it.
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+// `n` distinct ports nobody listens on now: all n are bound to port 0 at once (so the kernel cannot
+// hand out the same one twice, as it did when each was bound and closed in turn), read, and closed
+// just before the engine takes them.
+export async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(() => resolve()))));
+  }
+}
+
+export async function freePort() {
+  return (await freePorts(1))[0];
 }
 
 function portOpen(port) {
@@ -98,8 +110,16 @@ export class Engine {
   static async start({ pipeline = 'click-tracker.yaml', env = {}, nofile } = {}) {
     const engine = new Engine(pipeline, env);
     engine.nofile = nofile;
-    await engine.spawn();
-    return engine;
+    // Another process may take a probed port between the probe and the engine's bind: then the
+    // engine exits at start saying so, and a new pair of ports is tried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await engine.spawn();
+        return engine;
+      } catch (e) {
+        if (attempt === 3 || !/Address already in use/.test(e.message)) throw e;
+      }
+    }
   }
 
   constructor(pipeline, env) {
@@ -109,8 +129,7 @@ export class Engine {
   }
 
   async spawn() {
-    this.httpPort = await freePort();
-    this.wsPort = await freePort();
+    [this.httpPort, this.wsPort] = await freePorts(2);
     this.logTail = '';
     const env = {
       ...process.env,
