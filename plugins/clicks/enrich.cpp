@@ -26,21 +26,20 @@ OptionTable enrich_options() {
   return t;
 }
 
-namespace {
-
-}  // namespace
+void Enrich::validate(const Options& o, ValidationContext& check) {
+  const std::string& client_id_field = o.get_string("client_id_field");
+  if (client_id_field == o.get_string("id_field") || client_id_field == o.get_string("time_field")) {
+    check.error("client_id_field", "'" + client_id_field +
+                                       "' is also id_field or time_field; name another field, or leave it empty");
+  }
+}
 
 Enrich::Enrich(const Options& o, Context&)
     : id_field_(o.get_string("id_field")),
       client_id_field_(o.get_string("client_id_field")),
       time_field_(o.get_string("time_field")),
       user_agent_(o.get_bool("user_agent")),
-      client_address_(o.get_bool("client_address")) {
-  if (client_id_field_ == id_field_ || client_id_field_ == time_field_) {
-    throw ConfigError("client_id_field", "'" + client_id_field_ +
-                                             "' is also id_field or time_field; name another field, or leave it empty");
-  }
-}
+      client_address_(o.get_bool("client_address")) {}
 
 void Enrich::process(Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {

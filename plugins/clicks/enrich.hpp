@@ -13,6 +13,8 @@ OptionTable enrich_options();
 
 class Enrich final : public Transform {
  public:
+  // The check step: client_id_field names a field of its own.
+  static void validate(const Options& options, ValidationContext& check);
   Enrich(const Options& options, Context& context);
   void process(Batch& batch) override;
 

@@ -15,24 +15,29 @@ OptionTable json_validate_options() {
   return t;
 }
 
-JsonValidate::JsonValidate(const Options& o, Context&) {
+std::optional<JsonValidate::Kind> JsonValidate::kind_named(const std::string& name) {
   static const std::pair<const char*, Kind> kinds[] = {{"string", Kind::string},   {"number", Kind::number},
                                                        {"integer", Kind::integer}, {"boolean", Kind::boolean},
                                                        {"object", Kind::object},   {"array", Kind::array},
                                                        {"any", Kind::any}};
+  for (const auto& [known, kind] : kinds) {
+    if (name == known) return kind;
+  }
+  return std::nullopt;
+}
+
+void JsonValidate::validate(const Options& o, ValidationContext& check) {
   for (const auto& [field, type] : o.get_map("required")) {
-    bool known = false;
-    for (const auto& [name, kind] : kinds) {
-      if (type == name) {
-        fields_.emplace_back(field, kind);
-        known = true;
-      }
-    }
-    if (!known) {
-      throw ConfigError("required", "field '" + field + "': unknown type '" + type +
-                                        "'; expected string, number, integer, boolean, object, array or any");
+    if (!kind_named(type)) {
+      check.error("required", "field '" + field + "': unknown type '" + type +
+                                  "'; expected string, number, integer, boolean, object, array or any");
     }
   }
+}
+
+JsonValidate::JsonValidate(const Options& o, Context&) {
+  // validate() has refused unknown types before anything was created.
+  for (const auto& [field, type] : o.get_map("required")) fields_.emplace_back(field, kind_named(type).value());
 }
 
 namespace {

@@ -21,6 +21,10 @@ OptionTable generator_options() {
   return t;
 }
 
+void GeneratorSource::validate(const Options& options, ValidationContext& check) {
+  check.attempt([&] { (void)PayloadTemplate(options.get_string("payload")); });
+}
+
 GeneratorSource::GeneratorSource(const Options& options, Context& context)
     : context_(context),
       rate_(options.get_float("rate")),

@@ -17,6 +17,9 @@ OptionTable generator_options();
 
 class GeneratorSource final : public Source {
  public:
+  // The check step: the payload's placeholders. The constructor parses the payload again (it
+  // keeps the parts) and may take it as valid.
+  static void validate(const Options& options, ValidationContext& check);
   GeneratorSource(const Options& options, Context& context);
   ~GeneratorSource() override;
 

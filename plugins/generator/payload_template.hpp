@@ -11,7 +11,8 @@ namespace sluice::generator {
 
 class PayloadTemplate {
  public:
-  // Throws sluice::ConfigError (option "payload") for an unknown or unterminated placeholder.
+  // Throws sluice::ConfigError (option "payload") for an unknown or unterminated placeholder. The
+  // generator's check step calls it too, so `sluice validate` reports what the constructor would.
   explicit PayloadTemplate(const std::string& text);
   std::string render(std::uint64_t seq, std::int64_t timestamp_ms) const;
 

@@ -73,6 +73,14 @@ HttpShared::HttpShared(const Options& o, Context& c)
       limiter(o.get_float("rate_limit"), static_cast<double>(o.get_int("rate_burst")),
               static_cast<std::size_t>(o.get_int("rate_limit_clients"))) {}
 
+void HttpSource::validate(const Options& o, ValidationContext& check) {
+  check_listen(o.get_string("listen"), check);
+  check.attempt([&] { (void)HostPolicy(o.get_string("listen"), o.get_list("allowed_hosts")); });
+  check.attempt([&] { (void)TrustedProxies(o.get_list("trusted_proxies")); });
+  // Only whether the folder can be read; its files are read per request.
+  check.attempt([&] { (void)StaticFiles(o.get_string("static_dir"), 0); });
+}
+
 HttpSource::HttpSource(const Options& o, Context& context)
     : context_(context), shared_(std::make_shared<HttpShared>(o, context)) {
   if (context.io == nullptr) throw Error("the http source needs the engine's I/O context");

@@ -18,6 +18,9 @@ OptionTable http_source_options();
 
 class HttpSource final : public Source {
  public:
+  // The check step: listen (parsed, and not taken by another component of the file),
+  // allowed_hosts, trusted_proxies and static_dir, with the same parsers the constructor uses.
+  static void validate(const Options& options, ValidationContext& check);
   HttpSource(const Options& options, Context& context);
   ~HttpSource() override;
 

@@ -8,6 +8,12 @@ OptionTable inproc_source_options() {
   return t;
 }
 
+void InprocSource::validate(const Options& options, ValidationContext& check) {
+  const std::string& name = options.get_string("channel");
+  check.claim("inproc channel '" + name + "' reader", "channel",
+              "channel '" + name + "' already has an inproc source; a channel has exactly one reader");
+}
+
 InprocSource::InprocSource(const Options& options, Context&) : channel_(channel(options.get_string("channel"))) {
   channel_->claim_reader();
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kafka_properties.hpp"
+
 namespace sluice::kafka {
 
 OptionTable kafka_sink_options() {
@@ -87,6 +89,24 @@ struct KafkaSink::InFlight {
   std::vector<detail::EventFailure> failures;
 };
 
+void KafkaSink::validate(const Options& o, ValidationContext& check) {
+  const ConfPtr conf = check_properties(o, producer_properties(o), check);
+  // librdkafka refuses this combination only when the client is made (rd_kafka_new): read the
+  // values back, `properties` included, and say it here.
+  const auto value_of = [&](const char* name) {
+    char value[64];
+    std::size_t size = sizeof value;
+    return rd_kafka_conf_get(conf.get(), name, value, &size) == RD_KAFKA_CONF_OK ? std::string(value) : std::string();
+  };
+  const std::string acks = value_of("acks");
+  if (value_of("enable.idempotence") == "true" && acks != "-1" && acks != "all") {
+    const bool from_option = o.get_string("acks") != "all";
+    check.error(from_option ? "acks" : "properties",
+                "acks: " + (from_option ? o.get_string("acks") : acks) +
+                    " needs idempotence: false (an idempotent producer needs acks: all)");
+  }
+}
+
 KafkaSink::KafkaSink(const Options& o, Context& context)
     : context_(context),
       cluster_(context.log),
@@ -99,12 +119,7 @@ KafkaSink::KafkaSink(const Options& o, Context& context)
   }
   cluster_.owner = this;
   Config conf(o, cluster_);
-  conf.set("acks", o.get_string("acks"), "acks");
-  conf.set("enable.idempotence", o.get_bool("idempotence") ? "true" : "false", "idempotence");
-  conf.set("compression.type", o.get_string("compression"), "compression");
-  conf.set("linger.ms", ms(o.get_duration("linger_ms")), "linger_ms");
-  conf.set("batch.size", std::to_string(o.get_int("batch_size")), "batch_size");
-  conf.set("message.timeout.ms", ms(o.get_duration("message_timeout")), "message_timeout");
+  set_all(conf, producer_properties(o));  // validate() has checked them
   conf.apply_user_properties();
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   producer_ = conf.create(RD_KAFKA_PRODUCER);

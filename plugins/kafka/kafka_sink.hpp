@@ -23,6 +23,8 @@ OptionTable kafka_sink_options();
 
 class KafkaSink final : public Sink {
  public:
+  // The check step: every librdkafka property accepted, and acks: all when idempotent.
+  static void validate(const Options& options, ValidationContext& check);
   KafkaSink(const Options& options, Context& context);
   ~KafkaSink() override;
 

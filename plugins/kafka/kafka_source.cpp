@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "kafka_properties.hpp"
+
 namespace sluice::kafka {
 
 OptionTable kafka_source_options() {
@@ -51,6 +53,19 @@ bool KafkaSource::RateLimit::allow(std::size_t& suppressed) {
   return true;
 }
 
+void KafkaSource::validate(const Options& o, ValidationContext& check) {
+  const auto& topics = o.get_list("topics");
+  if (topics.empty()) check.error("topics", "name at least one topic");
+  // The offset bookkeeping (OffsetTracker, retries, attempts) is keyed by partition number alone:
+  // two topics' partition 0 would share it, and an ack of one could commit the other past events
+  // not yet delivered. Until it is keyed by topic too, one topic per source.
+  if (topics.size() > 1) {
+    check.error("topics", "a kafka source reads one topic for now (its offsets are tracked by partition number); "
+                          "use one pipeline per topic");
+  }
+  (void)check_properties(o, consumer_properties(o), check);
+}
+
 KafkaSource::KafkaSource(const Options& o, Context& context)
     : context_(context),
       cluster_(context.log),
@@ -60,25 +75,10 @@ KafkaSource::KafkaSource(const Options& o, Context& context)
       retry_backoff_(o.get_duration("retry_backoff")),
       retry_backoff_max_(std::max(o.get_duration("retry_backoff"), o.get_duration("retry_backoff_max"))),
       max_retries_(static_cast<int>(o.get_int("max_retries"))) {
-  if (topics_.empty()) throw ConfigError("topics", "name at least one topic");
-  // The offset bookkeeping (OffsetTracker, retries, attempts) is keyed by partition number alone:
-  // two topics' partition 0 would share it, and an ack of one could commit the other past events
-  // not yet delivered. Until it is keyed by topic too, one topic per source.
-  if (topics_.size() > 1) {
-    throw ConfigError("topics", "a kafka source reads one topic for now (its offsets are tracked by partition "
-                                "number); use one pipeline per topic");
-  }
+  // validate() has checked the topics and the properties before anything was created.
   cluster_.owner = this;
   Config conf(o, cluster_);
-  conf.set("group.id", o.get_string("group"), "group");
-  conf.set("auto.offset.reset", o.get_string("start"), "start");
-  // At least once: librdkafka commits in the background, but only offsets we stored, and we store
-  // an offset only once every event before it was acknowledged.
-  conf.set("enable.auto.commit", "true", "commit_interval");
-  conf.set("enable.auto.offset.store", "false", "commit_interval");
-  conf.set("auto.commit.interval.ms", ms(o.get_duration("commit_interval")), "commit_interval");
-  // Bounded prefetch: while the pipeline pushes back, librdkafka holds at most this much.
-  conf.set("queued.max.messages.kbytes", "16384", "properties");
+  set_all(conf, consumer_properties(o));
   conf.apply_user_properties();
   rd_kafka_conf_set_rebalance_cb(conf.get(), on_rebalance);
   consumer_ = conf.create(RD_KAFKA_CONSUMER);

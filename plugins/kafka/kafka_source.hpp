@@ -30,6 +30,8 @@ OptionTable kafka_source_options();
 
 class KafkaSource final : public Source {
  public:
+  // The check step: one topic, and every librdkafka property accepted (kafka_properties.hpp).
+  static void validate(const Options& options, ValidationContext& check);
   KafkaSource(const Options& options, Context& context);
   ~KafkaSource() override;
 

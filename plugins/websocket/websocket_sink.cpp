@@ -50,15 +50,21 @@ HubLimits hub_limits(const Options& o) {
   limits.replay_bytes = static_cast<std::size_t>(o.get_int("replay_bytes"));
   limits.snapshot_events = static_cast<std::size_t>(o.get_int("snapshot_events"));
   limits.max_frame_bytes = static_cast<std::size_t>(o.get_int("max_frame_bytes"));
-  // A client must hold the frame in flight and the next one, or every large frame would cut it off.
-  if (static_cast<std::size_t>(o.get_int("max_client_bytes")) < 2 * limits.max_frame_bytes) {
-    throw ConfigError("max_client_bytes", "must be at least twice max_frame_bytes (" +
-                                              std::to_string(limits.max_frame_bytes) + " bytes)");
-  }
   return limits;
 }
 
 }  // namespace
+
+void WebSocketSink::validate(const Options& o, ValidationContext& check) {
+  check_listen(o.get_string("listen"), check);
+  check.attempt([&] { (void)HostPolicy(o.get_string("listen"), o.get_list("allowed_hosts")); });
+  // A client must hold the frame in flight and the next one, or every large frame would cut it off.
+  const auto max_frame_bytes = o.get_int("max_frame_bytes");
+  if (o.get_int("max_client_bytes") < 2 * max_frame_bytes) {
+    check.error("max_client_bytes", "must be at least twice max_frame_bytes (" + std::to_string(max_frame_bytes) +
+                                        " bytes)");
+  }
+}
 
 WsShared::WsShared(const Options& o, const Logger& logger)
     : hub(hub_limits(o)),

@@ -17,6 +17,9 @@ OptionTable websocket_sink_options();
 
 class WebSocketSink final : public Sink {
  public:
+  // The check step: listen (parsed, and not taken by another component of the file),
+  // allowed_hosts, and max_client_bytes against max_frame_bytes.
+  static void validate(const Options& options, ValidationContext& check);
   WebSocketSink(const Options& options, Context& context);
   ~WebSocketSink() override;
 

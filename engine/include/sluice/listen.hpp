@@ -9,6 +9,7 @@
 
 #include "sluice/asio.hpp"
 #include "sluice/errors.hpp"
+#include "sluice/validation.hpp"
 
 namespace sluice {
 
@@ -29,6 +30,19 @@ inline boost::asio::ip::tcp::endpoint parse_listen(const std::string& listen) {
     throw ConfigError("listen", "expected host:port with an IP address (or localhost), got '" + listen + "'");
   }
   return {address, static_cast<unsigned short>(port)};
+}
+
+// The check step's part for a `listen` option: the address parses, and no other component of the
+// file listens on the same address and port (the second would fail to bind in `run`). Port 0 (a
+// free port the system picks) claims nothing. Addresses are compared as written after parsing:
+// 0.0.0.0:80 and 127.0.0.1:80 are not seen to collide here; `run` still refuses them.
+inline void check_listen(const std::string& listen, ValidationContext& check) {
+  check.attempt([&] {
+    const auto endpoint = parse_listen(listen);
+    if (endpoint.port() == 0) return;
+    const std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    check.claim("tcp " + where, "listen", "another component listens on " + where + " already");
+  });
 }
 
 // Bound and listening on a strand of `io`. Bound when the component is made, so a port in use is

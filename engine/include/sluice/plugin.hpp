@@ -18,10 +18,12 @@
 #include "sluice/component.hpp"
 #include "sluice/export.hpp"
 #include "sluice/options.hpp"
+#include "sluice/validation.hpp"
 
 // Bumped whenever any SDK type that crosses the boundary changes layout or meaning.
 // 3: AckResult::dead_lettered and ::component, Emitter::dead_letter, Delivery::reject_event.
-#define SLUICE_ABI_VERSION 3u
+// 4: ComponentSpec::validate, ValidationContext.
+#define SLUICE_ABI_VERSION 4u
 
 #define SLUICE_STRINGIFY_(x) #x
 #define SLUICE_STRINGIFY(x) SLUICE_STRINGIFY_(x)
@@ -63,6 +65,10 @@ struct ComponentSpec {
   Factory<Source> make_source;
   Factory<Transform> make_transform;
   Factory<Sink> make_sink;
+  // The component's check step (sluice/validation.hpp); empty when the option table says it all.
+  // Called by `validate` and `run` before any component is created, only for options that passed
+  // the table (types, ranges, choices, required).
+  ComponentCheck validate;
 };
 
 class PluginManifest {
@@ -74,23 +80,37 @@ class PluginManifest {
   std::vector<ComponentSpec> components_;
 };
 
-// Helpers that keep a component's declaration next to its class.
+namespace detail {
+// A component class's `static void validate(const Options&, ValidationContext&)`, when it has one.
+template <class T>
+void add_check(ComponentSpec& spec) {
+  if constexpr (requires(const Options& o, ValidationContext& c) { T::validate(o, c); }) {
+    spec.validate = [](const Options& o, ValidationContext& c) { T::validate(o, c); };
+  }
+}
+}  // namespace detail
+
+// Helpers that keep a component's declaration next to its class. A class with a static
+// `validate(const Options&, ValidationContext&)` gets it as its check step.
 template <class T>
 ComponentSpec source_component(std::string type, std::string summary, OptionTable options) {
-  ComponentSpec s{ComponentKind::source, std::move(type), std::move(summary), std::move(options), {}, {}, {}};
+  ComponentSpec s{ComponentKind::source, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}};
   s.make_source = [](const Options& o, Context& c) -> std::unique_ptr<Source> { return std::make_unique<T>(o, c); };
+  detail::add_check<T>(s);
   return s;
 }
 template <class T>
 ComponentSpec transform_component(std::string type, std::string summary, OptionTable options) {
-  ComponentSpec s{ComponentKind::transform, std::move(type), std::move(summary), std::move(options), {}, {}, {}};
+  ComponentSpec s{ComponentKind::transform, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}};
   s.make_transform = [](const Options& o, Context& c) -> std::unique_ptr<Transform> { return std::make_unique<T>(o, c); };
+  detail::add_check<T>(s);
   return s;
 }
 template <class T>
 ComponentSpec sink_component(std::string type, std::string summary, OptionTable options) {
-  ComponentSpec s{ComponentKind::sink, std::move(type), std::move(summary), std::move(options), {}, {}, {}};
+  ComponentSpec s{ComponentKind::sink, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}};
   s.make_sink = [](const Options& o, Context& c) -> std::unique_ptr<Sink> { return std::make_unique<T>(o, c); };
+  detail::add_check<T>(s);
   return s;
 }
 

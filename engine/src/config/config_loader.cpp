@@ -5,9 +5,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/component_checks.hpp"
 #include "config/engine_settings.hpp"
 #include "config/option_validation.hpp"
 #include "config/suggest.hpp"
@@ -56,7 +58,9 @@ class Loader {
     } else {
       std::set<std::string> names;
       for (const auto& kv : pipelines) {
-        const std::string name = kv.first.Scalar();
+        const auto interpolated = scalar_text(kv.first, scope);  // a pipeline's name may come from ${VAR}
+        if (!interpolated) continue;
+        const std::string& name = *interpolated;
         if (!names.insert(name).second) {
           scope.error(kv.first, "duplicate pipeline name '" + name + "'");
           continue;
@@ -64,6 +68,9 @@ class Loader {
         load_pipeline(name, kv.first, kv.second);
       }
     }
+    // The components' own checks, once every option is typed: what `run` would refuse, found
+    // without creating anything.
+    run_component_checks(config_, catalog_, diagnostics_);
     finish();
     return std::move(config_);
   }
@@ -79,8 +86,13 @@ class Loader {
     return ValidationScope{config_.file, std::move(where), &env_, &diagnostics_};
   }
 
+  // Reports in the order of the file, so the list reads top to bottom like the file does.
   void finish() {
-    if (!diagnostics_.empty()) throw ConfigErrors(std::move(diagnostics_));
+    if (diagnostics_.empty()) return;
+    std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.at.line, a.at.column) < std::tie(b.at.line, b.at.column);
+    });
+    throw ConfigErrors(std::move(diagnostics_));
   }
 
   void check_top_level_keys(const YAML::Node& root, const ValidationScope& scope) {
@@ -89,7 +101,7 @@ class Loader {
       const std::string key = kv.first.Scalar();
       if (key != kPipelinesKey && key != kEngineKey) {
         scope.error(kv.first, "unknown top-level key '" + key + "'" + did_you_mean(key, known) +
-                                  "; expected 'pipelines' and optionally 'engine'");
+                                  "; expected 'pipelines' and optionally 'engine'" + env_in_key_hint(key));
       }
     }
   }
@@ -166,6 +178,7 @@ class Loader {
     ComponentConfig component;
     component.kind = kind;
     component.label = slot;
+    component.slot = slot;
     ValidationScope scope = scope_for("pipeline '" + pipeline + "', " + slot);
     component.at = scope.at(node);
     if (!node.IsMap()) {
@@ -179,33 +192,38 @@ class Loader {
                             component_kind_name(kind) + "s: " + join_names(catalog_.component_types(kind)));
       return component;
     }
-    component.type = type_node.Scalar();
+    const auto type = scalar_text(type_node, scope);  // `type: ${SINK:-stdout}` picks a plugin at start-up
+    if (!type) return component;
+    component.type = *type;
     component.label = slot + " " + component.type;
     const ComponentSpec* spec = catalog_.find_component(kind, component.type);
     if (!spec) {
       report_unknown_type(kind, component.type, type_node, scope);
       return component;
     }
-    scope.where = "pipeline '" + pipeline + "', " + slot + " (" + component.type + ")";
+    scope.where = component_where(pipeline, component);
     auto validated = validate_options(spec->options, node, kComponentReserved, scope);
     component.options = std::move(validated.options);
     component.option_at = std::move(validated.option_at);
+    component.checkable = validated.values_ok;
     return component;
   }
 
   void report_unknown_type(ComponentKind kind, const std::string& type, const YAML::Node& at,
                            const ValidationScope& scope) {
     const char* kind_name = component_kind_name(kind);
+    // A type that came from ${VAR} names its reference too: the file does not show the value.
+    const std::string written = at.Scalar() == type ? "" : " (from '" + at.Scalar() + "')";
     // Right name, wrong place: "stdout" used as a source.
     for (ComponentKind other : {ComponentKind::source, ComponentKind::transform, ComponentKind::sink}) {
       if (other != kind && catalog_.find_component(other, type)) {
-        scope.error(at, "'" + type + "' is a " + component_kind_name(other) + ", not a " + kind_name + "; known " +
+        scope.error(at, "'" + type + "'" + written + " is a " + component_kind_name(other) + ", not a " + kind_name + "; known " +
                             kind_name + "s: " + join_names(catalog_.component_types(kind)));
         return;
       }
     }
     const auto known = catalog_.component_types(kind);
-    scope.error(at, std::string("unknown ") + kind_name + " type '" + type + "'" + did_you_mean(type, known) +
+    scope.error(at, std::string("unknown ") + kind_name + " type '" + type + "'" + written + did_you_mean(type, known) +
                         "; known " + kind_name + "s: " + join_names(known) +
                         " (a plugin's .so must be in a plugin folder: see `sluice plugins`)");
   }

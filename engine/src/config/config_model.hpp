@@ -15,9 +15,12 @@ struct ComponentConfig {
   ComponentKind kind = ComponentKind::source;
   std::string type;
   std::string label;  // "source generator", "sinks[1] stdout": how logs and errors name it
+  std::string slot;   // "source", "transforms[0]", "sinks[1]", "dead_letter"
   SourceLocation at;
   Options options;
   std::map<std::string, SourceLocation> option_at;  // where each user-given option was written
+  // The type is known and every option passed its table, so the component's check step may run.
+  bool checkable = false;
 };
 
 // Engine-owned settings of one pipeline (see engine_settings.cpp for meanings and defaults).

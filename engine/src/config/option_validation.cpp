@@ -18,6 +18,11 @@ void ValidationScope::error(const YAML::Node& node, std::string message) const {
   diagnostics->push_back({at(node), where, std::move(message)});
 }
 
+std::string env_in_key_hint(const std::string& key) {
+  if (key.find("${") == std::string::npos) return "";
+  return " (${VAR} is replaced in values, `type` and pipeline names, never in option names or other keys)";
+}
+
 std::optional<std::string> scalar_text(const YAML::Node& node, const ValidationScope& scope) {
   std::string error;
   auto text = interpolate_env(node.Scalar(), *scope.env, error);
@@ -160,16 +165,19 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
     const OptionSpec* spec = table.find(key);
     if (!spec) {
       scope.error(kv.first, "unknown option '" + key + "'" + did_you_mean(key, all_keys) +
-                                "; expected one of: " + join_names(names));
+                                "; expected one of: " + join_names(names) + env_in_key_hint(key));
       continue;
     }
     if (kv.second.IsNull()) {
       scope.error(kv.second, "option '" + key + "' has no value; expected " + expected_for(*spec));
+      out.values_ok = false;
       continue;
     }
     if (auto value = convert(*spec, kv.second, scope)) {
       out.options.set(key, std::move(*value));
       out.option_at[key] = scope.at(kv.second);
+    } else {
+      out.values_ok = false;
     }
   }
 
@@ -185,12 +193,14 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
       if (spec.type == OptionType::string_map && spec.default_text->empty()) value = StringMap{};
       if (!value) {
         scope.error(map, "plugin bug: the default of option '" + spec.name + "' is not " + expected);
+        out.values_ok = false;
         continue;
       }
       out.options.set(spec.name, std::move(*value));
     } else if (spec.is_required && !seen.count(spec.name)) {
       scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
                            "): " + spec.description);
+      out.values_ok = false;
     }
   }
   return out;

@@ -26,6 +26,9 @@ struct ValidationScope {
 struct ValidatedOptions {
   Options options;
   std::map<std::string, SourceLocation> option_at;
+  // Every value given was accepted and every required option is there: the options are what the
+  // component asked for, so its check step can read them. Unknown keys do not change this.
+  bool values_ok = true;
 };
 
 // `map` must be a YAML mapping; keys listed in `reserved` are checked elsewhere and skipped here.
@@ -33,6 +36,12 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
                                   const ValidationScope& scope);
 
 // A scalar's text with ${ENV} references replaced; nullopt (and a diagnostic) on failure.
+// Every scalar the loader reads goes through it: option values, `type`, pipeline names. Keys
+// (option names, `source`, `sinks`...) are the file's structure and are never replaced.
 std::optional<std::string> scalar_text(const YAML::Node& node, const ValidationScope& scope);
+
+// For a key the file does not allow: when it holds a ${...} reference, says where those are
+// replaced (a user who wrote one expected it to be); otherwise "".
+std::string env_in_key_hint(const std::string& key);
 
 }  // namespace sluice::config
