@@ -227,7 +227,9 @@ int Engine::wait() {
     for (auto& p : pipelines_) p->abort();
   }
   for (auto& p : pipelines_) p->join();
-  const bool failed = std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->failed(); });
+  bool failed = std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->failed(); });
+  // Every pipeline is asked (each logs its own), not only until the first says so.
+  for (auto& p : pipelines_) failed = p->delivered_nothing() || failed;
   teardown();
   return gave_up || failed ? 1 : 0;
 }

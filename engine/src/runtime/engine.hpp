@@ -38,7 +38,8 @@ class Engine {
   void request_stop();
   // Blocks until every pipeline has finished (sources closed and drained) or, after a stop, the
   // deadline passed. Then tears everything down. Returns the exit code: 0, or 1 when a pipeline
-  // failed or the deadline passed with events undelivered.
+  // failed, the deadline passed with events undelivered, or a pipeline could deliver nothing
+  // (its source's emits failed and none succeeded).
   int wait();
   int run() {
     start();

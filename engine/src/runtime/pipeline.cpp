@@ -12,9 +12,11 @@ namespace {
 
 std::int64_t to_ns(Deadline d) { return d.time_since_epoch().count(); }
 
-// Attaches one ack group to all events of an emit.
-void attach_ack(std::vector<Event>& events, AckFn& on_ack) {
+// Attaches one ack group to all events of an emit, once they were taken (a refused emit keeps its
+// callback as it was, for the source to try again), and counts its answer in `tally`.
+void attach_ack(std::vector<Event>& events, AckFn& on_ack, DeliveryTally& tally) {
   if (!on_ack) return;  // the source does not want to know
+  tally.count_answer_of(on_ack);
   auto* group = new detail::AckGroup(events.size(), std::move(on_ack));
   std::uint32_t index = 0;
   for (auto& e : events) {
@@ -150,6 +152,14 @@ void Pipeline::join() {
   if (worker_.joinable()) worker_.join();
 }
 
+bool Pipeline::delivered_nothing() {
+  const auto tally = tally_.summary();
+  if (tally.failed == 0 || tally.handled > 0) return false;
+  log_.error("no event could be delivered (", tally.failed, tally.failed == 1 ? " emit" : " emits",
+             " of the source failed, none succeeded); the first failed because ", tally.first_failure);
+  return true;
+}
+
 PipelineStats Pipeline::stats() const {
   PipelineStats s;
   s.events_in = events_in_.load();
@@ -180,7 +190,7 @@ bool Pipeline::try_emit(std::vector<Event>& events, AckFn& on_ack) {
     return true;
   }
   const std::size_t n = events.size();
-  if (!queue_.try_push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack); })) return false;
+  if (!queue_.try_push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack, tally_); })) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
   return true;
 }
@@ -191,7 +201,7 @@ bool Pipeline::emit(std::vector<Event>& events, AckFn& on_ack) {
     return true;
   }
   const std::size_t n = events.size();
-  if (!queue_.push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack); })) return false;
+  if (!queue_.push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack, tally_); })) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
   return true;
 }
@@ -206,7 +216,7 @@ bool Pipeline::dead_letter(std::vector<Event>& events, const std::string& compon
   std::vector<Event> stamped;
   stamped.reserve(events.size());
   for (auto& e : events) stamped.push_back(dead_letter_copy(e, component, reason));
-  if (!dead_letters_->push(stamped, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack); })) return false;
+  if (!dead_letters_->push(stamped, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack, tally_); })) return false;
   events.clear();
   return true;
 }

@@ -19,6 +19,7 @@
 #include "config/config_model.hpp"
 #include "runtime/component_instance.hpp"
 #include "runtime/dead_letters.hpp"
+#include "runtime/delivery_tally.hpp"
 #include "runtime/event_queue.hpp"
 #include "runtime/sink_dispatch.hpp"
 #include "sluice/log.hpp"
@@ -57,6 +58,9 @@ class Pipeline final : private Emitter {
   // at the shutdown deadline with events its sinks never confirmed (they were nacked).
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   PipelineStats stats() const;
+  // After join(): true (and logged) when emits of the source failed delivery and not one was
+  // delivered or dead-lettered (see delivery_tally.hpp). The run then ends with exit status 1.
+  bool delivered_nothing();
   // Events a transform makes on its own (Context::inject): queued without an ack.
   // `by`: the label of the component that made them. A transform's events enter after it, so the
   // transforms before it (a validation that a stats event would fail) never see them.
@@ -115,6 +119,7 @@ class Pipeline final : private Emitter {
   std::atomic<std::uint64_t> events_rejected_{0};
   std::atomic<std::uint64_t> events_dropped_{0};
   std::atomic<std::uint64_t> batches_{0};
+  DeliveryTally tally_;
 };
 
 }  // namespace sluice::runtime
