@@ -30,10 +30,22 @@ Diagnostic only_error(const std::string& yaml) {
 }
 
 TEST(ConfigErrors, InvalidYamlNamesLineAndColumn) {
+  // The flow mapping opened on line 3 is never closed, so `sinks: []` is read inside it, and the
+  // ':' after `sinks` (line 4, the 10th character of "    sinks: []") is where yaml-cpp stops.
   const auto d = only_error("pipelines:\n  demo:\n    source: { type: generator\n    sinks: []\n");
   EXPECT_EQ(d.at.file, "bad.yaml");
-  EXPECT_GT(d.at.line, 0);
+  EXPECT_EQ(d.at.line, 4);
+  EXPECT_EQ(d.at.column, 10);
   EXPECT_THAT(d.message, HasSubstr("invalid YAML"));
+}
+
+TEST(ConfigErrors, InvalidYamlColumnCountsFromOne) {
+  // A tab cannot indent a block mapping: yaml-cpp refuses the ':' after `demo`, the 6th
+  // character of "\tdemo: {}" (yaml-cpp counts from 0; the file's columns count from 1).
+  const auto d = only_error("pipelines:\n\tdemo: {}\n");
+  EXPECT_EQ(d.at.line, 2);
+  EXPECT_EQ(d.at.column, 6);
+  EXPECT_THAT(d.message, HasSubstr("invalid YAML: illegal map value"));
 }
 
 TEST(ConfigErrors, UnknownOptionSuggestsTheClosestName) {

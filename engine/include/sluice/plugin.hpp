@@ -66,8 +66,8 @@ struct ComponentSpec {
   Factory<Transform> make_transform;
   Factory<Sink> make_sink;
   // The component's check step (sluice/validation.hpp); empty when the option table says it all.
-  // Called by `validate` and `run` before any component is created, only for options that passed
-  // the table (types, ranges, choices, required).
+  // Called by `validate` and `run` before any component is created, once every required option is
+  // there; a value the table refused (type, range, choice) reads as its default.
   ComponentCheck validate;
 };
 

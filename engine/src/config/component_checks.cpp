@@ -27,10 +27,13 @@ class CheckContext final : public ValidationContext {
       : component_(component), where_(std::move(where)), claims_(claims), out_(out) {}
 
   void error(const std::string& option, const std::string& message) override {
+    // The table refused this value already; the check saw its default in its place.
+    if (component_.refused_options.count(option)) return;
     out_.push_back({located(option), where_, message});
   }
 
   bool claim(const std::string& resource, const std::string& option, const std::string& what) override {
+    if (component_.refused_options.count(option)) return true;  // not the value the user wrote
     const auto [it, fresh] = claims_.try_emplace(resource, Claim{located(option), where_});
     if (fresh) return true;
     error(option, what + "; the first is " + it->second.where + ", at " + position(it->second.at));

@@ -12,8 +12,10 @@
 
 namespace sluice::config {
 
-// Appends one Diagnostic per problem found. Components that are not `checkable` (unknown type,
-// options refused by their table) are skipped: their problems are reported already.
+// Appends one Diagnostic per problem found. Components that are not `checkable` (unknown type, a
+// required option missing) are skipped: their problems are reported already. A check runs even
+// when some values were refused (they read as their defaults), so that one pass reports every
+// problem; its errors about a refused option are dropped.
 void run_component_checks(const Config& config, const ComponentCatalog& catalog, std::vector<Diagnostic>& out);
 
 // "pipeline 'demo', source (generator)": how a component is named in diagnostics.

@@ -205,7 +205,8 @@ class Loader {
     auto validated = validate_options(spec->options, node, kComponentReserved, scope);
     component.options = std::move(validated.options);
     component.option_at = std::move(validated.option_at);
-    component.checkable = validated.values_ok;
+    component.checkable = validated.readable;
+    component.refused_options = std::move(validated.refused);
     return component;
   }
 

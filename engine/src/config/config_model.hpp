@@ -2,6 +2,7 @@
 // A checked pipeline file: every option typed, defaulted and located.
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,11 @@ struct ComponentConfig {
   SourceLocation at;
   Options options;
   std::map<std::string, SourceLocation> option_at;  // where each user-given option was written
-  // The type is known and every option passed its table, so the component's check step may run.
+  // The type is known and every option can be read, so the component's check step may run.
   bool checkable = false;
+  // Options whose value its table refused (reported already): they read as their default, and
+  // the check step's errors about them are not reported a second time.
+  std::set<std::string> refused_options;
 };
 
 // Engine-owned settings of one pipeline (see engine_settings.cpp for meanings and defaults).

@@ -170,14 +170,14 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
     }
     if (kv.second.IsNull()) {
       scope.error(kv.second, "option '" + key + "' has no value; expected " + expected_for(*spec));
-      out.values_ok = false;
+      out.refused.insert(key);
       continue;
     }
     if (auto value = convert(*spec, kv.second, scope)) {
       out.options.set(key, std::move(*value));
       out.option_at[key] = scope.at(kv.second);
     } else {
-      out.values_ok = false;
+      out.refused.insert(key);
     }
   }
 
@@ -193,14 +193,14 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
       if (spec.type == OptionType::string_map && spec.default_text->empty()) value = StringMap{};
       if (!value) {
         scope.error(map, "plugin bug: the default of option '" + spec.name + "' is not " + expected);
-        out.values_ok = false;
+        out.readable = false;
         continue;
       }
       out.options.set(spec.name, std::move(*value));
     } else if (spec.is_required && !seen.count(spec.name)) {
       scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
                            "): " + spec.description);
-      out.values_ok = false;
+      out.readable = false;
     }
   }
   return out;

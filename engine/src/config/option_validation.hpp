@@ -26,9 +26,11 @@ struct ValidationScope {
 struct ValidatedOptions {
   Options options;
   std::map<std::string, SourceLocation> option_at;
-  // Every value given was accepted and every required option is there: the options are what the
-  // component asked for, so its check step can read them. Unknown keys do not change this.
-  bool values_ok = true;
+  // Every option can be read: each required one is there (a refused value reads as its default).
+  // Then the component's check step may run. Unknown keys do not change this.
+  bool readable = true;
+  // Options whose value was refused (reported already); they read as their default.
+  std::set<std::string> refused;
 };
 
 // `map` must be a YAML mapping; keys listed in `reserved` are checked elsewhere and skipped here.
