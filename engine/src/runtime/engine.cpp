@@ -6,6 +6,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "config/component_checks.hpp"
 #include "config/suggest.hpp"
 #include "sluice/errors.hpp"
 
@@ -63,7 +64,7 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
   ComponentInstance<T> instance;
   const plugins::ComponentEntry* entry = registry.find(c.kind, c.type);
   if (!entry) {
-    errors.push_back({c.at, "pipeline '" + pipeline + "', " + c.label, "no plugin provides this type"});
+    errors.push_back({c.at, config::component_where(pipeline, c), "no plugin provides this type"});
     return instance;
   }
   instance.library = entry->library;
@@ -80,7 +81,7 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
     Pipeline* p = slot->load();
     return p != nullptr && p->sinks_ready(detail);
   };
-  const std::string where = "pipeline '" + pipeline + "', " + c.label;
+  const std::string where = config::component_where(pipeline, c);  // as the loader names it
   try {
     instance.object = (entry->spec->*factory)(c.options, *instance.context);
     if (!instance.object) errors.push_back({c.at, where, "the plugin's factory returned nothing"});

@@ -36,7 +36,7 @@ TEST(KafkaConfig, AnUnknownLibrdkafkaPropertyIsReportedAtProperties) {
 TEST(KafkaConfig, IdempotenceNeedsAcksAll) {
   const auto d = only_error("pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, acks: '1'}]\n");
   EXPECT_THAT(d.message, ::testing::HasSubstr("acks"));
-  EXPECT_EQ(d.where, "pipeline 'p', sinks[0] kafka");
+  EXPECT_EQ(d.where, "pipeline 'p', sinks[0] (kafka)");
 }
 
 TEST(KafkaConfig, ChoicesAreChecked) {
@@ -49,7 +49,7 @@ TEST(KafkaConfig, ChoicesAreChecked) {
 TEST(KafkaConfig, ASourceReadsOneTopic) {
   const auto d = only_error("pipelines:\n  p:\n    source: {type: kafka, topics: [a, b]}\n    sinks: [{type: drop}]\n");
   EXPECT_THAT(d.message, ::testing::HasSubstr("one topic"));
-  EXPECT_EQ(d.where, "pipeline 'p', source kafka");
+  EXPECT_EQ(d.where, "pipeline 'p', source (kafka)");
 }
 
 }  // namespace
