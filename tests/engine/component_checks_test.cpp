@@ -193,17 +193,30 @@ TEST(ComponentChecks, EveryErrorOfTheFileInFileOrder) {
 }
 
 TEST(ComponentChecks, ARefusedValueIsNotReportedTwice) {
-  // max_frame_bytes is refused by its table (below 125) and reads as its default; the check's
-  // comparison with max_client_bytes must not blame the user for the default.
+  // max_client_bytes is refused by its table and reads as its default (1MiB), which is less than
+  // twice max_frame_bytes: the check's complaint would be about the default, not what the user
+  // wrote, so only the table's error is reported.
   const std::string yaml = R"(pipelines:
   demo:
     source: {type: generator}
-    sinks: [{type: websocket, listen: "127.0.0.1:0", max_frame_bytes: 1, max_client_bytes: x}]
+    sinks: [{type: websocket, listen: "127.0.0.1:0", max_frame_bytes: 1MiB, max_client_bytes: x}]
 )";
   const auto all = errors_of(yaml);
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_THAT(all[0].message, HasSubstr("option 'max_frame_bytes'"));
-  EXPECT_THAT(all[1].message, HasSubstr("option 'max_client_bytes' expects"));
+  ASSERT_EQ(all.size(), 1u);
+  expect_at(all[0], yaml, 4, "x}");
+  EXPECT_THAT(all[0].message, HasSubstr("option 'max_client_bytes' expects"));
+}
+
+TEST(ComponentChecks, WebsocketClientBytesMustHoldTwoFrames) {
+  const std::string yaml = R"(pipelines:
+  demo:
+    source: {type: generator}
+    sinks: [{type: websocket, listen: "127.0.0.1:0", max_frame_bytes: 1MiB, max_client_bytes: 1MiB}]
+)";
+  const auto all = errors_of(yaml);
+  ASSERT_EQ(all.size(), 1u);
+  expect_at(all[0], yaml, 4, "1MiB}");
+  EXPECT_EQ(all[0].message, "must be at least twice max_frame_bytes (1048576 bytes)");
 }
 
 TEST(ComponentChecks, EnvironmentReferencesWorkInTypeAndPipelineNames) {
