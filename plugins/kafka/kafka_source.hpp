@@ -8,7 +8,8 @@
 // pipeline's dead-letter sink (Emitter::dead_letter); its offset counts as handled only once that
 // sink confirmed it. An event refused for good (rejected: bad input) skips the retries and goes to
 // the dead-letter path at once. Without a dead-letter sink, nack_policy decides: `retry` keeps
-// reading it again (never committing past it), `skip` commits past it. Either is logged, rate-limited.
+// reading it again (never committing past it), `skip` commits past it. Either is logged; a storm of
+// such lines is held back by the SDK logger's limit on similar lines, as every component's is.
 //
 // Threading: one consumer thread polls, emits (waiting while the pipeline is full, which is the
 // backpressure) and serves rebalances. Acks arrive on sink threads; they only store offsets and
@@ -61,13 +62,6 @@ class KafkaSource final : public Source {
     std::string component;
     std::string reason;
   };
-  // One line per `every`, saying how many like it were left out meanwhile.
-  struct RateLimit {
-    bool allow(std::size_t& suppressed);
-    std::chrono::steady_clock::time_point last{};
-    std::size_t skipped = 0;
-  };
-
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                            void* opaque);
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
@@ -98,7 +92,6 @@ class KafkaSource final : public Source {
   std::deque<Retry> retries_;
   std::map<Offset, int> attempts_;      // nacks so far of the event at this offset
   std::map<Offset, Mark> new_marks_;    // set by acks, taken by the consumer thread at its seek
-  RateLimit gave_up_log_;
   std::map<Offset, Mark> marks_;        // consumer thread only
 
   std::atomic<bool> stopping_{false};
