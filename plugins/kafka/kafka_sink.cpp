@@ -25,7 +25,9 @@ OptionTable kafka_sink_options() {
   t.add("message_timeout", OptionType::duration,
         "How long librdkafka keeps retrying a message (broker down, leader lost) before its source gets a nack")
       .default_to("30s").at_least(1).example("2m");
-  t.add("create_topic", OptionType::boolean, "Create the topic through the admin API when it does not exist")
+  t.add("create_topic", OptionType::boolean,
+        "Create the topic through the admin API when it does not exist; when false, events for a missing topic are "
+        "nacked, naming it (after librdkafka's topic.metadata.propagation.max.ms, 30s, or message_timeout if shorter)")
       .default_to("true");
   t.add("partitions", OptionType::integer, "Partitions of a topic the sink creates").default_to("1").at_least(1).example("6");
   t.add("replication", OptionType::integer, "Replication factor of a topic the sink creates")
