@@ -3,7 +3,8 @@
 // only when every event up to it was delivered or dead-lettered, so a restarted engine resumes
 // after the last handled event and nothing is committed past an event that is neither.
 //
-// A nacked event is read again by seeking its partition back, after retry_backoff doubling up to
+// A nacked event is read again by seeking its partition back to it (the events of its emit before
+// it were delivered and are committed, not read again), after retry_backoff doubling up to
 // retry_backoff_max, at most max_retries times. Then it is read once more and handed to the
 // pipeline's dead-letter sink (Emitter::dead_letter); its offset counts as handled only once that
 // sink confirmed it. An event refused for good (rejected: bad input) skips the retries and goes to
