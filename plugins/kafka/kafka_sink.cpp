@@ -27,7 +27,9 @@ OptionTable kafka_sink_options() {
   t.add("message_timeout", OptionType::duration,
         "How long librdkafka keeps retrying a message (broker down, leader lost) before its source gets a nack")
       .default_to("30s").at_least(1).example("2m");
-  t.add("create_topic", OptionType::boolean, "Create the topic through the admin API when it does not exist")
+  t.add("create_topic", OptionType::boolean,
+        "Create the topic through the admin API when it does not exist; when false, events for a missing topic are "
+        "nacked, naming it (after librdkafka's topic.metadata.propagation.max.ms, 30s, or message_timeout if shorter)")
       .default_to("true");
   t.add("partitions", OptionType::integer, "Partitions of a topic the sink creates").default_to("1").at_least(1).example("6");
   t.add("replication", OptionType::integer, "Replication factor of a topic the sink creates")
@@ -142,7 +144,15 @@ void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void
   auto* cluster = static_cast<ClusterLog*>(opaque);
   auto* tag = static_cast<MessageTag*>(message->_private);
   if (message->err) {
-    tag->batch->settle(tag->index, rd_kafka_err2str(message->err), permanent(message->err));
+    const auto* sink = static_cast<const KafkaSink*>(cluster->owner);
+    std::string why = rd_kafka_err2str(message->err);
+    // librdkafka's "Local: Unknown topic" does not say which topic, nor that the sink was told
+    // not to create it.
+    if (message->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || message->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      why += ": topic '" + sink->topic_.name + "' does not exist";
+      if (!sink->create_topic_) why += " and create_topic is false: create it, or set create_topic: true";
+    }
+    tag->batch->settle(tag->index, why.c_str(), permanent(message->err));
     return;
   }
   cluster->healthy("delivering again");

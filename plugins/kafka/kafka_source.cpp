@@ -36,23 +36,6 @@ OptionTable kafka_source_options() {
   return t;
 }
 
-namespace {
-
-constexpr auto kLogEvery = std::chrono::seconds(10);
-
-}  // namespace
-
-bool KafkaSource::RateLimit::allow(std::size_t& suppressed) {
-  const auto now = std::chrono::steady_clock::now();
-  if (last != std::chrono::steady_clock::time_point{} && now - last < kLogEvery) {
-    ++skipped;
-    return false;
-  }
-  last = now;
-  suppressed = std::exchange(skipped, 0);
-  return true;
-}
-
 void KafkaSource::validate(const Options& o, ValidationContext& check) {
   const auto& topics = o.get_list("topics");
   if (topics.empty()) check.error("topics", "name at least one topic");
@@ -218,28 +201,16 @@ bool KafkaSource::dead_letter(Emitter& out, Event& event, const std::string& top
   AckFn ack = [this, range, mark](const AckResult& r) { on_dead_letter_ack(r, range, mark); };
   if (out.dead_letter(one, mark.component, mark.reason, ack)) return true;
   event = std::move(one.front());
-  std::size_t suppressed = 0;
-  bool log = false;
-  {
-    std::lock_guard lock(mutex_);
-    log = gave_up_log_.allow(suppressed);
-  }
   if (skip_nacked_) {
-    if (log) {
-      context_.log.warn("gave up on partition ", at.first, " offset ", at.second, " (", mark.reason,
-                        "); the pipeline has no dead_letter sink, so it is skipped (nack_policy: skip)",
-                        suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
-    }
+    context_.log.warn("gave up on partition ", at.first, " offset ", at.second, " (", mark.reason,
+                      "); the pipeline has no dead_letter sink, so it is skipped (nack_policy: skip)");
     commit({range});
     skipped = true;
     return false;
   }
-  if (log) {
-    context_.log.warn("cannot deliver partition ", at.first, " offset ", at.second, " (", mark.reason,
-                      ") and the pipeline has no dead_letter sink; reading it again every ",
-                      retry_backoff_max_.count(), " ms and not committing past it (nack_policy: retry)",
-                      suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
-  }
+  context_.log.warn("cannot deliver partition ", at.first, " offset ", at.second, " (", mark.reason,
+                    ") and the pipeline has no dead_letter sink; reading it again every ",
+                    retry_backoff_max_.count(), " ms and not committing past it (nack_policy: retry)");
   std::lock_guard lock(mutex_);
   tracker_.forget_from(at.first, at.second);  // its own range is dropped: it is emitted as usual
   return false;
@@ -255,12 +226,8 @@ void KafkaSource::on_dead_letter_ack(const AckResult& result, const Range& range
   const int attempt = ++attempts_[{range.partition, range.first}];
   new_marks_[{range.partition, range.first}] = mark;
   retries_.push_back({range.topic, range.partition, range.first, std::chrono::steady_clock::now() + backoff(attempt)});
-  std::size_t suppressed = 0;
-  if (gave_up_log_.allow(suppressed)) {
-    context_.log.warn("the dead-letter sink did not take partition ", range.partition, " offset ", range.first, " (",
-                      result.reason, "); trying again in ", backoff(attempt).count(), " ms",
-                      suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
-  }
+  context_.log.warn("the dead-letter sink did not take partition ", range.partition, " offset ", range.first, " (",
+                    result.reason, "); trying again in ", backoff(attempt).count(), " ms");
 }
 
 Duration KafkaSource::backoff(int attempt) const {
@@ -274,8 +241,28 @@ void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& rang
     commit(ranges);
     return;
   }
+  // Every event before the first failed one (result.event) was delivered. Per partition, the
+  // emit's events ahead of its first event at or after that position are committed, and the
+  // partition is read again from that event: what was delivered is not delivered twice. (Events
+  // after the failed one may have been delivered too; the verdict does not say, so they are read
+  // again: at least once.)
+  const std::size_t first_failed = result.event < positions.size() ? result.event : 0;
+  std::map<std::int32_t, std::int64_t> resume;  // partition -> offset to read again from
+  for (std::size_t i = first_failed; i < positions.size(); ++i) resume.try_emplace(positions[i].partition, positions[i].offset);
+  std::vector<Range> delivered;
+  std::vector<Retry> again;
+  for (const auto& r : ranges) {
+    auto from = resume.find(r.partition);
+    if (from == resume.end()) {
+      delivered.push_back(r);  // none of its events was at or after the failed one
+      continue;
+    }
+    if (from->second > r.first) delivered.push_back({r.topic, r.partition, r.first, from->second - 1, r.id});
+    again.push_back({r.topic, r.partition, from->second, {}});
+  }
+  if (!delivered.empty()) commit(delivered);
+
   std::lock_guard lock(mutex_);
-  // The event the verdict names; the emit's other partitions are read again from where they were.
   const Position failed = result.event < positions.size() ? positions[result.event] : Position{ranges.front().partition, ranges.front().first};
   const Offset at{failed.partition, failed.offset};
   const int attempt = ++attempts_[at];
@@ -291,14 +278,13 @@ void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& rang
   // A rejected event's first trip to the dead-letter path needs no wait; a sink that keeps failing does.
   const Duration wait = result.rejected && attempt == 1 ? Duration(0) : backoff(attempt);
   const auto due = std::chrono::steady_clock::now() + wait;
-  for (const auto& r : ranges) retries_.push_back({r.topic, r.partition, r.first, due});
-  std::size_t suppressed = 0;
-  if (gave_up_log_.allow(suppressed)) {
-    context_.log.warn("nacked (", result.reason, "); reading partition ", ranges.front().partition, " again from offset ",
-                      ranges.front().first, " in ", wait.count(), " ms",
-                      give_up ? ", then handing offset " + std::to_string(at.second) + " to the dead-letter sink" : "",
-                      suppressed ? " (" + std::to_string(suppressed) + " more like it not logged)" : "");
+  for (auto& r : again) {
+    r.due = due;
+    retries_.push_back(std::move(r));
   }
+  context_.log.warn("nacked (", result.reason, "); reading partition ", at.first, " again from offset ",
+                    resume.count(at.first) ? resume[at.first] : at.second, " in ", wait.count(), " ms",
+                    give_up ? ", then handing offset " + std::to_string(at.second) + " to the dead-letter sink" : "");
 }
 
 void KafkaSource::commit(const std::vector<Range>& ranges) {
@@ -306,7 +292,7 @@ void KafkaSource::commit(const std::vector<Range>& ranges) {
   {
     std::lock_guard lock(mutex_);
     for (const auto& r : ranges) {
-      if (auto offset = tracker_.acked(r.partition, r.first, r.id)) {
+      if (auto offset = tracker_.acked(r.partition, r.first, r.id, r.last)) {
         if (!commit) commit = rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size()));
         rd_kafka_topic_partition_list_add(commit, r.topic.c_str(), r.partition)->offset = *offset;
         // Retries counted for events now committed past are done with.

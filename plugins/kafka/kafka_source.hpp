@@ -3,12 +3,14 @@
 // only when every event up to it was delivered or dead-lettered, so a restarted engine resumes
 // after the last handled event and nothing is committed past an event that is neither.
 //
-// A nacked event is read again by seeking its partition back, after retry_backoff doubling up to
+// A nacked event is read again by seeking its partition back to it (the events of its emit before
+// it were delivered and are committed, not read again), after retry_backoff doubling up to
 // retry_backoff_max, at most max_retries times. Then it is read once more and handed to the
 // pipeline's dead-letter sink (Emitter::dead_letter); its offset counts as handled only once that
 // sink confirmed it. An event refused for good (rejected: bad input) skips the retries and goes to
 // the dead-letter path at once. Without a dead-letter sink, nack_policy decides: `retry` keeps
-// reading it again (never committing past it), `skip` commits past it. Either is logged, rate-limited.
+// reading it again (never committing past it), `skip` commits past it. Either is logged; a storm of
+// such lines is held back by the SDK logger's limit on similar lines, as every component's is.
 //
 // Threading: one consumer thread polls, emits (waiting while the pipeline is full, which is the
 // backpressure) and serves rebalances. Acks arrive on sink threads; they only store offsets and
@@ -63,13 +65,6 @@ class KafkaSource final : public Source {
     std::string component;
     std::string reason;
   };
-  // One line per `every`, saying how many like it were left out meanwhile.
-  struct RateLimit {
-    bool allow(std::size_t& suppressed);
-    std::chrono::steady_clock::time_point last{};
-    std::size_t skipped = 0;
-  };
-
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                            void* opaque);
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
@@ -100,7 +95,6 @@ class KafkaSource final : public Source {
   std::deque<Retry> retries_;
   std::map<Offset, int> attempts_;      // nacks so far of the event at this offset
   std::map<Offset, Mark> new_marks_;    // set by acks, taken by the consumer thread at its seek
-  RateLimit gave_up_log_;
   std::map<Offset, Mark> marks_;        // consumer thread only
 
   std::atomic<bool> stopping_{false};

@@ -1,5 +1,7 @@
 #include "offset_tracker.hpp"
 
+#include <algorithm>
+
 namespace sluice::kafka {
 
 std::uint64_t OffsetTracker::emitted(std::int32_t partition, std::int64_t first, std::int64_t last) {
@@ -8,12 +10,15 @@ std::uint64_t OffsetTracker::emitted(std::int32_t partition, std::int64_t first,
   return id;
 }
 
-std::optional<std::int64_t> OffsetTracker::acked(std::int32_t partition, std::int64_t first, std::uint64_t id) {
+std::optional<std::int64_t> OffsetTracker::acked(std::int32_t partition, std::int64_t first, std::uint64_t id,
+                                                 std::int64_t last) {
   auto p = partitions_.find(partition);
   if (p == partitions_.end()) return std::nullopt;  // revoked meanwhile: the new owner re-reads it
   auto& ranges = p->second;
   auto r = ranges.find(first);
   if (r == ranges.end() || r->second.id != id) return std::nullopt;  // forgotten by a seek back
+  if (last < first) return std::nullopt;
+  r->second.last = std::min(r->second.last, last);
   r->second.acked = true;
   std::optional<std::int64_t> commit;
   while (!ranges.empty() && ranges.begin()->second.acked) {

@@ -15,8 +15,10 @@ class OffsetTracker {
   // A range [first, last] of one partition went to the pipeline. Returns its emission id, which
   // acked() needs: after a seek back the same offsets are emitted again under a new id.
   std::uint64_t emitted(std::int32_t partition, std::int64_t first, std::int64_t last);
-  // The range is acknowledged. Returns the new committable offset when it moved forward.
-  std::optional<std::int64_t> acked(std::int32_t partition, std::int64_t first, std::uint64_t id);
+  // The range [first, last] is acknowledged. Returns the new committable offset when it moved
+  // forward. A `last` short of the range's end acknowledges its events up to `last` only: the
+  // rest will be emitted again (after a seek back to last + 1), under a new id.
+  std::optional<std::int64_t> acked(std::int32_t partition, std::int64_t first, std::uint64_t id, std::int64_t last);
   // Drops every range of the partition from `offset` on (seek back) or all of them (revoked).
   void forget_from(std::int32_t partition, std::int64_t offset);
   void forget(std::int32_t partition);

@@ -4,12 +4,16 @@ namespace sluice::kafka {
 
 void ClusterLog::problem(const std::string& what) {
   std::lock_guard lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  degraded_ = true;
-  if (what == last_problem_ && now - last_logged_ < std::chrono::seconds(30)) return;
   last_problem_ = what;
-  last_logged_ = now;
-  log_.warn("Kafka: ", what, " (librdkafka keeps retrying)");
+  if (degraded_) {
+    ++reports_since_;
+    log_.debug("Kafka: ", what);
+    return;
+  }
+  degraded_ = true;
+  degraded_since_ = std::chrono::steady_clock::now();
+  reports_since_ = 0;
+  log_.warn("Kafka: ", what, " (librdkafka keeps retrying; said again only after it recovers)");
 }
 
 void ClusterLog::healthy(const std::string& what) {
@@ -17,7 +21,10 @@ void ClusterLog::healthy(const std::string& what) {
   if (!degraded_) return;
   degraded_ = false;
   last_problem_.clear();
-  log_.info("Kafka: ", what);
+  const auto lasted =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - degraded_since_);
+  log_.info("Kafka: ", what, " (recovered after ", lasted.count(), "s; ", reports_since_,
+            " more problem reports meanwhile, at debug level)");
 }
 
 namespace {

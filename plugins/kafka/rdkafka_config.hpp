@@ -23,19 +23,26 @@ struct HandleDeleter {
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
-// Says what librdkafka reports about the cluster, once per change rather than once per retry:
-// "1/1 brokers are down" every second for a minute would hide everything else.
+// Says what librdkafka reports about the cluster once per change of state, not once per report:
+// while a broker is away librdkafka reports it every few seconds, in varying words ("Connect to
+// ... failed", "1/1 brokers are down", "... identical error(s) suppressed"), for as long as it is
+// away. Logged: the first problem after a healthy spell (warn), and the first success after
+// problems (info: how long it lasted and how many more reports came meanwhile). The reports in
+// between are logged at debug level. A component starts healthy.
 class ClusterLog {
  public:
   explicit ClusterLog(const Logger& log) : log_(log) {}
+  // Something failed that librdkafka retries by itself.
   void problem(const std::string& what);
-  // After problems, the first success says so.
+  // Something succeeded that proves the cluster works again (a delivery, a message read, the
+  // topic created): after problems, says so.
   void healthy(const std::string& what);
   const Logger& log() const { return log_; }
   bool degraded() const {
     std::lock_guard lock(mutex_);
     return degraded_;
   }
+  // The latest problem reported, for a readiness answer.
   std::string last_problem() const {
     std::lock_guard lock(mutex_);
     return last_problem_;
@@ -48,9 +55,10 @@ class ClusterLog {
  private:
   Logger log_;
   mutable std::mutex mutex_;
-  std::string last_problem_;
-  std::chrono::steady_clock::time_point last_logged_{};
   bool degraded_ = false;
+  std::string last_problem_;
+  std::chrono::steady_clock::time_point degraded_since_{};
+  std::size_t reports_since_ = 0;  // problems reported after the one logged
 };
 
 class Config {

@@ -1,8 +1,11 @@
 // A consumer group resumes after the last acknowledged event: stop the engine mid-topic, start it
-// again, and nothing is skipped and nothing acknowledged is read twice.
+// again, and nothing is skipped and nothing acknowledged is read twice. A nacked event is read
+// again, and only from it on; nack_policy decides what happens after max_retries.
 
+#include <map>
 #include <set>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -77,33 +80,81 @@ TEST(KafkaResume, ARestartedConsumerGoesOnWhereTheAcksStopped) {
   EXPECT_EQ(both.size(), static_cast<std::size_t>(kEvents)) << "nothing skipped";
 }
 
-TEST(KafkaResume, ANackedEventIsReadAgainAndNeverCommittedPast) {
-  const std::string topic = kafka::unique_name("nack");
-  const std::string group = kafka::unique_name("group");
+// Twenty events {"seq":N,"v":"N"} in a one-partition topic: seq 1 to 20 at offsets 0 to 19.
+void fill_twenty(const std::string& topic) {
   reset_test_components();
   ASSERT_EQ(make_engine("pipelines:\n  fill:\n    source: {type: generator, count: 20, payload: '{\"seq\":{{seq}},\"v\":\"{{seq}}\"}'}\n"
                         "    sinks: [{type: kafka, topic: " + topic + "}]\n")->run(), 0);
-  auto engine = make_engine(R"(pipelines:
-  in:
-    source: {type: kafka, topics: [)" + topic + "], group: " + group + R"(, retry_backoff: 100ms}
-    transforms: [{type: reject, marker: '"v":"7"'}]
-    sinks: [{type: capture, name: seen}]
-)");
-  engine->start();
-  // Event 7 is rejected, read again, rejected again...: the others all arrive at least once.
-  ASSERT_TRUE(eventually([] { return ids_of(capture_store("seen")->snapshot()).size() >= 19; }, std::chrono::seconds(30)));
-  engine->request_stop();
-  ASSERT_EQ(engine->wait(), 0);
-  engine.reset();
+}
 
-  // The committed offset is at event 7 at most: a new run with the same group reads it again.
+// How often each seq was delivered to a capture sink.
+std::map<int, int> reads_of(const std::string& capture) {
+  std::map<int, int> reads;
+  for (const auto& p : capture_store(capture)->snapshot()) ++reads[nlohmann::json::parse(p)["seq"].get<int>()];
+  return reads;
+}
+
+// Every read reaches both sinks: `seen` records it, and the fail sink nacks seq 7 (offset 6) each time.
+std::string failing_seven(const std::string& topic, const std::string& group, const std::string& options) {
+  return R"(pipelines:
+  in:
+    source: {type: kafka, topics: [)" + topic + "], group: " + group + ", " + options + R"(}
+    sinks: [{type: capture, name: seen}, {type: fail, marker: '"v":"7"'}]
+)";
+}
+
+TEST(KafkaResume, ANackedEventIsReadAgainAndNeverCommittedPast) {
+  const std::string topic = kafka::unique_name("nack");
+  const std::string group = kafka::unique_name("group");
+  fill_twenty(topic);
+  reset_test_components();
+  // max_retries 2: after three reads, nack_policy retry keeps reading it (no dead_letter sink).
+  auto engine = make_engine(failing_seven(topic, group, "retry_backoff: 50ms, retry_backoff_max: 200ms, max_retries: 2"));
+  engine->start();
+  ASSERT_TRUE(eventually([] { return reads_of("seen")[7] >= 5; }, std::chrono::seconds(30)))
+      << "the nacked event is read again, past max_retries too (nack_policy: retry)";
+  engine->request_stop();
+  engine->wait();
+  engine.reset();
+  const auto reads = reads_of("seen");
+  for (int seq = 1; seq < 7; ++seq) {
+    EXPECT_EQ(reads.count(seq) ? reads.at(seq) : 0, 1) << "event " << seq << " was delivered before 7 failed: read once";
+  }
+  for (int seq = 8; seq <= 20; ++seq) EXPECT_GE(reads.count(seq) ? reads.at(seq) : 0, 1) << "event " << seq;
+  EXPECT_EQ(kafka::committed_offset(group, topic), 6) << "committed up to the nacked event (offset 6), never past it";
+
+  // A new run with the same group starts at the nacked event.
   reset_test_components();
   auto again = make_engine(consumer_yaml(topic, group, "again"));
   again->start();
-  ASSERT_TRUE(eventually([] { return ids_of(capture_store("again")->snapshot()).count(7) == 1; }, std::chrono::seconds(30)))
-      << "the rejected event was never acknowledged, so it was not committed past";
+  ASSERT_TRUE(eventually([] { return capture_store("again")->size() >= 14; }, std::chrono::seconds(30)));
   again->request_stop();
   ASSERT_EQ(again->wait(), 0);
+  const auto again_ids = ids_of(capture_store("again")->snapshot());
+  EXPECT_EQ(*again_ids.begin(), 7);
+  EXPECT_EQ(again_ids.size(), 14u);
+}
+
+// README: without a dead_letter block, `nack_policy: skip` commits past an event that failed
+// max_retries times (it is lost to this group) and the partition goes on.
+TEST(KafkaResume, NackPolicySkipCommitsPastAnEventThatKeepsFailing) {
+  const std::string topic = kafka::unique_name("skip");
+  const std::string group = kafka::unique_name("group");
+  fill_twenty(topic);
+  reset_test_components();
+  testing::internal::CaptureStderr();
+  auto engine = make_engine(failing_seven(topic, group, "retry_backoff: 50ms, max_retries: 2, nack_policy: skip"));
+  engine->start();
+  const bool committed = eventually([&] { return kafka::committed_offset(group, topic) == 20; }, std::chrono::seconds(30));
+  engine->request_stop();
+  engine->wait();
+  engine.reset();
+  const std::string log = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(committed) << "the whole partition is committed, past the failing event";
+  const auto reads = reads_of("seen");
+  EXPECT_EQ(reads.count(7) ? reads.at(7) : 0, 3) << "read once and retried max_retries times, then skipped";
+  EXPECT_THAT(log, ::testing::HasSubstr("gave up on partition 0 offset 6 (")) << log;
+  EXPECT_THAT(log, ::testing::HasSubstr("it is skipped (nack_policy: skip)")) << log;
 }
 
 TEST(KafkaResume, ARebalanceLosesNothing) {
