@@ -185,11 +185,14 @@ void Session::handle_clicks(const Request& req, bool batch) {
   const auto now = Clock::now();
   const auto error = batch ? parse_batch(req.body(), shared_->max_batch, now, events)
                            : parse_single(req.body(), now, events);
-  // The rate limit counts events (a refused body costs 1), so a batch costs what its clicks would.
-  if (shared_->limiter.enabled()) {
+  // Who the client is, for the rate limit and for client_address: the peer, or behind a trusted
+  // proxy the address it forwarded (X-Forwarded-For is read only from trusted peers).
+  std::string peer;
+  std::string forwarded;
+  if (shared_->limiter.enabled() || shared_->expose_client_address) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
-    std::string forwarded;
+    if (!ec) peer = remote.address().to_string();
     if (!shared_->trusted_proxies.empty()) {
       for (const auto& field : req) {
         if (!beast::iequals(field.name_string(), "X-Forwarded-For")) continue;
@@ -197,7 +200,10 @@ void Session::handle_clicks(const Request& req, bool batch) {
         forwarded += field.value();
       }
     }
-    const auto client = client_key(ec ? std::string() : remote.address().to_string(), forwarded, shared_->trusted_proxies);
+  }
+  // The rate limit counts events (a refused body costs 1), so a batch costs what its clicks would.
+  if (shared_->limiter.enabled()) {
+    const auto client = client_key(peer, forwarded, shared_->trusted_proxies);
     if (const auto wait = shared_->limiter.take(client, static_cast<double>(events.size()), std::chrono::steady_clock::now())) {
       const std::string seconds = std::to_string(wait->count());
       return send_json(bhttp::status::too_many_requests,
@@ -213,15 +219,13 @@ void Session::handle_clicks(const Request& req, bool batch) {
   // Shared, not copied: the ack travels through a sink's thread and back to this strand.
   auto ids = std::make_shared<std::vector<std::string>>();
   ids->reserve(events.size());
+  const std::string address =
+      shared_->expose_client_address && !peer.empty() ? client_address(peer, forwarded, shared_->trusted_proxies) : "";
   for (auto& e : events) {
     ids->push_back(random_uuid());  // the id the client is told, and enrich writes into the click
     e.meta().set("id", ids->back());
     e.meta().set("http.user_agent", std::string(req[bhttp::field::user_agent]));
-    if (shared_->expose_client_address) {
-      beast::error_code ec;
-      const auto remote = stream_.socket().remote_endpoint(ec);
-      if (!ec) e.meta().set("http.client_address", remote.address().to_string());
-    }
+    if (!address.empty()) e.meta().set("http.client_address", address);
   }
   AckFn ack;
   if (shared_->answer_after_delivery) {

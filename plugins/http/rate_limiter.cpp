@@ -76,10 +76,14 @@ bool TrustedProxies::contains(const IpAddress& ip) const {
   });
 }
 
-std::string client_key(std::string_view peer, std::string_view forwarded_for, const TrustedProxies& trusted) {
+namespace {
+
+// The client's address: `peer`, or behind trusted proxies the first address from the right of
+// X-Forwarded-For that is not itself trusted. nullopt when `peer` is not an address.
+std::optional<IpAddress> forwarded_client(std::string_view peer, std::string_view forwarded_for,
+                                          const TrustedProxies& trusted) {
   auto ip = parse_ip(peer);
-  if (!ip) return std::string(peer.substr(0, 64));
-  if (!trusted.contains(*ip)) return key_of(*ip);
+  if (!ip || !trusted.contains(*ip)) return ip;
   // From the right: each trusted proxy appended the address it got the request from.
   std::size_t end = forwarded_for.size();
   while (end > 0) {
@@ -88,14 +92,29 @@ std::string client_key(std::string_view peer, std::string_view forwarded_for, co
     const auto hop = trim_ows(forwarded_for.substr(begin, end - begin));
     if (!hop.empty()) {
       const auto hop_ip = parse_ip(hop);
-      if (!hop_ip) break;  // garbled: count the request against the proxy that sent it
+      if (!hop_ip) break;  // garbled: the request is the proxy's that sent it
       ip = hop_ip;
       if (!trusted.contains(*hop_ip)) break;
     }
     if (comma == std::string_view::npos) break;
     end = comma;
   }
-  return key_of(*ip);
+  return ip;
+}
+
+}  // namespace
+
+std::string client_key(std::string_view peer, std::string_view forwarded_for, const TrustedProxies& trusted) {
+  const auto ip = forwarded_client(peer, forwarded_for, trusted);
+  return ip ? key_of(*ip) : std::string(peer.substr(0, 64));
+}
+
+std::string client_address(std::string_view peer, std::string_view forwarded_for, const TrustedProxies& trusted) {
+  const auto ip = forwarded_client(peer, forwarded_for, trusted);
+  if (!ip) return std::string(peer.substr(0, 64));
+  char text[INET6_ADDRSTRLEN];
+  if (ip->v4) return inet_ntop(AF_INET, ip->bytes.data() + 12, text, sizeof text);
+  return inet_ntop(AF_INET6, ip->bytes.data(), text, sizeof text);
 }
 
 ClientRateLimiter::ClientRateLimiter(double rate, double burst, std::size_t max_clients)

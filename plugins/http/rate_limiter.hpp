@@ -46,6 +46,9 @@ class TrustedProxies {
 // The key a client is counted by: `peer` (the socket's address), or from `forwarded_for` (every
 // X-Forwarded-For value, joined with commas) when the peer is trusted.
 std::string client_key(std::string_view peer, std::string_view forwarded_for, const TrustedProxies& trusted);
+// The client's address as text, found as for client_key but whole (an IPv6 client's own address,
+// not its /64): what `client_address: true` records.
+std::string client_address(std::string_view peer, std::string_view forwarded_for, const TrustedProxies& trusted);
 
 class ClientRateLimiter {
  public:
