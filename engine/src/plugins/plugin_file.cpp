@@ -150,17 +150,25 @@ std::vector<Shdr> read_section_headers(const fs::path& file, FileReader& reader,
                        std::to_string(reader.size()) + " bytes)");
     }
   }
+  // Boost.DLL reads the name table whatever its type, and symbol tables in whole entries.
+  const Shdr& names = sections[header.e_shstrndx];
+  if (names.sh_type != SHT_STRTAB || names.sh_size == 0 || names.sh_size > kMaxSectionNames) {
+    refuse(file, "not a usable shared library (its ELF section name table is malformed); " +
+                     std::string(kNotAPlugin));
+  }
+  for (const Shdr& s : sections) {
+    if ((s.sh_type == SHT_SYMTAB || s.sh_type == SHT_DYNSYM) && s.sh_size % sizeof(ElfW(Sym)) != 0) {
+      refuse(file, "not a usable shared library (an ELF symbol table of " + std::to_string(s.sh_size) +
+                       " bytes is not whole entries); " + std::string(kNotAPlugin));
+    }
+  }
   return sections;
 }
 
 // The one section called `name`, found through the section name table.
-std::optional<Shdr> find_section(const fs::path& file, FileReader& reader, const Ehdr& header,
+std::optional<Shdr> find_section(FileReader& reader, const Ehdr& header,
                                  const std::vector<Shdr>& sections, std::string_view name) {
-  const Shdr& names = sections[header.e_shstrndx];
-  if (names.sh_type != SHT_STRTAB || names.sh_size > kMaxSectionNames) {
-    refuse(file, "not a usable shared library (its ELF section name table is malformed); " +
-                     std::string(kNotAPlugin));
-  }
+  const Shdr& names = sections[header.e_shstrndx];  // checked by read_section_headers
   std::vector<char> text(names.sh_size);
   reader.read(names.sh_offset, text.data(), text.size());
   for (const Shdr& s : sections) {
@@ -253,7 +261,7 @@ PluginFileFacts inspect_plugin_file(const fs::path& file) {
                  "for an engine older than plugin ABI 4 must be rebuilt");
   }
 
-  const std::optional<Shdr> note = find_section(file, reader, header, sections, SLUICE_ABI_NOTE_SECTION);
+  const std::optional<Shdr> note = find_section(reader, header, sections, SLUICE_ABI_NOTE_SECTION);
   if (!note) malformed(file, "its " SLUICE_ABI_NOTE_SECTION " section cannot be found by name");
   if (note->sh_type != SHT_NOTE) malformed(file, SLUICE_ABI_NOTE_SECTION " is not an ELF note section");
   if (note->sh_size > kMaxNoteSection) {
