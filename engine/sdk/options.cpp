@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
+#include <utility>
 #include <stdexcept>
 
 namespace sluice {
@@ -128,6 +130,50 @@ std::optional<OptionValue> parse_scalar_option(OptionType type, std::string_view
   }
   expected = "a value";
   return std::nullopt;
+}
+
+namespace {
+
+// The shortest text that reads back as exactly `v`.
+std::string shortest(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
+
+// `v` as a whole number, when it is one that int64 holds exactly.
+std::optional<std::int64_t> whole(double v) {
+  if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15) return std::nullopt;
+  return static_cast<std::int64_t>(v);
+}
+
+// `n` in the largest of `units` (each a factor and its suffix, largest first) that divides it.
+std::string in_largest_exact_unit(std::int64_t n, std::initializer_list<std::pair<std::int64_t, const char*>> units,
+                                   const char* base_suffix) {
+  if (n == 0) return "0";
+  for (const auto& [factor, suffix] : units) {
+    if (n % factor == 0) return std::to_string(n / factor) + suffix;
+  }
+  return std::to_string(n) + base_suffix;
+}
+
+}  // namespace
+
+std::string format_option_bound(OptionType type, double value) {
+  const std::optional<std::int64_t> n = whole(value);
+  switch (type) {
+    case OptionType::duration:  // milliseconds
+      if (n) return in_largest_exact_unit(*n, {{3600000, "h"}, {60000, "m"}, {1000, "s"}}, "ms");
+      return shortest(value) + "ms";
+    case OptionType::bytes:  // bytes; a plain number is read as bytes
+      if (n) return in_largest_exact_unit(*n, {{1024LL * 1024 * 1024, "GiB"}, {1024 * 1024, "MiB"}, {1024, "KiB"}}, "");
+      return shortest(value);
+    case OptionType::integer:
+      if (n) return std::to_string(*n);
+      return shortest(value);
+    default:
+      return shortest(value);
+  }
 }
 
 bool Options::has(const std::string& name) const {

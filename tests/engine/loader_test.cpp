@@ -1,11 +1,23 @@
 // The plugin loader: a good library loads; every broken one is refused with its file and the
-// reason, and the others still load; a library stays mapped while a component made from it lives.
+// reason, and the others still load; a library refused on its file is never mapped, so none of its
+// code runs; a library stays mapped while a component made from it lives.
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "plugins/plugin_file.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "runtime/component_instance.hpp"
 
@@ -20,6 +32,61 @@ const fs::path kFixtures = SLUICE_TEST_FIXTURE_DIR;
 std::string refusal(const std::string& file) {
   try {
     (void)PluginLibrary::open(kFixtures / file);
+  } catch (const PluginLoadError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << file << " was loaded";
+  return "";
+}
+
+// The fixtures' static initialisers (tests/fixtures/plugins/load_marker.hpp) append to this file
+// when mapped; without the variable they abort.
+class LoadMarker {
+ public:
+  LoadMarker() : file_(fs::path(::testing::TempDir()) / ("sluice-load-marker-" + std::to_string(getpid()))) {
+    fs::remove(file_);
+    setenv("SLUICE_FIXTURE_LOAD_MARKER", file_.c_str(), 1);
+  }
+  ~LoadMarker() {
+    unsetenv("SLUICE_FIXTURE_LOAD_MARKER");
+    fs::remove(file_);
+  }
+  // What ran, one fixture name a line; empty when nothing did.
+  std::string contents() const {
+    std::ifstream in(file_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  fs::path file_;
+};
+
+bool in_proc_self_maps(const fs::path& file) {
+  std::ifstream maps("/proc/self/maps");
+  const std::string name = file.filename().string();
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A copy of the good fixture, changed by `edit`, in a folder of its own.
+fs::path edited_copy(const std::string& name, const std::function<void(std::string&)>& edit) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("sluice-loader-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ifstream in(kFixtures / "libsluice-fixture_good.so", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  edit(bytes);
+  const fs::path out = dir / name;
+  std::ofstream(out, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return out;
+}
+
+std::string refusal_of(const fs::path& file) {
+  try {
+    (void)PluginLibrary::open(file);
   } catch (const PluginLoadError& e) {
     return e.what();
   }
@@ -55,9 +122,99 @@ TEST(Loader, RefusesAnotherToolchain) {
   EXPECT_THAT(why, HasSubstr(SLUICE_TOOLCHAIN_TAG));
 }
 
-TEST(Loader, RefusesALibraryWithoutEntryPoints) {
+TEST(Loader, RefusesALibraryWithoutAnAbiRecord) {
   EXPECT_THAT(refusal("libsluice-fixture_no_entry.so"),
-              HasSubstr("libsluice-fixture_no_entry.so: not a Sluice plugin: it does not export 'sluice_plugin_abi'"));
+              HasSubstr("libsluice-fixture_no_entry.so: not a Sluice plugin of this engine: it has no ABI record "
+                        "(no .note.sluice section)"));
+}
+
+TEST(Loader, RefusesAPluginBuiltBeforeTheRecordWasANote) {
+  const auto why = refusal("libsluice-fixture_no_record.so");
+  EXPECT_THAT(why, HasSubstr("libsluice-fixture_no_record.so: not a Sluice plugin of this engine: it has no ABI record"));
+  EXPECT_THAT(why, HasSubstr("older than plugin ABI 4 must be rebuilt"));
+}
+
+TEST(Loader, RefusesARecordWithoutAManifest) {
+  EXPECT_THAT(refusal("libsluice-fixture_no_manifest.so"),
+              HasSubstr("libsluice-fixture_no_manifest.so: not a Sluice plugin: it does not export "
+                        "'sluice_plugin_manifest'"));
+}
+
+TEST(Loader, RefusesARecordCutShort) {
+  EXPECT_THAT(refusal("libsluice-fixture_malformed_record.so"),
+              HasSubstr("libsluice-fixture_malformed_record.so: its ABI record is malformed (a note claims " +
+                        std::to_string(sizeof(sluice_abi_descriptor)) +
+                        " bytes of data but the section ends first)"));
+}
+
+TEST(Loader, RefusesATruncatedLibrary) {
+  const fs::path half = edited_copy("libsluice-half.so", [](std::string& b) { b.resize(b.size() / 2); });
+  EXPECT_THAT(refusal_of(half), HasSubstr("libsluice-half.so: truncated: its ELF section headers lie past the end"));
+  const fs::path stub = edited_copy("libsluice-stub.so", [](std::string& b) { b.resize(20); });
+  EXPECT_THAT(refusal_of(stub), HasSubstr("libsluice-stub.so: truncated: its ELF header is cut short"));
+}
+
+TEST(Loader, RefusesALibraryForAnotherMachine) {
+  // e_machine, in the byte order of the file (this machine's): any machine but this one.
+  const std::uint16_t foreign = [] {
+    std::ifstream in(kFixtures / "libsluice-fixture_good.so", std::ios::binary);
+    ElfW(Ehdr) h;
+    in.read(reinterpret_cast<char*>(&h), sizeof h);
+    return static_cast<std::uint16_t>(h.e_machine == EM_X86_64 ? EM_AARCH64 : EM_X86_64);
+  }();
+  const fs::path file = edited_copy("libsluice-foreign.so", [&](std::string& b) {
+    std::memcpy(b.data() + offsetof(ElfW(Ehdr), e_machine), &foreign, sizeof foreign);
+  });
+  const auto why = refusal_of(file);
+  EXPECT_THAT(why, HasSubstr("libsluice-foreign.so: built for "));
+  EXPECT_THAT(why, HasSubstr("(ELF machine " + std::to_string(foreign) + "), but this engine runs on "));
+}
+
+// The file is hostile input: every offset and size in the ELF header and the section header table
+// set to something absurd gets a refusal naming the file or a clean read, never a read out of
+// bounds (run under ASan) or a huge allocation. Checked on the file alone: nothing is mapped.
+TEST(Loader, AbsurdOffsetsAndSizesInTheFileAreRefusedCleanly) {
+  std::ifstream in(kFixtures / "libsluice-fixture_good.so", std::ios::binary);
+  const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ElfW(Ehdr) h;
+  std::memcpy(&h, good.data(), sizeof h);
+  // The fields a reader trusts: every word of the ELF header, and each section's offset and size.
+  std::vector<std::size_t> words;
+  for (std::size_t at = 16; at + 4 <= sizeof h; at += 4) words.push_back(at);
+  for (std::size_t i = 0; i < h.e_shnum; ++i) {
+    const std::size_t shdr = h.e_shoff + i * sizeof(ElfW(Shdr));
+    words.push_back(shdr + offsetof(ElfW(Shdr), sh_offset));
+    words.push_back(shdr + offsetof(ElfW(Shdr), sh_size));
+  }
+  int refused = 0;
+  for (const std::size_t at : words) {
+    const fs::path file = edited_copy("libsluice-absurd.so", [&](std::string& b) { std::memset(b.data() + at, 0xff, 4); });
+    try {
+      (void)inspect_plugin_file(file);
+    } catch (const PluginLoadError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("libsluice-absurd.so: ")) << "byte " << at;
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 0);
+}
+
+// The promise: a library refused on its file is never mapped, so not one line of it runs, not even
+// a static initialiser. Each of these fixtures has one that leaves a mark.
+TEST(Loader, NoCodeOfALibraryRefusedOnItsFileRuns) {
+  LoadMarker marker;
+  for (const char* name : {"fixture_wrong_abi", "fixture_wrong_toolchain", "fixture_no_entry", "fixture_no_record",
+                           "fixture_no_manifest", "fixture_malformed_record"}) {
+    const fs::path file = kFixtures / (std::string("libsluice-") + name + ".so");
+    EXPECT_THAT(refusal_of(file), HasSubstr(file.string() + ": ")) << name;
+    EXPECT_EQ(marker.contents(), "") << name << "'s static initialiser ran";
+    EXPECT_FALSE(in_proc_self_maps(file)) << name << " is mapped into the process";
+  }
+  // The mark works: mapping one (bypassing the loader) runs its initialiser.
+  void* handle = dlopen((kFixtures / "libsluice-fixture_wrong_abi.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  EXPECT_EQ(marker.contents(), "fixture_wrong_abi\n");
+  dlclose(handle);
 }
 
 TEST(Loader, RefusesAFileThatIsNotALibrary) {
@@ -78,11 +235,11 @@ TEST(Loader, ScanningGoesOnPastBrokenLibraries) {
   PluginRegistry registry;
   registry.scan({kFixtures});
   ASSERT_NE(registry.find(ComponentKind::sink, "stall"), nullptr);
-  ASSERT_EQ(registry.problems().size(), 5u);
+  ASSERT_EQ(registry.problems().size(), 8u);
   std::string all;
   for (const auto& p : registry.problems()) all += p + "\n";
-  for (const char* file : {"fixture_wrong_abi", "fixture_wrong_toolchain", "fixture_no_entry", "not-a-library",
-                           "fixture_unresolved"}) {
+  for (const char* file : {"fixture_wrong_abi", "fixture_wrong_toolchain", "fixture_no_entry", "fixture_no_record",
+                           "fixture_no_manifest", "fixture_malformed_record", "not-a-library", "fixture_unresolved"}) {
     EXPECT_THAT(all, HasSubstr(std::string("libsluice-") + file + ".so: ")) << all;
   }
 }

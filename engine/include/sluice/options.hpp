@@ -100,4 +100,10 @@ class SLUICE_EXPORT Options {
 SLUICE_EXPORT std::optional<OptionValue> parse_scalar_option(OptionType type, std::string_view text,
                                                              std::string& expected);
 
+// A bound (OptionSpec::minimum or ::maximum) written as a user would write it for this option, so
+// the docs and the error messages say what the YAML accepts: durations in the largest exact unit
+// ("1s", "500ms", "15m"), sizes likewise ("8KiB", "1MiB"; bytes as a plain number when no unit
+// divides them), integers with every digit ("2147483647"), numbers in the shortest exact form.
+SLUICE_EXPORT std::string format_option_bound(OptionType type, double value);
+
 }  // namespace sluice

@@ -1,6 +1,6 @@
 #pragma once
-// What a plugin library exports: an ABI record (plain C, read before any other code of the library
-// runs) and a manifest listing its components. Write one SLUICE_PLUGIN block per library:
+// What a plugin library exports: an ABI record, read from the file before the library is mapped,
+// and a manifest listing its components. Write one SLUICE_PLUGIN block per library:
 //
 //   SLUICE_PLUGIN("kafka", "Apache Kafka source and sink") {
 //     manifest.add_source(kafka_source_component());
@@ -22,7 +22,8 @@
 
 // Bumped whenever any SDK type that crosses the boundary changes layout or meaning.
 // 3: AckResult::dead_lettered and ::component, Emitter::dead_letter, Delivery::reject_event.
-// 4: ComponentSpec::validate, ValidationContext.
+// 4: ComponentSpec::validate and ValidationContext; the ABI record is an ELF note (.note.sluice)
+//    read from the file before the library is mapped, no longer a function.
 #define SLUICE_ABI_VERSION 4u
 
 #define SLUICE_STRINGIFY_(x) #x
@@ -39,15 +40,37 @@
 #endif
 #define SLUICE_TOOLCHAIN_TAG SLUICE_STDLIB_TAG "/c++" SLUICE_STRINGIFY(__cplusplus)
 
+// The ABI record is an ELF note in a section of its own, so the engine reads it from the file
+// (engine/src/plugins/abi_note.cpp) and refuses a library without ever mapping it: no static
+// initialiser of a refused library runs. Standard note layout (namesz, descsz, type, name padded
+// to 4 bytes, descriptor), in the library's byte order. The descriptor starts with the ABI version,
+// so any later layout can still be told apart and refused by its version alone. Strings are
+// NUL-terminated inside fixed fields: a literal too long for its field does not compile.
+#define SLUICE_ABI_NOTE_SECTION ".note.sluice"
+#define SLUICE_ABI_NOTE_NAME "Sluice"
+#define SLUICE_ABI_NOTE_TYPE 1u
+#define SLUICE_ABI_TOOLCHAIN_SIZE 64
+#define SLUICE_ABI_LIBRARY_SIZE 64
+#define SLUICE_ABI_DESCRIPTION_SIZE 256
+
 extern "C" {
-// Plain C so it can be read whatever the library was built with.
-struct sluice_abi_info {
-  std::uint32_t abi_version;
-  const char* toolchain;    // SLUICE_TOOLCHAIN_TAG of the build
-  const char* library;      // short name, e.g. "kafka"
-  const char* description;  // one line
+// Plain C with fixed sizes, so it reads the same whatever the library was built with.
+struct sluice_abi_descriptor {
+  std::uint32_t abi_version;                           // SLUICE_ABI_VERSION of the build
+  char toolchain[SLUICE_ABI_TOOLCHAIN_SIZE];           // SLUICE_TOOLCHAIN_TAG of the build
+  char library[SLUICE_ABI_LIBRARY_SIZE];               // short name, e.g. "kafka"
+  char description[SLUICE_ABI_DESCRIPTION_SIZE];       // one line
+};
+struct sluice_abi_note {
+  std::uint32_t namesz;  // sizeof SLUICE_ABI_NOTE_NAME, with its NUL
+  std::uint32_t descsz;  // sizeof(sluice_abi_descriptor)
+  std::uint32_t type;    // SLUICE_ABI_NOTE_TYPE
+  char name[8];          // SLUICE_ABI_NOTE_NAME, padded to 4 bytes
+  sluice_abi_descriptor desc;
 };
 }
+static_assert(sizeof(sluice_abi_descriptor) % 4 == 0 && sizeof(sluice_abi_note) % 4 == 0,
+              "ELF notes are padded to 4 bytes");
 
 namespace sluice {
 
@@ -116,15 +139,19 @@ ComponentSpec sink_component(std::string type, std::string summary, OptionTable 
 
 }  // namespace sluice
 
-#define SLUICE_PLUGIN_ABI_SYMBOL "sluice_plugin_abi"
 #define SLUICE_PLUGIN_MANIFEST_SYMBOL "sluice_plugin_manifest"
 
+// The record alone, with every field given. SLUICE_PLUGIN writes it; the loader's test fixtures use
+// it to write records this engine must refuse. `used` keeps the compiler from dropping the object
+// nothing refers to; the linker keeps every note section (no --gc-sections for plugins).
+#define SLUICE_PLUGIN_ABI_RECORD(ABI_VERSION, TOOLCHAIN, LIBRARY, DESCRIPTION)                          \
+  [[gnu::section(SLUICE_ABI_NOTE_SECTION), gnu::used, gnu::aligned(4)]] static const ::sluice_abi_note \
+      sluice_plugin_abi_note_ {sizeof(SLUICE_ABI_NOTE_NAME), sizeof(::sluice_abi_descriptor),        \
+                               SLUICE_ABI_NOTE_TYPE, SLUICE_ABI_NOTE_NAME,                            \
+                               {ABI_VERSION, TOOLCHAIN, LIBRARY, DESCRIPTION}}
+
 #define SLUICE_PLUGIN(LIBRARY, DESCRIPTION)                                                  \
-  extern "C" SLUICE_EXPORT const ::sluice_abi_info* sluice_plugin_abi() {                    \
-    static constexpr ::sluice_abi_info info{SLUICE_ABI_VERSION, SLUICE_TOOLCHAIN_TAG, LIBRARY, \
-                                            DESCRIPTION};                                    \
-    return &info;                                                                            \
-  }                                                                                          \
+  SLUICE_PLUGIN_ABI_RECORD(SLUICE_ABI_VERSION, SLUICE_TOOLCHAIN_TAG, LIBRARY, DESCRIPTION);  \
   static void sluice_describe_plugin(::sluice::PluginManifest& manifest);                   \
   extern "C" SLUICE_EXPORT void sluice_plugin_manifest(::sluice::PluginManifest& manifest) { \
     sluice_describe_plugin(manifest);                                                        \

@@ -20,15 +20,13 @@ std::string type_text(const OptionSpec& s) {
   return t;
 }
 
+// Bounds in the option's own type and unit ("At least 1s", "Range 1 to 2147483647"), as a user
+// writes them in YAML; the table stores them as numbers of milliseconds or bytes.
 std::string range_text(const OptionSpec& s) {
-  auto num = [](double v) {
-    std::ostringstream o;
-    o << v;
-    return o.str();
-  };
-  if (s.minimum && s.maximum) return " Range " + num(*s.minimum) + " to " + num(*s.maximum) + ".";
-  if (s.minimum) return " At least " + num(*s.minimum) + ".";
-  if (s.maximum) return " At most " + num(*s.maximum) + ".";
+  auto bound = [&](double v) { return format_option_bound(s.type, v); };
+  if (s.minimum && s.maximum) return " Range " + bound(*s.minimum) + " to " + bound(*s.maximum) + ".";
+  if (s.minimum) return " At least " + bound(*s.minimum) + ".";
+  if (s.maximum) return " At most " + bound(*s.maximum) + ".";
   return "";
 }
 

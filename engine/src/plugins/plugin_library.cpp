@@ -2,13 +2,9 @@
 
 #include <dlfcn.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
-#include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
+
+#include "plugins/plugin_file.hpp"
 
 namespace sluice::plugins {
 
@@ -24,43 +20,34 @@ namespace {
   throw PluginLoadError(file.string() + ": " + why);
 }
 
-void check_elf_header(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) refuse(file, std::string("cannot be read: ") + std::strerror(errno));
-  char magic[4] = {};
-  in.read(magic, sizeof magic);
-  if (in.gcount() != 4 || std::memcmp(magic, "\x7f" "ELF", 4) != 0) {
-    refuse(file, "not a shared library (it does not start with an ELF header); only Sluice plugin libraries "
-                 "belong in a plugin folder");
+// The checks that need only the file. Nothing of the library has been mapped yet.
+AbiRecord check_file(const std::filesystem::path& file) {
+  const PluginFileFacts facts = inspect_plugin_file(file);
+  const AbiRecord& abi = facts.record;
+  if (abi.abi_version != SLUICE_ABI_VERSION) {
+    refuse(file, "built for Sluice plugin ABI " + std::to_string(abi.abi_version) + ", but this engine speaks ABI " +
+                     std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this engine's SDK");
   }
-}
-
-// Reads the ELF symbol table from the file without mapping it for execution.
-void check_entry_points(const std::filesystem::path& file) {
-  check_elf_header(file);
-  std::vector<std::string> symbols;
-  try {
-    boost::dll::library_info info(file, /*throw_if_not_native=*/true);
-    symbols = info.symbols();
-  } catch (const std::exception& e) {
-    refuse(file, std::string("not a shared library (") + e.what() +
-                     "); only Sluice plugin libraries belong in a plugin folder");
+  if (abi.toolchain != SLUICE_TOOLCHAIN_TAG) {
+    refuse(file, "built with toolchain '" + abi.toolchain + "', but this engine was built with '" SLUICE_TOOLCHAIN_TAG
+                 "'; the SDK passes C++ standard library types, so rebuild the plugin with the engine's compiler");
   }
-  for (const char* entry : {SLUICE_PLUGIN_ABI_SYMBOL, SLUICE_PLUGIN_MANIFEST_SYMBOL}) {
-    if (std::find(symbols.begin(), symbols.end(), entry) == symbols.end()) {
-      refuse(file, std::string("not a Sluice plugin: it does not export '") + entry +
-                       "' (declare the library with SLUICE_PLUGIN from <sluice/plugin.hpp>)");
-    }
+  if (!facts.exports_manifest) {
+    refuse(file, "not a Sluice plugin: it does not export '" SLUICE_PLUGIN_MANIFEST_SYMBOL
+                 "' (declare the library with SLUICE_PLUGIN from <sluice/plugin.hpp>)");
   }
+  return abi;
 }
 
 }  // namespace
 
 std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& file) {
-  check_entry_points(file);
+  const AbiRecord abi = check_file(file);
 
   auto lib = std::shared_ptr<PluginLibrary>(new PluginLibrary());
   lib->file_ = file;
+  lib->name_ = abi.library.empty() ? file.stem().string() : abi.library;
+  lib->description_ = abi.description;
   lib->handle_ = std::make_unique<Handle>();
   boost::dll::fs::error_code ec;
   // RTLD_NOW: a missing symbol fails here, with the loader's message, not later in the middle of a
@@ -71,21 +58,6 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& 
     const char* why = dlerror();
     refuse(file, std::string("cannot be loaded: ") + (why ? why : ec.message()));
   }
-
-  using AbiFn = const sluice_abi_info*();
-  const sluice_abi_info* abi = lib->handle_->library.get<AbiFn>(SLUICE_PLUGIN_ABI_SYMBOL)();
-  if (abi == nullptr) refuse(file, "its ABI record is empty");
-  if (abi->abi_version != SLUICE_ABI_VERSION) {
-    refuse(file, "built for Sluice plugin ABI " + std::to_string(abi->abi_version) + ", but this engine speaks ABI " +
-                     std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this engine's SDK");
-  }
-  const std::string toolchain = abi->toolchain ? abi->toolchain : "";
-  if (toolchain != SLUICE_TOOLCHAIN_TAG) {
-    refuse(file, "built with toolchain '" + toolchain + "', but this engine was built with '" SLUICE_TOOLCHAIN_TAG
-                 "'; the SDK passes C++ standard library types, so rebuild the plugin with the engine's compiler");
-  }
-  lib->name_ = abi->library ? abi->library : file.stem().string();
-  lib->description_ = abi->description ? abi->description : "";
 
   using ManifestFn = void(PluginManifest&);
   try {

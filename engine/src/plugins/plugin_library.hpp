@@ -20,9 +20,10 @@ class PluginLoadError : public std::runtime_error {
 
 class PluginLibrary {
  public:
-  // Checks, in this order, before any of the library's code runs: it is a shared library; it exports
-  // both entry points. Then opens it (RTLD_NOW | RTLD_LOCAL), checks the ABI version and toolchain
-  // tag, and only then reads its manifest. Throws PluginLoadError.
+  // Checks, in this order, from the file alone (plugin_file.hpp), before the library is mapped: it
+  // is an ELF shared library for this machine; its ABI record is well-formed, of this ABI version and
+  // toolchain; it exports the manifest entry point. Only then opens it (RTLD_NOW | RTLD_LOCAL), which
+  // runs its static initialisers, and reads its manifest. Throws PluginLoadError.
   static std::shared_ptr<PluginLibrary> open(const std::filesystem::path& file);
 
   // A manifest linked into this process.
