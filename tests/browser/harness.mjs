@@ -62,18 +62,20 @@ function portOpen(port) {
 // A running `sluice run FILE [args]` whose listen addresses come from environment variables the
 // pipeline file reads (`listen: ${INGEST_LISTEN}`). `log` accumulates its log.
 export class Sluice {
-  // `listen`: the names of those variables; each gets 127.0.0.1 and a free port. Another process
-  // may take a probed port between the probe and the engine's bind: the engine then exits at start
-  // saying so, and new ports are tried.
-  static async start(file, { args = [], env = {}, listen = ['INGEST_LISTEN'] } = {}) {
+  // `listen`: the names of those variables; each gets 127.0.0.1 and a free port, unless `ports`
+  // names one (a port a page already knows). Another process may take a probed port between the
+  // probe and the engine's bind: the engine then exits at start saying so, and new ports are tried.
+  static async start(file, { args = [], env = {}, listen = ['INGEST_LISTEN'], ports: fixed = {} } = {}) {
+    const probe = listen.filter((name) => !(name in fixed));
     for (let attempt = 1; ; attempt++) {
-      const ports = Object.fromEntries((await freePorts(listen.length)).map((port, i) => [listen[i], port]));
+      const probed = await freePorts(probe.length);
+      const ports = { ...fixed, ...Object.fromEntries(probe.map((name, i) => [name, probed[i]])) };
       const engine = new Sluice(file, args, env, ports);
       try {
         await engine.running();
         return engine;
       } catch (e) {
-        if (attempt === 3 || !/Address already in use/.test(e.message)) throw e;
+        if (attempt === 3 || probe.length === 0 || !/Address already in use/.test(e.message)) throw e;
       }
     }
   }
@@ -149,7 +151,7 @@ export function watchClicks(url) {
   const clicks = [];
   ws.on('message', (data) => {
     const frame = JSON.parse(data);
-    for (const e of frame.events ?? []) if (e.data && typeof e.data.page === 'string') clicks.push(e.data);
+    for (const e of frame.events ?? []) if (typeof e.data?.clickNumber === 'number') clicks.push(e.data);
   });
   ws.on('error', () => {});
   const opened = new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
