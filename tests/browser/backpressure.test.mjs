@@ -5,12 +5,11 @@ import { Sluice, fixturePlugins, eventually } from './harness.mjs';
 
 let sluice;
 before(async () => {
-  sluice = new Sluice('tests/browser/pipelines/stalled.yaml', ['--plugin-dir', fixturePlugins]);
-  await sluice.ready([5001]);
+  sluice = await Sluice.start('tests/browser/pipelines/stalled.yaml', { args: ['--plugin-dir', fixturePlugins] });
 });
 after(async () => { await sluice.stop(); });
 
-const click = (n) => fetch('http://127.0.0.1:5001/click', {
+const click = (n) => fetch(`${sluice.ingest}/click`, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ page: 'p', clickNumber: n }),
 });
 

@@ -8,8 +8,7 @@ import { Sluice, eventually } from './harness.mjs';
 
 let sluice;
 before(async () => {
-  sluice = new Sluice('tests/browser/pipelines/limits.yaml');
-  await sluice.ready([5004, 8768]);
+  sluice = await Sluice.start('tests/browser/pipelines/limits.yaml', { listen: ['INGEST_LISTEN', 'WS_LISTEN'] });
 });
 after(async () => { assert.equal(await sluice.stop(), 0, sluice.log); });
 
@@ -31,11 +30,11 @@ function rawRequest(socket, path = '/health') {
 const connect = (port) => new Promise((resolve) => { const s = net.connect(port, '127.0.0.1', () => resolve(s)); });
 
 test('http: a connection over max_connections gets 503, the others keep working', async () => {
-  const a = await connect(5004);
-  const b = await connect(5004);
+  const a = await connect(sluice.port());
+  const b = await connect(sluice.port());
   assert.match(await rawRequest(a), /^HTTP\/1\.1 200/);
   assert.match(await rawRequest(b), /^HTTP\/1\.1 200/);
-  const c = await connect(5004);
+  const c = await connect(sluice.port());
   const refused = await rawRequest(c);
   assert.match(refused, /^HTTP\/1\.1 503/);
   assert.match(refused, /too many connections/);
@@ -46,7 +45,7 @@ test('http: a connection over max_connections gets 503, the others keep working'
 
 test('websocket: a client over max_connections gets 503', async () => {
   const open = () => new Promise((resolve, reject) => {
-    const ws = new WebSocket('ws://127.0.0.1:8768/');
+    const ws = new WebSocket(sluice.ws);
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(String(res.statusCode))));
   });

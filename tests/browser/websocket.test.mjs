@@ -6,20 +6,18 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { Sluice, eventually } from './harness.mjs';
 
-const WS_URL = 'ws://127.0.0.1:8766/';
 let sluice;
 before(async () => {
-  sluice = new Sluice('tests/browser/pipelines/broadcast.yaml');
-  await sluice.ready([5002, 8766]);
+  sluice = await Sluice.start('tests/browser/pipelines/broadcast.yaml', { listen: ['INGEST_LISTEN', 'WS_LISTEN'] });
 });
 after(async () => { assert.equal(await sluice.stop(), 0, sluice.log); });
 
-const post = (clicks) => fetch('http://127.0.0.1:5002/clicks', {
+const post = (clicks) => fetch(`${sluice.ingest}/clicks`, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(clicks),
 });
 
 // A client that collects every frame.
-function client(url = WS_URL, origin = 'http://good.example') {
+function client(url = sluice.ws, origin = 'http://good.example') {
   const ws = new WebSocket(url, { origin });
   const frames = [];
   ws.on('message', (data) => frames.push(JSON.parse(data)));
@@ -29,7 +27,7 @@ function client(url = WS_URL, origin = 'http://good.example') {
 
 test('a foreign origin is refused with 403', async () => {
   const status = await new Promise((resolve) => {
-    const ws = new WebSocket(WS_URL, { origin: 'http://evil.example' });
+    const ws = new WebSocket(sluice.ws, { origin: 'http://evil.example' });
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
     ws.on('open', () => resolve('opened'));
   });
@@ -56,7 +54,7 @@ test('a client that reconnects with the last seq it saw gets exactly what it mis
   const epoch = c.frames[0].epoch;
   c.ws.close();
   assert.equal((await post([{ page: 'missed', clickNumber: 1 }, { page: 'missed', clickNumber: 2 }])).status, 200);
-  const again = client(`${WS_URL}?since=${epoch}:${seen.seq}`);
+  const again = client(`${sluice.ws}?since=${epoch}:${seen.seq}`);
   await again.opened;
   await eventually(() => again.frames.length >= 1);
   assert.equal(again.frames[0].type, 'events', 'a catch-up, not a snapshot');
@@ -67,9 +65,9 @@ test('a client that reconnects with the last seq it saw gets exactly what it mis
 
 test('a slow client is disconnected; the others get every event', async () => {
   // The slow client completes the upgrade, then never reads.
-  const slow = net.connect(8766, '127.0.0.1');
+  const slow = net.connect(sluice.port('WS_LISTEN'), '127.0.0.1');
   await new Promise((resolve) => slow.once('connect', resolve));
-  slow.write('GET / HTTP/1.1\r\nHost: 127.0.0.1:8766\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+  slow.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${sluice.port('WS_LISTEN')}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
              'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
   // Its first frame (the snapshot) proves the hub has it: only then are the events below its to miss.
   const head = await new Promise((resolve) => {

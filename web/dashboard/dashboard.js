@@ -3,7 +3,12 @@
 // When the connection drops it reconnects by itself, naming the last event it saw, and gets what
 // it missed from the sink's replay buffer.
 (() => {
-  const WS_URL = `ws://${location.hostname || 'localhost'}:8765/`;
+  // The websocket sink listens on 8765 of the page's host; `?ws_port=N` names another port (when
+  // the broadcast pipeline listens elsewhere, as in the tests, which pick free ports). Only the
+  // port: a link cannot point the dashboard at another host's data.
+  const requestedPort = new URLSearchParams(location.search).get('ws_port') ?? '';
+  const wsPort = /^[0-9]{1,5}$/.test(requestedPort) ? requestedPort : '8765';
+  const WS_URL = `ws://${location.hostname || 'localhost'}:${wsPort}/`;
   const $ = (id) => document.getElementById(id);
   let epoch = null;
   let lastSeq = 0;
