@@ -36,7 +36,7 @@ TEST(Backpressure, AFullQueueRefusesTryEmitAndLosesNothing) {
   gate("g")->release_all();
   ASSERT_TRUE(acks->wait_for(accepted));
   EXPECT_EQ(acks->acked_events, accepted);
-  EXPECT_EQ(gate("g")->payloads.size(), accepted) << "every accepted event reached the sink";
+  EXPECT_EQ(gate("g")->payloads().size(), accepted) << "every accepted event reached the sink";
   EXPECT_TRUE(eventually([&] { return source->try_emit({"after"}); })) << "room again once the sink caught up";
 
   engine->request_stop();

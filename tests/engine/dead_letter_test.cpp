@@ -29,10 +29,9 @@ class DeadLetterTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> only_dead_letter(const std::string& store, const std::string& payload) {
-    auto s = capture_store(store);
-    std::lock_guard lock(s->mutex);
-    EXPECT_EQ(s->payloads, std::vector<std::string>{payload});
-    return s->metadata.empty() ? std::map<std::string, std::string>{} : s->metadata.front();
+    const Captured s = capture_store(store)->captured();
+    EXPECT_EQ(s.payloads, std::vector<std::string>{payload});
+    return s.metadata.empty() ? std::map<std::string, std::string>{} : s.metadata.front();
   }
 
   void TearDown() override {

@@ -39,7 +39,7 @@ TEST(Shutdown, QueuedEventsDrainToASinkThatIsStillWorking) {
   gate("g")->release_all();  // the sink catches up after the stop was requested
   EXPECT_EQ(engine->wait(), 0);
   EXPECT_EQ(acks->acked_events, 50u);
-  EXPECT_EQ(gate("g")->payloads.size(), 50u);
+  EXPECT_EQ(gate("g")->payloads().size(), 50u);
 }
 
 TEST(Shutdown, PastTheDeadlineUndeliveredEventsAreNacked) {

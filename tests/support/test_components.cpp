@@ -1,5 +1,7 @@
 #include "test_components.hpp"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "wait.hpp"
@@ -26,30 +28,73 @@ std::size_t AckLog::answered() {
   return results.size();
 }
 
-std::size_t CaptureStore::size() {
-  std::lock_guard lock(mutex);
-  return payloads.size();
+void CaptureStore::add(std::string payload, std::map<std::string, std::string> metadata) {
+  std::lock_guard lock(mutex_);
+  captured_.payloads.push_back(std::move(payload));
+  captured_.metadata.push_back(std::move(metadata));
 }
 
-std::vector<std::string> CaptureStore::snapshot() {
-  std::lock_guard lock(mutex);
-  return payloads;
+std::size_t CaptureStore::size() const {
+  std::lock_guard lock(mutex_);
+  return captured_.payloads.size();
+}
+
+std::vector<std::string> CaptureStore::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return captured_.payloads;
+}
+
+Captured CaptureStore::captured() const {
+  std::lock_guard lock(mutex_);
+  return captured_;
+}
+
+void Gate::write(const Batch& batch, Delivery done, std::size_t pass) {
+  std::unique_lock lock(mutex_);
+  ++writes_;
+  for (const auto& e : batch) payloads_.emplace_back(e.payload());
+  if (open_ || confirmed_.size() < pass) {
+    for (const auto& e : batch) confirmed_.emplace_back(e.payload());
+    lock.unlock();
+    done.complete();
+    return;
+  }
+  held_.push_back(std::move(done));
+}
+
+std::vector<Delivery> Gate::take_held() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(held_, {});
 }
 
 void Gate::release_all() {
   std::vector<Delivery> to_confirm;
   {
-    std::lock_guard lock(mutex);
-    open = true;
-    to_confirm = std::move(held);
-    held.clear();
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    to_confirm = std::exchange(held_, {});
   }
   for (auto& d : to_confirm) d.complete();
 }
 
-std::size_t Gate::held_batches() {
-  std::lock_guard lock(mutex);
-  return held.size();
+std::size_t Gate::held_batches() const {
+  std::lock_guard lock(mutex_);
+  return held_.size();
+}
+
+std::vector<std::string> Gate::payloads() const {
+  std::lock_guard lock(mutex_);
+  return payloads_;
+}
+
+std::vector<std::string> Gate::confirmed() const {
+  std::lock_guard lock(mutex_);
+  return confirmed_;
+}
+
+std::size_t Gate::writes() const {
+  std::lock_guard lock(mutex_);
+  return writes_;
 }
 
 namespace {
@@ -78,14 +123,10 @@ class CaptureSink final : public Sink {
  public:
   CaptureSink(const Options& o, Context&) : store_(capture_store(o.get_string("name"))) {}
   void write(std::shared_ptr<const Batch> batch, Delivery done) override {
-    {
-      std::lock_guard lock(store_->mutex);
-      for (const auto& e : *batch) {
-        store_->payloads.emplace_back(e.payload());
-        std::map<std::string, std::string> meta;
-        for (const auto& [k, v] : e.meta()) meta[k] = v;
-        store_->metadata.push_back(std::move(meta));
-      }
+    for (const auto& e : *batch) {
+      std::map<std::string, std::string> meta;
+      for (const auto& [k, v] : e.meta()) meta[k] = v;
+      store_->add(std::string(e.payload()), std::move(meta));
     }
     done.complete();
   }
@@ -98,23 +139,8 @@ class GateSink final : public Sink {
  public:
   GateSink(const Options& o, Context&) : gate_(gate(o.get_string("name"))), pass_(static_cast<std::size_t>(o.get_int("pass"))) {}
   // Like any sink, what it still holds fails when it is destroyed.
-  ~GateSink() override {
-    std::vector<Delivery> unanswered;
-    std::lock_guard lock(gate_->mutex);
-    unanswered.swap(gate_->held);
-  }
-  void write(std::shared_ptr<const Batch> batch, Delivery done) override {
-    std::unique_lock lock(gate_->mutex);
-    ++gate_->writes;
-    for (const auto& e : *batch) gate_->payloads.emplace_back(e.payload());
-    if (gate_->open || gate_->confirmed.size() < pass_) {
-      for (const auto& e : *batch) gate_->confirmed.emplace_back(e.payload());
-      lock.unlock();
-      done.complete();
-      return;
-    }
-    gate_->held.push_back(std::move(done));
-  }
+  ~GateSink() override { (void)gate_->take_held(); }
+  void write(std::shared_ptr<const Batch> batch, Delivery done) override { gate_->write(*batch, std::move(done), pass_); }
 
  private:
   std::shared_ptr<Gate> gate_;
@@ -137,9 +163,7 @@ class FailSink final : public Sink {
         if (e.payload().find(marker_) != std::string_view::npos) {
           permanent_ ? done.reject_event(i, reason_) : done.fail_event(i, reason_);
         } else if (store_) {
-          std::lock_guard lock(store_->mutex);
-          store_->payloads.emplace_back(e.payload());
-          store_->metadata.emplace_back();
+          store_->add(std::string(e.payload()), {});
         }
       }
       done.complete();

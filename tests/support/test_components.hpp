@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "plugins/plugin_registry.hpp"
@@ -63,27 +64,54 @@ class ScriptedSource final : public Source {
   const bool requests_;
 };
 
-// `capture` sink: records every payload.
-struct CaptureStore {
-  std::mutex mutex;
+// What a capturing sink got: each payload and its metadata, in the order the sink was handed them.
+struct Captured {
   std::vector<std::string> payloads;
-  std::vector<std::map<std::string, std::string>> metadata;
-  std::size_t size();
-  std::vector<std::string> snapshot();
+  std::vector<std::map<std::string, std::string>> metadata;  // metadata[i] belongs to payloads[i]
+};
+
+// `capture` sink: records every payload. The sink's thread writes while the test reads, so the
+// record is private and every accessor takes the lock: a test cannot read it unlocked.
+class CaptureStore {
+ public:
+  void add(std::string payload, std::map<std::string, std::string> metadata);
+  std::size_t size() const;
+  std::vector<std::string> snapshot() const;  // the payloads, copied under the lock
+  Captured captured() const;                  // payloads and metadata, copied under the lock
+  // Runs `read` on the record under the lock and returns what it returns, as a value: for a
+  // condition polled often over many payloads, where a copy each time would be wasteful.
+  template <class Read>
+  auto read(Read read) const -> std::decay_t<std::invoke_result_t<Read, const Captured&>> {
+    std::lock_guard lock(mutex_);
+    return read(captured_);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  Captured captured_;
 };
 
 // `gate` sink: confirms batches until `pass` events went through, then holds every delivery until
-// the test opens the gate; then confirms all.
-struct Gate {
-  std::mutex mutex;
-  std::vector<Delivery> held;
-  std::vector<std::string> payloads;
-  std::vector<std::string> confirmed;  // payloads of the batches it confirmed
-  bool open = false;
-  std::size_t writes = 0;
-
+// the test opens the gate; then confirms all. Its state is private, like CaptureStore's.
+class Gate {
+ public:
+  // The sink's write: confirms `done` at once or holds it.
+  void write(const Batch& batch, Delivery done, std::size_t pass);
+  // The sink's destructor: what is still held, to fail outside the lock.
+  std::vector<Delivery> take_held();
   void release_all();  // opens the gate: confirms what is held and everything after
-  std::size_t held_batches();
+  std::size_t held_batches() const;
+  std::vector<std::string> payloads() const;   // every payload the sink was handed
+  std::vector<std::string> confirmed() const;  // payloads of the batches it confirmed
+  std::size_t writes() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Delivery> held_;
+  std::vector<std::string> payloads_;
+  std::vector<std::string> confirmed_;
+  bool open_ = false;
+  std::size_t writes_ = 0;
 };
 
 // Find a test component's shared state by its `name` option. Created on first use.

@@ -2,6 +2,8 @@
 // and what each does with hostile input (bytes that are not UTF-8, keys without end, times far
 // off, a batch delivered again, a client's own id).
 
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -49,25 +51,34 @@ void register_payload_meta() {
 std::string stats_text_since(CaptureStore& store, std::int64_t since_ms) {
   std::string found;
   eventually([&] {
-    std::lock_guard lock(store.mutex);
-    for (std::size_t i = 0; i < store.payloads.size(); ++i) {
-      if (!store.metadata[i].count("sluice.kind")) continue;
-      if (json::parse(store.payloads[i])["at"].get<std::int64_t>() >= since_ms) {
-        found = store.payloads[i];
-        return true;
+    found = store.read([&](const Captured& c) {
+      for (std::size_t i = 0; i < c.payloads.size(); ++i) {
+        if (!c.metadata[i].count("sluice.kind")) continue;
+        if (json::parse(c.payloads[i])["at"].get<std::int64_t>() >= since_ms) return c.payloads[i];
       }
-    }
-    return false;
+      return std::string();
+    });
+    return !found.empty();
   });
   return found;
 }
 
 // The click payloads the sink got, without the stats events.
-std::vector<std::string> clicks_of(CaptureStore& store) {
-  std::lock_guard lock(store.mutex);
+std::vector<std::string> clicks_of(const Captured& captured) {
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < store.payloads.size(); ++i) {
-    if (!store.metadata[i].count("sluice.kind")) out.push_back(store.payloads[i]);
+  for (std::size_t i = 0; i < captured.payloads.size(); ++i) {
+    if (!captured.metadata[i].count("sluice.kind")) out.push_back(captured.payloads[i]);
+  }
+  return out;
+}
+
+std::vector<std::string> clicks_of(const CaptureStore& store) { return clicks_of(store.captured()); }
+
+// The stats events' payloads, parsed.
+std::vector<json> stats_of(const Captured& captured) {
+  std::vector<json> out;
+  for (std::size_t i = 0; i < captured.payloads.size(); ++i) {
+    if (captured.metadata[i].count("sluice.kind")) out.push_back(json::parse(captured.payloads[i]));
   }
   return out;
 }
@@ -101,28 +112,37 @@ TEST(JsonValidate, RejectsWithTheReasonAndLetsTheRestThrough) {
     transforms: [{type: json_validate, required: {page: string, clickNumber: integer}}]
     sinks: [{type: capture, name: out}]
 )");
+  // Each payload with the exact reason it is refused with ("" : accepted). One emit at a time, each
+  // answered before the next, so each answer is known to be its payload's.
+  const std::string at = "transforms[0] json_validate: ";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"page":"a","clickNumber":1})", ""},
       {R"([1,2])", "expected a JSON object, got an array"},
+      {R"("page")", "expected a JSON object, got a string"},
+      {R"(null)", "expected a JSON object, got null"},
       {R"({"clickNumber":1})", "missing field 'page'"},
+      {R"({"page":"a"})", "missing field 'clickNumber'"},
       {R"({"page":7,"clickNumber":1})", "field 'page' must be a string, got a number"},
+      {R"({"page":true,"clickNumber":1})", "field 'page' must be a string, got a boolean"},
+      {R"({"page":null,"clickNumber":1})", "field 'page' must be a string, got null"},
+      {R"({"page":{},"clickNumber":1})", "field 'page' must be a string, got an object"},
       {R"({"page":"a","clickNumber":1.5})", "field 'clickNumber' must be a whole number, got a number"},
-      {R"({"page":)", "invalid JSON: parse error"},
+      {R"({"page":"a","clickNumber":"1"})", "field 'clickNumber' must be a whole number, got a string"},
+      {R"({"page":)", "invalid JSON: parse error at line 1, column 9: syntax error while parsing value - "
+                      "unexpected end of input; expected '[', '{', or a literal"},
   };
-  for (const auto& [payload, reason] : cases) ASSERT_TRUE(source->emit({payload}));
-  ASSERT_TRUE(acks->wait_for(cases.size()));
-  EXPECT_EQ(capture_store("out")->snapshot(), std::vector<std::string>{R"({"page":"a","clickNumber":1})"});
-  std::lock_guard lock(acks->mutex);
-  std::size_t failed = 0;
-  for (const auto& r : acks->results) {
-    if (r.ok) continue;
-    ++failed;
-    EXPECT_TRUE(r.rejected);
-    bool expected = false;
-    for (const auto& [payload, reason] : cases) expected |= !reason.empty() && r.reason.find(reason) != std::string::npos;
-    EXPECT_TRUE(expected) << r.reason;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& [payload, reason] = cases[i];
+    ASSERT_TRUE(source->emit({payload}));
+    ASSERT_TRUE(acks->wait_for(i + 1)) << payload;
+    std::lock_guard lock(acks->mutex);
+    const AckResult& r = acks->results.at(i);
+    EXPECT_EQ(r.ok, reason.empty()) << payload << ": " << r.reason;
+    if (reason.empty()) continue;
+    EXPECT_TRUE(r.rejected) << payload;
+    EXPECT_EQ(r.reason, at + reason) << payload;
   }
-  EXPECT_EQ(failed, cases.size() - 1);
+  EXPECT_EQ(capture_store("out")->snapshot(), std::vector<std::string>{R"({"page":"a","clickNumber":1})"});
 }
 
 TEST(JsonValidate, AnUnknownTypeIsAConfigError) {
@@ -178,31 +198,21 @@ TEST(Aggregate, EmitsStatsWithTotalsPerKeyOnItsInterval) {
   ASSERT_TRUE(source->emit({R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
   ASSERT_TRUE(acks->wait_for(1));
   auto store = capture_store("out");
+  const auto has_three = [](const json& s) { return s["total"] == 3; };
   const auto stats = eventually([&] {
-    std::lock_guard lock(store->mutex);
-    for (std::size_t i = 0; i < store->payloads.size(); ++i) {
-      if (store->metadata[i].count("sluice.kind") && json::parse(store->payloads[i])["total"] == 3) return true;
-    }
-    return false;
+    const auto all = stats_of(store->captured());
+    return std::any_of(all.begin(), all.end(), has_three);
   });
   ASSERT_TRUE(stats) << "a stats event with the three clicks";
-  std::lock_guard lock(store->mutex);
-  for (std::size_t i = 0; i < store->payloads.size(); ++i) {
-    if (!store->metadata[i].count("sluice.kind")) continue;
-    const auto s = json::parse(store->payloads[i]);
-    if (s["total"] != 3) continue;
-    EXPECT_EQ(s["perKey"]["a"], 2);
-    EXPECT_EQ(s["perKey"]["b"], 1);
-    EXPECT_EQ(s["series"].size(), 60u);
-    EXPECT_GT(s["perSecond"].get<double>(), 0.0);
-    break;
-  }
+  const Captured captured = store->captured();
+  const auto all = stats_of(captured);
+  const auto s = *std::find_if(all.begin(), all.end(), has_three);
+  EXPECT_EQ(s["perKey"]["a"], 2);
+  EXPECT_EQ(s["perKey"]["b"], 1);
+  EXPECT_EQ(s["series"].size(), 60u);
+  EXPECT_GT(s["perSecond"].get<double>(), 0.0);
   // The clicks themselves pass through unchanged.
-  std::vector<std::string> clicks;
-  for (std::size_t i = 0; i < store->payloads.size(); ++i) {
-    if (!store->metadata[i].count("sluice.kind")) clicks.push_back(store->payloads[i]);
-  }
-  EXPECT_EQ(clicks, (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
+  EXPECT_EQ(clicks_of(captured), (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
 }
 
 
@@ -481,9 +491,7 @@ TEST(Aggregate, ItsStatsEventsSkipTheTransformsBeforeIt) {
   const std::string text = stats_text_since(*capture_store("out"), now_ms());
   ASSERT_FALSE(text.empty()) << "a stats event reached the sink";
   EXPECT_EQ(json::parse(text)["total"], 1);
-  auto store = capture_store("out");
-  std::lock_guard lock(store->mutex);
-  for (const auto& meta : store->metadata) {
+  for (const auto& meta : capture_store("out")->captured().metadata) {
     for (const auto& [key, value] : meta) {
       EXPECT_EQ(key.rfind("sluice.engine.", 0), std::string::npos) << "the engine's own mark is taken off: " << key;
     }

@@ -1,8 +1,13 @@
-// The click body parser: a BOM is dropped at ingest, and bytes that are not UTF-8 are a BodyError,
-// never a throw or a stored payload.
+// The click body parser: POST /click takes one JSON document, POST /clicks a JSON array or NDJSON.
+// Each event keeps the client's text (an array element is re-serialised) and carries its parsed
+// document; a refusal says why and, for NDJSON, at which line. A BOM is dropped at ingest, and
+// bytes that are not UTF-8 are a BodyError, never a throw or a stored payload.
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
 #include "click_body.hpp"
@@ -91,6 +96,164 @@ TEST(ClickBody, DeepNestingIsRefusedBeforeItIsParsed) {
   // Brackets inside strings are text, not nesting.
   ASSERT_FALSE(parse_single("{\"page\": \"" + std::string(1000, '[') + "\\\"\"}", Clock::now(), out));
   EXPECT_EQ(out.size(), 1u);
+}
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using json = nlohmann::json;
+
+std::vector<std::string> payloads_of(const std::vector<Event>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.emplace_back(e.payload());
+  return out;
+}
+
+TEST(ClickBody, ASingleBodyIsOneEventWithTheClientsTextAndItsParsedDocument) {
+  const auto received = Clock::now() - std::chrono::seconds(5);
+  const std::string body = "{\"page\": \"docs\",  \"clickNumber\": 2}\n";
+  std::vector<Event> out;
+  ASSERT_FALSE(parse_single(body, received, out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].payload(), body) << "the bytes the client sent, not re-serialised";
+  EXPECT_TRUE(out[0].json_parsed()) << "parsed once here, not again in the pipeline";
+  EXPECT_EQ(out[0].json(), json::parse(R"({"page":"docs","clickNumber":2})"));
+  EXPECT_EQ(out[0].received_at(), received);
+}
+
+TEST(ClickBody, ASingleBodyMayBeAnyJsonValueTheValidationDecidesTheRest) {
+  // /click takes one document; whether it is a click is json_validate's business (its 400 names
+  // the field), so a bare array or number is one event here, not a batch.
+  for (const std::string body : {"[1,2]", "7", "\"text\"", "null"}) {
+    std::vector<Event> out;
+    ASSERT_FALSE(parse_single(body, Clock::now(), out)) << body;
+    ASSERT_EQ(out.size(), 1u) << body;
+    EXPECT_EQ(out[0].payload(), body);
+  }
+}
+
+TEST(ClickBody, AnEmptyOrBlankBodyIsRefusedWithWhatToSend) {
+  for (const std::string body : {"", " ", "\r\n\t ", "\xEF\xBB\xBF", "\xEF\xBB\xBF \n"}) {
+    std::vector<Event> out;
+    const auto single = parse_single(body, Clock::now(), out);
+    ASSERT_TRUE(single);
+    EXPECT_EQ(single->message, "the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}");
+    EXPECT_FALSE(single->index);
+    const auto batch = parse_batch(body, 10, Clock::now(), out);
+    ASSERT_TRUE(batch);
+    EXPECT_EQ(batch->message, "the body is empty; expected a JSON array or NDJSON");
+    EXPECT_FALSE(batch->index);
+    EXPECT_TRUE(out.empty());
+  }
+}
+
+TEST(ClickBody, ASyntaxErrorGivesTheParsersReasonAndNoEvent) {
+  std::vector<Event> out;
+  const auto e = parse_single("{\"page\": \"a\",}", Clock::now(), out);
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->message, StartsWith("invalid JSON: parse error at line 1, column 14: "));
+  EXPECT_FALSE(e->index) << "a single body has no element to point at";
+  EXPECT_TRUE(out.empty());
+  const auto two = parse_single("{\"page\": \"a\"} {\"page\": \"b\"}", Clock::now(), out);
+  ASSERT_TRUE(two) << "two documents are not one click";
+  EXPECT_THAT(two->message, StartsWith("invalid JSON: "));
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(ClickBody, AnArrayIsOneEventPerElementInOrder) {
+  std::vector<Event> out;
+  ASSERT_FALSE(parse_batch(" [ {\"page\": \"a\"}, {\"page\": \"b\", \"n\": [1, 2]}, 3 ] ", 10, Clock::now(), out));
+  EXPECT_EQ(payloads_of(out), (std::vector<std::string>{R"({"page":"a"})", R"({"n":[1,2],"page":"b"})", "3"}))
+      << "each element serialised compactly";
+  for (const auto& e : out) {
+    EXPECT_TRUE(e.json_parsed());
+    EXPECT_EQ(e.json(), json::parse(e.payload()));
+  }
+  std::vector<Event> none;
+  ASSERT_FALSE(parse_batch("[]", 10, Clock::now(), none)) << "an empty array is a batch of nothing";
+  EXPECT_TRUE(none.empty());
+}
+
+TEST(ClickBody, AnArrayWithASyntaxErrorIsRefusedWhole) {
+  std::vector<Event> out;
+  const auto e = parse_batch("[{\"page\": \"a\"}, {\"page\": }]", 10, Clock::now(), out);
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->message, StartsWith("invalid JSON: parse error at line 1, column 26: "));
+  EXPECT_TRUE(out.empty()) << "nothing of a refused request is stored";
+  const auto trailing = parse_batch("[1] [2]", 10, Clock::now(), out);
+  ASSERT_TRUE(trailing);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(ClickBody, NdjsonIsOneEventPerNonEmptyLineWithTheLinesText) {
+  std::vector<Event> out;
+  const std::string body = "{\"page\":\"a\"}\n\n  \n{\"page\": \"b\"}\r\n[1]\n{\"page\":\"c\"}";  // no final newline
+  ASSERT_FALSE(parse_batch(body, 10, Clock::now(), out));
+  EXPECT_EQ(payloads_of(out), (std::vector<std::string>{"{\"page\":\"a\"}", "{\"page\": \"b\"}\r", "[1]", "{\"page\":\"c\"}"}))
+      << "blank lines skipped; each line kept as sent";
+  for (const auto& e : out) EXPECT_TRUE(e.json_parsed());
+  EXPECT_EQ(out[1].json(), json::parse(R"({"page":"b"})"));
+}
+
+TEST(ClickBody, ABadNdjsonLineIsNamedByItsNumberCountingBlankLines) {
+  std::vector<Event> out;
+  const auto e = parse_batch("{\"page\":\"a\"}\n\n{\"page\":\"b\"}\n{\"page\": nope}\n{\"page\":\"d\"}\n", 10, Clock::now(), out);
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->message, StartsWith("line 4: invalid JSON: parse error at line 1, column 11: "));
+  ASSERT_TRUE(e->index);
+  EXPECT_EQ(*e->index, 3u) << "the index counts from 0; the message from 1";
+  const auto nested = parse_batch("{}\n" + std::string(65, '[') + std::string(65, ']') + "\n", 10, Clock::now(), out);
+  ASSERT_TRUE(nested);
+  EXPECT_EQ(nested->message, "line 2: nested deeper than 64 levels");
+  EXPECT_EQ(nested->index, std::optional<std::size_t>(1));
+}
+
+TEST(ClickBody, SixtyFourLevelsAreAcceptedAndSixtyFiveAreNot) {
+  std::vector<Event> out;
+  EXPECT_FALSE(parse_single(std::string(64, '[') + std::string(64, ']'), Clock::now(), out));
+  const auto deeper = parse_single(std::string(65, '[') + std::string(65, ']'), Clock::now(), out);
+  ASSERT_TRUE(deeper);
+  EXPECT_EQ(deeper->message, "nested deeper than 64 levels");
+  EXPECT_FALSE(parse_batch("[" + std::string(63, '[') + std::string(63, ']') + "]", 10, Clock::now(), out));
+  EXPECT_TRUE(parse_batch("[" + std::string(64, '[') + std::string(64, ']') + "]", 10, Clock::now(), out));
+}
+
+TEST(ClickBody, MaxEventsIsABoundNotAnOffByOne) {
+  const auto array_of = [](int n) {
+    std::string s = "[";
+    for (int i = 0; i < n; ++i) s += (i ? ",{\"n\":" : "{\"n\":") + std::to_string(i) + "}";
+    return s + "]";
+  };
+  const auto ndjson_of = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "{\"n\":" + std::to_string(i) + "}\n\n";  // blank lines do not count
+    return s;
+  };
+  for (const auto& make : {std::function<std::string(int)>(array_of), std::function<std::string(int)>(ndjson_of)}) {
+    std::vector<Event> at_max;
+    ASSERT_FALSE(parse_batch(make(5), 5, Clock::now(), at_max)) << make(5);
+    EXPECT_EQ(at_max.size(), 5u);
+    std::vector<Event> over;
+    const auto e = parse_batch(make(6), 5, Clock::now(), over);
+    ASSERT_TRUE(e) << make(6);
+    EXPECT_EQ(e->message, "more than 5 events in one request");
+    EXPECT_FALSE(e->index);
+  }
+}
+
+TEST(ClickBody, EveryEventOfABatchHasTheRequestsReceiveTime) {
+  const auto received = Clock::now() - std::chrono::minutes(1);
+  std::vector<Event> array, lines;
+  ASSERT_FALSE(parse_batch("[{},{}]", 10, received, array));
+  ASSERT_FALSE(parse_batch("{}\n{}", 10, received, lines));
+  for (const auto& e : array) EXPECT_EQ(e.received_at(), received);
+  for (const auto& e : lines) EXPECT_EQ(e.received_at(), received);
+}
+
+TEST(ClickBody, EventsAreAppendedAfterWhatTheVectorHeld) {
+  std::vector<Event> out;
+  out.emplace_back("earlier");
+  ASSERT_FALSE(parse_batch("{\"a\":1}\n{\"a\":2}", 10, Clock::now(), out));
+  EXPECT_EQ(payloads_of(out), (std::vector<std::string>{"earlier", "{\"a\":1}", "{\"a\":2}"}));
 }
 
 }  // namespace

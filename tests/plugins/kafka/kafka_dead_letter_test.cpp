@@ -146,12 +146,11 @@ TEST(KafkaDeadLetter, AfterMaxRetriesAnEventASinkKeepsFailingIsDeadLetteredAndTh
   ASSERT_EQ(engine->wait(), 0);
   engine.reset();
 
-  auto dlq = capture_store("dlq");
   {
-    std::lock_guard lock(dlq->mutex);
-    ASSERT_EQ(dlq->payloads.size(), 1u);
-    EXPECT_EQ(dlq->payloads[0], values[3]);
-    auto& meta = dlq->metadata[0];
+    Captured dlq = capture_store("dlq")->captured();
+    ASSERT_EQ(dlq.payloads.size(), 1u);
+    EXPECT_EQ(dlq.payloads[0], values[3]);
+    auto& meta = dlq.metadata[0];
     EXPECT_EQ(meta["dead_letter.component"], "sinks[0] fail");
     EXPECT_EQ(meta["dead_letter.reason"], "the database said no (after 2 retries)");
     EXPECT_EQ(meta["kafka.offset"], "3");
@@ -177,11 +176,11 @@ TEST(KafkaDeadLetter, AMessageTheBrokerRefusesForGoodIsDeadLettered) {
   engine->request_stop();
   ASSERT_EQ(engine->wait(), 0);
   engine.reset();
-  auto dlq = capture_store("dlq");
-  std::lock_guard lock(dlq->mutex);
-  EXPECT_THAT(dlq->payloads[0], HasSubstr("xxxx"));
-  EXPECT_EQ(dlq->metadata[0]["dead_letter.component"], "sinks[0] kafka");
-  EXPECT_THAT(dlq->metadata[0]["dead_letter.reason"], HasSubstr("too large"));
+  Captured dlq = capture_store("dlq")->captured();
+  ASSERT_EQ(dlq.payloads.size(), 1u);
+  EXPECT_THAT(dlq.payloads[0], HasSubstr("xxxx"));
+  EXPECT_EQ(dlq.metadata[0]["dead_letter.component"], "sinks[0] kafka");
+  EXPECT_THAT(dlq.metadata[0]["dead_letter.reason"], HasSubstr("too large"));
   EXPECT_EQ(kafka::committed_offset(group, in), 3);
 }
 

@@ -50,12 +50,7 @@ TEST(KafkaResume, ARestartedConsumerGoesOnWhereTheAcksStopped) {
   first->request_stop();
   EXPECT_EQ(first->wait(), 1) << "held events were nacked at the deadline";
   first.reset();
-  std::vector<std::string> confirmed;
-  {
-    auto g = gate("first");
-    std::lock_guard lock(g->mutex);
-    confirmed = g->confirmed;
-  }
+  const std::vector<std::string> confirmed = gate("first")->confirmed();
   const auto first_ids = ids_of(confirmed);
   ASSERT_EQ(first_ids.size(), confirmed.size()) << "no duplicates within one run";
   ASSERT_LT(first_ids.size(), static_cast<std::size_t>(kEvents)) << "the test must stop mid-topic";

@@ -64,12 +64,12 @@ TEST(KafkaRoundTrip, HundredThousandEventsAllArriveOnceInOrderPerKey) {
   engine->request_stop();
   ASSERT_EQ(engine->wait(), 0);
 
-  auto store = capture_store("in");
-  ASSERT_EQ(store->payloads.size(), static_cast<std::size_t>(kEvents)) << "none twice";
+  const Captured store = capture_store("in")->captured();
+  ASSERT_EQ(store.payloads.size(), static_cast<std::size_t>(kEvents)) << "none twice";
   std::set<int> ids;
   std::map<std::string, int> last_id_per_key;
-  for (std::size_t i = 0; i < store->payloads.size(); ++i) {
-    const auto j = nlohmann::json::parse(store->payloads[i]);
+  for (std::size_t i = 0; i < store.payloads.size(); ++i) {
+    const auto j = nlohmann::json::parse(store.payloads[i]);
     const int id = j["id"];
     ASSERT_TRUE(ids.insert(id).second) << "event " << id << " arrived twice";
     const std::string key = j["k"];
@@ -78,7 +78,7 @@ TEST(KafkaRoundTrip, HundredThousandEventsAllArriveOnceInOrderPerKey) {
       ASSERT_LT(it->second, id) << "order broken for key " << key;
       it->second = id;
     }
-    const auto& meta = store->metadata[i];
+    const auto& meta = store.metadata[i];
     ASSERT_EQ(meta.at("kafka.key"), key);
     ASSERT_EQ(meta.at("kafka.topic"), topic);
     ASSERT_EQ(meta.at("header.trace"), "t-1");
