@@ -13,23 +13,31 @@
 
 namespace sluice {
 
-// "host:port" with an IP address or localhost; a refusal is a ConfigError at `listen`.
+// "host:port" with an IP address or localhost, an IPv6 address in brackets; the port is 1 to 5
+// decimal digits, at most 65535 (0: any free port). Strict on purpose: a lenient parse once took
+// "[::1:5000" as [::]:5000, every interface. A refusal is a ConfigError at `listen`.
 inline boost::asio::ip::tcp::endpoint parse_listen(const std::string& listen) {
+  const auto refused = [&] {
+    return ConfigError("listen", "expected host:port with an IP address (or localhost), got '" + listen + "'");
+  };
   const auto colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
-  if (host == "localhost" || host.empty()) host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (colon == std::string::npos) throw refused();
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find_first_of("[]:") != std::string::npos) {
+    throw refused();  // an IPv6 address without brackets, or a bracket that does not close
+  }
+  if (!bracketed && (host.empty() || host == "localhost")) host = "127.0.0.1";
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
-  int port = -1;
-  try {
-    port = colon == std::string::npos ? -1 : std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-  }
-  if (ec || port < 0 || port > 65535) {
-    throw ConfigError("listen", "expected host:port with an IP address (or localhost), got '" + listen + "'");
-  }
-  return {address, static_cast<unsigned short>(port)};
+  if (ec || address.is_v6() != bracketed) throw refused();
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) throw refused();
+  const int number = std::stoi(port);
+  if (number > 65535) throw refused();
+  return {address, static_cast<unsigned short>(number)};
 }
 
 // The check step's part for a `listen` option: the address parses, and no other component of the

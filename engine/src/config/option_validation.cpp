@@ -60,17 +60,11 @@ std::optional<double> magnitude(const OptionValue& v) {
   return std::nullopt;
 }
 
-std::string format_bound(const OptionSpec& spec, double bound) {
-  if (spec.type == OptionType::duration) return std::to_string(static_cast<long long>(bound)) + "ms";
-  if (bound == std::floor(bound)) return std::to_string(static_cast<long long>(bound));
-  return std::to_string(bound);
-}
-
 // Checks range and choices; returns an error message or "".
 std::string check_limits(const OptionSpec& spec, const OptionValue& value) {
   if (auto m = magnitude(value)) {
-    if (spec.minimum && *m < *spec.minimum) return "must be at least " + format_bound(spec, *spec.minimum);
-    if (spec.maximum && *m > *spec.maximum) return "must be at most " + format_bound(spec, *spec.maximum);
+    if (spec.minimum && *m < *spec.minimum) return "must be at least " + format_option_bound(spec.type, *spec.minimum);
+    if (spec.maximum && *m > *spec.maximum) return "must be at most " + format_option_bound(spec.type, *spec.maximum);
   }
   if (!spec.choices.empty()) {
     if (auto s = std::get_if<std::string>(&value)) {

@@ -42,13 +42,12 @@ Stored post_one(const std::string& source_options, const std::string& headers = 
   EXPECT_TRUE(answer && answer->status == 200) << (answer ? answer->body : "no answer");
   e.engine->request_stop();
   EXPECT_EQ(e.engine->wait(), 0);
-  auto store = capture_store("out");
-  std::lock_guard lock(store->mutex);
-  if (store->payloads.size() != 1) {
-    ADD_FAILURE() << store->payloads.size() << " events stored";
+  const auto stored = capture_store("out")->captured();
+  if (stored.payloads.size() != 1) {
+    ADD_FAILURE() << stored.payloads.size() << " events stored";
     return {};
   }
-  return {json::parse(store->payloads[0]), store->metadata[0]};
+  return {json::parse(stored.payloads[0]), stored.metadata[0]};
 }
 
 TEST(ClientAddress, OffByDefaultTheAddressIsNowhereInTheEvent) {

@@ -56,10 +56,7 @@ TEST(HttpDelivery, AckAcceptedAnswers202OnceQueuedWhileTheSinkStillHoldsTheClick
   ASSERT_EQ(body["ids"].size(), 1u);
   // The click did reach the sink, which has not confirmed it: the 202 came before delivery.
   ASSERT_TRUE(eventually([] { return gate("g")->held_batches() == 1; }));
-  {
-    std::lock_guard lock(gate("g")->mutex);
-    EXPECT_TRUE(gate("g")->confirmed.empty());
-  }
+  EXPECT_TRUE(gate("g")->confirmed().empty());
   EXPECT_EQ(finish(e), 0);
 }
 
@@ -96,9 +93,9 @@ TEST(HttpDelivery, ASinkThatDoesNotConfirmInTimeGets503WithRetryAfterAndTheClick
 
   // "The event may still be delivered later": the sink has it, and confirms it now.
   {
-    std::lock_guard lock(gate("g")->mutex);
-    ASSERT_EQ(gate("g")->payloads.size(), 1u);
-    EXPECT_EQ(json::parse(gate("g")->payloads[0])["page"], "late");
+    const auto payloads = gate("g")->payloads();
+    ASSERT_EQ(payloads.size(), 1u);
+    EXPECT_EQ(json::parse(payloads[0])["page"], "late");
   }
   gate("g")->release_all();
   EXPECT_EQ(gate("g")->held_batches(), 0u);
@@ -109,11 +106,8 @@ TEST(HttpDelivery, ASinkThatDoesNotConfirmInTimeGets503WithRetryAfterAndTheClick
   ASSERT_TRUE(next);
   EXPECT_EQ(next->status, 200) << next->body;
   const std::string id = json::parse(next->body)["ids"][0];
-  std::vector<std::string> confirmed;  // what the open gate confirmed as it came: the second click
-  {
-    std::lock_guard lock(gate("g")->mutex);
-    confirmed = gate("g")->confirmed;
-  }
+  // What the open gate confirmed as it came: the second click.
+  const std::vector<std::string> confirmed = gate("g")->confirmed();
   ASSERT_EQ(confirmed.size(), 1u);
   EXPECT_EQ(json::parse(confirmed[0])["page"], "next");
   EXPECT_EQ(json::parse(confirmed[0])["id"], id) << "the answer is the second request's, not the late first one's";
@@ -160,9 +154,9 @@ TEST(HttpDelivery, ARequestArrivingWhileTheEngineDrainsGets503WithRetryAfterAndT
   ASSERT_TRUE(delivered);
   EXPECT_EQ(delivered->status, 200) << delivered->body;
   EXPECT_EQ(e.engine->wait(), 0);
-  std::lock_guard lock(gate("g")->mutex);
-  ASSERT_EQ(gate("g")->payloads.size(), 1u) << "nothing of the refused request reached the sink";
-  EXPECT_THAT(gate("g")->payloads[0], HasSubstr("in-flight"));
+  const auto payloads = gate("g")->payloads();
+  ASSERT_EQ(payloads.size(), 1u) << "nothing of the refused request reached the sink";
+  EXPECT_THAT(payloads[0], HasSubstr("in-flight"));
 }
 
 }  // namespace
