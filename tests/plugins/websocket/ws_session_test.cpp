@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "websocket_sink.hpp"
+#include "running_sink.hpp"
 #include "wait.hpp"
 
 namespace sluice::websocket {
@@ -18,64 +18,10 @@ namespace net = boost::asio;
 namespace http = beast::http;
 namespace ws = beast::websocket;
 using json = nlohmann::json;
-using test::eventually;
+using sluice::test::eventually;
 
-// The sink's options: its table's defaults, then `overrides`, as the config loader would give them.
-Options options_with(const std::map<std::string, std::string>& overrides) {
-  Options o;
-  const OptionTable table = websocket_sink_options();
-  for (const auto& spec : table.specs()) {
-    std::optional<std::string> text = spec.default_text;
-    if (const auto it = overrides.find(spec.name); it != overrides.end()) text = it->second;
-    if (!text) continue;
-    if (spec.type == OptionType::string_list) {
-      o.set(spec.name, text->empty() ? StringList{} : StringList{*text});
-      continue;
-    }
-    std::string expected;
-    const auto value = parse_scalar_option(spec.type, *text, expected);
-    if (!value) throw std::logic_error("option " + spec.name + ": expected " + expected);
-    o.set(spec.name, *value);
-  }
-  return o;
-}
-
-using Overrides = std::map<std::string, std::string>;
-
-// A websocket sink on a port of its own, its I/O run by one thread, as in the engine.
-class RunningSink {
- public:
-  explicit RunningSink(Overrides overrides) {
-    overrides.emplace("listen", "127.0.0.1:0");
-    context_.io = &io_;
-    context_.log = Logger("test/websocket");
-    sink_ = std::make_unique<WebSocketSink>(options_with(overrides), context_);
-    port_ = sink_->local_endpoint().port();
-    sink_->start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~RunningSink() {
-    guard_.reset();
-    io_.stop();
-    thread_.join();
-    sink_.reset();
-  }
-  unsigned short port() const { return port_; }
-  WsShared& shared() { return sink_->shared(); }
-  void publish(const std::vector<std::string>& payloads) {
-    std::vector<Event> events;
-    for (const auto& p : payloads) events.emplace_back(p);
-    shared().hub.publish(Batch(std::move(events)));
-  }
-
- private:
-  net::io_context io_;
-  net::executor_work_guard<net::io_context::executor_type> guard_ = net::make_work_guard(io_);
-  Context context_;
-  std::unique_ptr<WebSocketSink> sink_;
-  unsigned short port_ = 0;
-  std::thread thread_;
-};
+using test::Overrides;
+using test::RunningSink;
 
 // A TCP connection whose receive buffer is small, so a client that does not read stalls the
 // server's writes quickly.
