@@ -1,5 +1,6 @@
 #include "test_components.hpp"
 
+#include <sstream>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,12 @@
 #include "wait.hpp"
 
 namespace sluice::test {
+
+std::string thread_tag_of(std::thread::id id) {
+  std::ostringstream out;
+  out << id;
+  return out.str();
+}
 
 void AckLog::record(const AckResult& r, const std::vector<std::string>& payloads) {
   {
@@ -236,6 +243,16 @@ class EditTransform final : public Transform {
   }
 };
 
+// Marks each event with the thread that ran the transforms (thread_tag_of), so a test can tell
+// whether its own emit ran them or the pipeline thread did.
+class ThreadTagTransform final : public Transform {
+ public:
+  ThreadTagTransform(const Options&, Context&) {}
+  void process(Batch& batch) override {
+    for (auto& e : batch) e.meta().set("thread", thread_tag_of(std::this_thread::get_id()));
+  }
+};
+
 // Writes bytes that are not UTF-8 into marked events, as a transform copying a raw header would.
 class NotUtf8Transform final : public MarkerTransform {
  public:
@@ -356,6 +373,8 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   m.add(transform_component<DropTransform>("drop_marked", "Drops marked events.", marker_options()));
   m.add(transform_component<ThrowTransform>("explode", "Throws.", OptionTable{}));
   m.add(transform_component<EditTransform>("edit", "Sets edited=true in the JSON.", OptionTable{}));
+  m.add(transform_component<ThreadTagTransform>("thread_tag", "Sets metadata 'thread' to the running thread.",
+                                                OptionTable{}));
   m.add(transform_component<NotUtf8Transform>("not_utf8", "Puts bytes that are not UTF-8 into marked events.",
                                               marker_options()));
   return plugins::PluginLibrary::builtin("test", "components for tests", std::move(m));

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -113,6 +114,9 @@ class Gate {
   bool open_ = false;
   std::size_t writes_ = 0;
 };
+
+// The `thread_tag` transform's mark for a thread: compare it with the metadata entry "thread".
+std::string thread_tag_of(std::thread::id id);
 
 // Find a test component's shared state by its `name` option. Created on first use.
 ScriptedSource* scripted_source(const std::string& name);  // nullptr when none is alive

@@ -51,7 +51,9 @@ struct AckResult {
   std::string component;  // when !ok: the label of the component that failed or refused it
 };
 // Called exactly once per emit() that returned true, from whichever engine or plugin thread
-// settled the last event. Keep it short; never block in it.
+// settled the last event, possibly before emit() returns and on the emitting thread (a transform
+// refused the event, or a sink confirmed at once): do not hold a lock across emit() that the
+// callback takes. Keep it short; never block in it.
 using AckFn = std::function<void(const AckResult&)>;
 
 // How a source hands events to its pipeline. Implemented by the engine. Thread-safe.
@@ -59,7 +61,9 @@ class Emitter {
  public:
   virtual ~Emitter() = default;
   // Non-blocking. false when the pipeline queue has no room: the events stay with the caller
-  // (answer 503 / retry later) and no ack will come.
+  // (answer 503 / retry later) and no ack will come. When the pipeline is idle, emit and try_emit
+  // run its transforms and hand the batch to its sinks on the calling thread (no hand-off);
+  // otherwise they queue the events for the pipeline thread. try_emit never waits for a sink.
   virtual bool try_emit(std::vector<Event>& events, AckFn& on_ack) = 0;
   // Waits for room. false when the pipeline is being torn down past its deadline: the events were
   // not taken and no ack will come.
@@ -95,7 +99,11 @@ class SLUICE_EXPORT Source {
 class SLUICE_EXPORT Transform {
  public:
   virtual ~Transform();
-  // Runs on the pipeline thread, one batch at a time. An exception rejects the whole batch.
+  // One batch at a time, on one thread at a time: the pipeline thread, or the thread of a source's
+  // emit that found the pipeline idle. Each call sees what the previous one wrote (the engine
+  // orders them), so a transform needs no lock for its own state; state shared with a thread of
+  // its own (a timer) still does. Keep it non-blocking: it may run on an I/O thread. An exception
+  // rejects the whole batch.
   virtual void process(Batch& batch) = 0;
 };
 
@@ -148,8 +156,11 @@ class SLUICE_EXPORT Sink {
   virtual ~Sink();
   // Called once before the first write.
   virtual void start() {}
-  // Called on the pipeline thread (for a pipeline's dead-letter sink, on its dead-letter thread:
-  // always one thread). The batch stays alive and unchanged while `done` is pending.
+  // Called by one thread at a time, in batch order: the pipeline thread, or a source's thread
+  // that emitted into an idle pipeline (an HTTP I/O thread, a Kafka consumer); for a pipeline's
+  // dead-letter sink, its dead-letter thread. Hand the batch on and return: do not wait for the
+  // destination here, answer `done` later from any thread. The batch stays alive and unchanged
+  // while `done` is pending.
   // The engine bounds how many batches a sink holds at once (sink_max_in_flight).
   virtual void write(std::shared_ptr<const Batch> batch, Delivery done) = 0;
   // No more writes: deliver what is pending before the deadline. Pending Deliveries left after

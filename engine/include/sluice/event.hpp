@@ -3,8 +3,8 @@
 // received it. JSON is parsed on first request and at most once per event; a transform that edits
 // the JSON marks the payload stale and the engine re-serialises it once, before the sinks.
 //
-// Threading: an event belongs to one stage at a time. Sinks see events as const, from the
-// pipeline thread inside Sink::write(); they must not call json() later from another thread.
+// Threading: an event belongs to one stage at a time. Sinks see events as const, inside
+// Sink::write(); they must not call json() later from another thread.
 
 #include <chrono>
 #include <cstdint>

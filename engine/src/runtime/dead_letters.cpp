@@ -114,6 +114,9 @@ bool DeadLetters::push(std::vector<Event>& events, const std::function<void(std:
 void DeadLetters::run() {
   std::vector<Event> chunk;
   while (queue_.pop(chunk, max_events_, std::chrono::milliseconds(0))) {
+    // Only this thread processes dead letters (nothing claims this queue); the release lets the
+    // next pop go ahead.
+    EventQueue::Releaser release{queue_};
     auto batch = std::make_shared<Batch>(std::move(chunk));
     chunk.clear();
     if (!tracker_->acquire(0)) {

@@ -2,6 +2,11 @@
 // The bounded queue between a source and its pipeline thread. Capacity counts events, not pushes.
 // A push that does not fit waits (emit) or is refused (try_emit): memory stays bounded and nothing
 // is dropped. Chunks keep the source's grouping, so a pop moves vectors, not single events.
+//
+// The queue also decides who processes: transforms and sinks are called by one thread at a time,
+// either the pipeline thread (after pop) or a source's own thread that found the pipeline idle
+// (try_claim). Both hold the pipeline "busy" until release(). A claim is granted only while
+// nothing is queued, so events are processed in the order they were emitted, whoever runs them.
 
 #include <chrono>
 #include <condition_variable>
@@ -38,10 +43,23 @@ class EventQueue {
     return true;
   }
 
-  // Waits until events are queued, then moves up to `max_events` of them (whole chunks; a single
-  // chunk may be larger) into `out`. With max_wait > 0, waits that long for a fuller batch.
-  // Returns false when the queue is closed and empty, or aborted.
+  // Waits until events are queued and no other thread processes, then moves up to `max_events`
+  // of them (whole chunks; a single chunk may be larger) into `out` and marks the pipeline busy:
+  // call release() once they are processed. With max_wait > 0, waits that long for a fuller batch.
+  // Returns false (and is not busy) when the queue is closed and empty, or aborted, and no claim
+  // is held: after that no other thread is inside a transform or sink.
   bool pop(std::vector<Event>& out, std::size_t max_events, std::chrono::milliseconds max_wait);
+
+  // For a source's thread: true, and the pipeline busy, when nothing is queued, nobody processes
+  // and the queue is open. The caller then processes its events itself and calls release().
+  bool try_claim();
+  // Ends a pop's or a claim's processing; wakes the pipeline thread when events wait.
+  void release();
+  // Calls release() when it goes out of scope, also when processing throws.
+  struct Releaser {
+    EventQueue& queue;
+    ~Releaser() { queue.release(); }
+  };
 
   // No more pushes will come; pop() drains what is left, then returns false.
   void close();
@@ -75,6 +93,7 @@ class EventQueue {
   std::size_t high_water_ = 0;
   bool closed_ = false;
   bool aborted_ = false;
+  bool busy_ = false;  // a thread is processing popped or claimed events
 };
 
 }  // namespace sluice::runtime

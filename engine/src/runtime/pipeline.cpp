@@ -41,7 +41,8 @@ Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, D
       transforms_(std::move(transforms)),
       sinks_(std::move(sinks)),
       dead_letters_(std::move(dead_letters)),
-      on_finished_(std::move(on_finished)) {
+      on_finished_(std::move(on_finished)),
+      process_on_emit_(settings.batch_max_wait.count() == 0) {
   auto labels = std::make_shared<std::vector<std::string>>();
   for (const auto& s : sinks_) labels->push_back(s.label());
   sink_labels_ = std::move(labels);
@@ -189,6 +190,7 @@ bool Pipeline::try_emit(std::vector<Event>& events, AckFn& on_ack) {
     if (on_ack) std::exchange(on_ack, {})(AckResult{});
     return true;
   }
+  if (process_here(events, on_ack)) return true;
   const std::size_t n = events.size();
   if (!queue_.try_push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack, tally_); })) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
@@ -200,6 +202,7 @@ bool Pipeline::emit(std::vector<Event>& events, AckFn& on_ack) {
     if (on_ack) std::exchange(on_ack, {})(AckResult{});
     return true;
   }
+  if (process_here(events, on_ack)) return true;
   const std::size_t n = events.size();
   if (!queue_.push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack, tally_); })) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
@@ -238,6 +241,7 @@ void Pipeline::run() {
   std::vector<Event> chunk;
   const auto max_events = static_cast<std::size_t>(settings_.batch_max_events);
   while (queue_.pop(chunk, max_events, settings_.batch_max_wait)) {
+    EventQueue::Releaser release{queue_};
     // Events a transform injected go through the transforms after it only: split them off (in
     // their order) and process each group from its own entry point.
     std::map<std::size_t, std::vector<Event>> injected;
@@ -259,6 +263,22 @@ void Pipeline::run() {
     for (auto& [first, events] : injected) process_and_dispatch(std::make_shared<Batch>(std::move(events)), first);
   }
   finish_run();
+}
+
+bool Pipeline::process_here(std::vector<Event>& events, AckFn& on_ack) {
+  // A batch_max_wait asks for fuller batches than one emit: those come from the queue only.
+  if (!process_on_emit_ || !queue_.try_claim()) return false;
+  EventQueue::Releaser release{queue_};
+  // Waiting for a sink slot here would block the source's thread (an HTTP I/O thread, say):
+  // the queue and the pipeline thread take the events instead. Only the thread holding the claim
+  // takes slots, so the room seen here cannot shrink before dispatch() takes them.
+  if (!tracker_->has_room()) return false;
+  const std::size_t n = events.size();
+  attach_ack(events, on_ack, tally_);
+  events_in_.fetch_add(n, std::memory_order_relaxed);
+  process_and_dispatch(std::make_shared<Batch>(std::move(events)), 0);
+  events.clear();
+  return true;
 }
 
 void Pipeline::process_and_dispatch(std::shared_ptr<Batch> batch, std::size_t first_transform) {

@@ -14,6 +14,15 @@ bool InFlightTracker::acquire(std::size_t sink) {
   return true;
 }
 
+bool InFlightTracker::has_room() const {
+  std::lock_guard lock(mutex_);
+  if (aborted_) return false;
+  for (const std::size_t n : in_flight_) {
+    if (n >= max_) return false;
+  }
+  return true;
+}
+
 void InFlightTracker::release(std::size_t sink) {
   {
     std::lock_guard lock(mutex_);

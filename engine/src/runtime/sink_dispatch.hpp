@@ -25,6 +25,8 @@ class InFlightTracker {
 
   // Waits for a free slot for `sink`; false when aborted (the batch must not be written).
   bool acquire(std::size_t sink);
+  // True when acquire() would not wait for any sink: every sink has a free slot.
+  bool has_room() const;
   void release(std::size_t sink);
   // Waits until no batch is unanswered, or the deadline passes. True when none is left.
   bool wait_idle(Deadline deadline);
