@@ -30,7 +30,6 @@ class DeadLetterFlight final : public detail::DeliveryTarget {
     for (auto& f : failures) {
       if (f.index < failed.size() && failed[f.index].empty()) failed[f.index] = std::move(f.reason);
     }
-    std::uint64_t confirmed = 0;
     for (std::size_t i = 0; i < events.size(); ++i) {
       Failure failure;
       failure.component = meta_or(events[i], kDeadLetterComponent, "engine");
@@ -38,14 +37,14 @@ class DeadLetterFlight final : public detail::DeliveryTarget {
       failure.rejected = true;  // a dead letter is an event that sending again will not deliver
       if (failed[i].empty()) {
         failure.dead_lettered = true;
-        ++confirmed;
+        // Counted before the source hears, so stats never lag behind an answer already given.
+        confirmed_->fetch_add(1, std::memory_order_relaxed);
       } else {
         // The dead-letter sink failed too: a plain nack, so the source does not move past it.
         failure.reason += " (and the dead-letter sink " + label_ + " failed: " + failed[i] + ")";
       }
       settle_range(events, i, i + 1, &failure);
     }
-    confirmed_->fetch_add(confirmed, std::memory_order_relaxed);
     tracker_->release(slot);
   }
 

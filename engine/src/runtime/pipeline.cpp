@@ -362,8 +362,9 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
       failure.component = label;
       settle_range(events, r.index, r.index + 1, &failure);
     } else {
-      settle_range(events, r.index, r.index + 1, nullptr);
+      // Counted before the answer, which may reach the source at once: stats never lag it.
       events_dropped_.fetch_add(1, std::memory_order_relaxed);
+      settle_range(events, r.index, r.index + 1, nullptr);
     }
   }
   // For a source whose emits are requests, a rejection refuses the whole emit: the source answers
@@ -376,8 +377,8 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
       auto* group = detail::EventAccess::ack(events[i]);
       if (removed[i] || group == nullptr || std::find(refused.begin(), refused.end(), group) == refused.end()) continue;
       removed[i] = 1;
-      settle_range(events, i, i + 1, &collateral);
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
+      settle_range(events, i, i + 1, &collateral);
     }
   }
   std::size_t keep = 0;
