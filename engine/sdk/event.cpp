@@ -1,7 +1,13 @@
 #include "sluice/event.hpp"
 
-#include <nlohmann/json.hpp>
+#include <cmath>
+#include <optional>
 
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
+#include <vector>
+
+#include "json_text.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice {
@@ -24,7 +30,89 @@ std::string dump(const nlohmann::json& doc) {
   }
 }
 
+JsonType type_of(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null: return JsonType::null;
+    case nlohmann::json::value_t::boolean: return JsonType::boolean;
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return JsonType::integer;
+    case nlohmann::json::value_t::number_float: return JsonType::floating;
+    case nlohmann::json::value_t::string: return JsonType::string;
+    case nlohmann::json::value_t::array: return JsonType::array;
+    case nlohmann::json::value_t::object: return JsonType::object;
+    default: return JsonType::null;
+  }
+}
+
 }  // namespace
+
+namespace detail {
+
+// What json_type() learnt from the text: the payload's type and, for an object, its top-level
+// keys (unescaped) with their types, in order. set_member appends to it as it appends to the text.
+struct JsonIndex {
+  JsonType type = JsonType::null;
+  std::vector<std::pair<std::string, JsonType>> members;
+};
+
+namespace {
+
+// simdjson's types in nlohmann's terms. simdjson reads "-0" as a double (nlohmann: an integer);
+// that one value cannot be told apart, so it is left to nlohmann (nullopt).
+std::optional<JsonType> type_of(const simdjson::dom::element& v) {
+  switch (v.type()) {
+    case simdjson::dom::element_type::NULL_VALUE: return JsonType::null;
+    case simdjson::dom::element_type::BOOL: return JsonType::boolean;
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64: return JsonType::integer;
+    case simdjson::dom::element_type::DOUBLE: {
+      const double d = v.get_double().value_unsafe();
+      if (d == 0 && std::signbit(d)) return std::nullopt;
+      return JsonType::floating;
+    }
+    case simdjson::dom::element_type::STRING: return JsonType::string;
+    case simdjson::dom::element_type::ARRAY: return JsonType::array;
+    case simdjson::dom::element_type::OBJECT: return JsonType::object;
+  }
+  return std::nullopt;
+}
+
+// The index of `text` when simdjson takes it as JSON and nlohmann would take it the same way;
+// nullptr leaves the decision (and the error message) to nlohmann's parse. simdjson refuses some
+// texts nlohmann takes (nesting past 1024 levels, integers past 64 bits, a byte-order mark), which
+// is harmless: nlohmann then parses. The other way round must never happen, so texts with \u
+// escapes (where the two treat lone surrogates differently across versions) go to nlohmann too.
+std::unique_ptr<JsonIndex> index_of(const std::string& text) {
+  if (text.find("\\u") != std::string::npos) return nullptr;
+  // One parser per thread, reused: its buffers grow to the largest payload seen, so a big one is
+  // let go rather than kept for the life of the thread.
+  thread_local simdjson::dom::parser parser;
+  constexpr std::size_t kKeepCapacity = 1 << 16;
+  struct Trim {
+    ~Trim() {
+      if (parser.capacity() > kKeepCapacity) parser = simdjson::dom::parser();
+    }
+  } trim;
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return nullptr;
+  auto index = std::make_unique<JsonIndex>();
+  const auto type = type_of(root);
+  if (!type) return nullptr;
+  index->type = *type;
+  if (index->type == JsonType::object) {
+    const simdjson::dom::object object = root.get_object().value_unsafe();
+    index->members.reserve(object.size() + 4);  // room for what enrich appends
+    for (const auto field : object) {
+      const auto member = type_of(field.value);
+      if (!member) return nullptr;
+      index->members.emplace_back(field.key, *member);
+    }
+  }
+  return index;
+}
+
+}  // namespace
+}  // namespace detail
 
 const std::string* Metadata::find(std::string_view key) const {
   for (const auto& [k, v] : entries_) {
@@ -79,10 +167,31 @@ void Event::set_payload(std::string payload) {
   payload_ = std::move(payload);
   payload_stale_ = false;
   json_.reset();
+  index_.reset();
+}
+
+JsonType Event::json_type() const {
+  if (!json_ && !index_ && payload_.find('\0') == std::string::npos) index_ = detail::index_of(payload_);
+  if (index_) return index_->type;
+  return type_of(json());  // builds the DOM, or throws why the text is not JSON
+}
+
+JsonType Event::member_type(std::string_view key) const {
+  if (json_type() != JsonType::object) return JsonType::absent;
+  if (index_) {
+    const auto& members = index_->members;
+    for (auto it = members.rbegin(); it != members.rend(); ++it) {
+      if (it->first == key) return it->second;
+    }
+    return JsonType::absent;
+  }
+  const auto it = json_->find(key);
+  return it == json_->end() ? JsonType::absent : type_of(*it);
 }
 
 const nlohmann::json& Event::json() const {
   if (!json_) {
+    index_.reset();
     // nlohmann's lexer takes a NUL byte for the end of its input, so `{"a":1}<NUL>junk` would parse
     // and the junk stay in the payload. JSON has no raw NUL anywhere: refuse it here.
     if (const auto nul = payload_.find('\0'); nul != std::string::npos) {
@@ -99,11 +208,24 @@ const nlohmann::json& Event::json() const {
 
 nlohmann::json& Event::mutable_json() {
   (void)json();
+  index_.reset();
   payload_stale_ = true;
   return *json_;
 }
 
 void Event::set_member(std::string_view key, nlohmann::json value) {
+  if (json_type() != JsonType::object) throw EventError("expected a JSON object");
+  if (index_ && member_type(key) == JsonType::absent) {
+    // Checked text and a new member: append it to the text alone, no DOM.
+    const auto brace = payload_.find_last_not_of(" \t\r\n");
+    std::string member = index_->members.empty() ? "" : ",";
+    detail::append_json_string(member, key);
+    member += ':';
+    detail::append_json(member, value);
+    payload_.insert(brace, member);
+    index_->members.emplace_back(key, type_of(value));
+    return;
+  }
   (void)json();
   nlohmann::json& doc = *json_;
   if (!doc.is_object()) throw EventError("expected a JSON object");
@@ -113,12 +235,13 @@ void Event::set_member(std::string_view key, nlohmann::json value) {
     payload_stale_ = true;
     return;
   }
-  // The payload parsed as an object, so its last non-blank character is the closing brace.
+  // The payload parsed as an object, so its last non-blank character is the closing brace. The
+  // member is written by hand (json_text.hpp): nlohmann's dump costs thousands of instructions.
   const auto brace = payload_.find_last_not_of(" \t\r\n");
   std::string member = doc.empty() ? "" : ",";
-  member += nlohmann::json(key).dump();
+  detail::append_json_string(member, key);
   member += ':';
-  member += dump(value);
+  detail::append_json(member, value);
   payload_.insert(brace, member);
   doc.emplace(std::string(key), std::move(value));
 }

@@ -45,17 +45,18 @@ void Enrich::process(Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Event& e = batch[i];
     try {
-      const nlohmann::json& doc = e.json();
-      if (!doc.is_object()) {
+      // json_type() and member_type() check the text without building a DOM (after json_validate
+      // they cost nothing more), and set_member appends a new member to the text, so the event is
+      // neither parsed into a DOM nor re-serialised for the sinks. A member the client sent
+      // already is replaced in the parsed document and the payload re-serialised from it: the
+      // text never holds a field twice.
+      if (e.json_type() != JsonType::object) {
         batch.reject(i, "expected a JSON object to enrich");
         continue;
       }
-      // set_member appends a new member to the payload text, so the event is not re-serialised
-      // for the sinks. A member the client sent already is replaced in the parsed document and
-      // the payload re-serialised from it: the text never holds a field twice.
-      if (auto client_id = doc.find(id_field_); client_id != doc.end()) {
-        nlohmann::json value = *client_id;
-        if (!client_id_field_.empty()) e.set_member(client_id_field_, std::move(value));
+      if (e.member_type(id_field_) != JsonType::absent && !client_id_field_.empty()) {
+        nlohmann::json value = e.json().at(id_field_);
+        e.set_member(client_id_field_, std::move(value));
       }
       const std::string* id = e.meta().find("id");
       if (id == nullptr) {

@@ -1,7 +1,7 @@
 #include "json_validate.hpp"
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
+#include <variant>
 
 #include "utf8.hpp"
 
@@ -47,32 +47,37 @@ namespace {
 // string, say).
 constexpr std::size_t kMaxReasonBytes = 300;
 
-// Why the payload is not a JSON text, or "" when it parses. UTF-8 is checked first: a Kafka
-// message can carry any bytes, and "not valid UTF-8 at byte N" says more than a parse error.
-std::string payload_problem(const Event& e) {
-  if (!e.json_parsed()) {  // a source that parsed it already sent valid JSON
-    const std::string_view payload = e.payload();
-    if (const std::size_t bad = first_invalid_utf8(payload); bad != std::string_view::npos) {
-      char reason[80];
-      std::snprintf(reason, sizeof reason, "payload is not valid UTF-8: byte 0x%02X at offset %zu",
-                    static_cast<unsigned>(static_cast<unsigned char>(payload[bad])), bad);
-      return reason;
-    }
-  }
+// The payload's JSON type, checked without building a DOM (Event::json_type), or why it is not a
+// JSON text. For bytes that are not UTF-8, "not valid UTF-8 at byte N" says more than the
+// parser's message (a Kafka message can carry any bytes).
+std::variant<JsonType, std::string> payload_type(const Event& e) {
   try {
-    (void)e.json();
-    return "";
+    return e.json_type();
   } catch (const EventError& err) {
+    if (!e.json_parsed()) {
+      const std::string_view payload = e.payload();
+      if (const std::size_t bad = first_invalid_utf8(payload); bad != std::string_view::npos) {
+        char reason[80];
+        std::snprintf(reason, sizeof reason, "payload is not valid UTF-8: byte 0x%02X at offset %zu",
+                      static_cast<unsigned>(static_cast<unsigned char>(payload[bad])), bad);
+        return std::string(reason);
+      }
+    }
     return cut_utf8(err.what(), kMaxReasonBytes);
   }
 }
 
-const char* type_name(const nlohmann::json& v) {
-  if (v.is_string()) return "a string";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_number()) return "a number";
-  if (v.is_object()) return "an object";
-  if (v.is_array()) return "an array";
+const char* type_name(JsonType t) {
+  switch (t) {
+    case JsonType::string: return "a string";
+    case JsonType::boolean: return "a boolean";
+    case JsonType::integer:
+    case JsonType::floating: return "a number";
+    case JsonType::object: return "an object";
+    case JsonType::array: return "an array";
+    case JsonType::null:
+    case JsonType::absent: break;
+  }
   return "null";
 }
 
@@ -80,34 +85,35 @@ const char* type_name(const nlohmann::json& v) {
 
 void JsonValidate::process(Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (std::string problem = payload_problem(batch[i]); !problem.empty()) {
-      batch.reject(i, std::move(problem));
+    const Event& e = batch[i];
+    auto type = payload_type(e);
+    if (auto* problem = std::get_if<std::string>(&type)) {
+      batch.reject(i, std::move(*problem));
       continue;
     }
-    const nlohmann::json* doc = &batch[i].json();
-    if (!doc->is_object()) {
-      batch.reject(i, std::string("expected a JSON object, got ") + type_name(*doc));
+    if (const JsonType whole = std::get<JsonType>(type); whole != JsonType::object) {
+      batch.reject(i, std::string("expected a JSON object, got ") + type_name(whole));
       continue;
     }
     for (const auto& [field, kind] : fields_) {
-      auto it = doc->find(field);
-      if (it == doc->end()) {
+      const JsonType t = e.member_type(field);
+      if (t == JsonType::absent) {
         batch.reject(i, "missing field '" + field + "'");
         break;
       }
       bool ok = true;
       const char* want = "";
       switch (kind) {
-        case Kind::string: ok = it->is_string(); want = "a string"; break;
-        case Kind::number: ok = it->is_number(); want = "a number"; break;
-        case Kind::integer: ok = it->is_number_integer(); want = "a whole number"; break;
-        case Kind::boolean: ok = it->is_boolean(); want = "a boolean"; break;
-        case Kind::object: ok = it->is_object(); want = "an object"; break;
-        case Kind::array: ok = it->is_array(); want = "an array"; break;
+        case Kind::string: ok = t == JsonType::string; want = "a string"; break;
+        case Kind::number: ok = t == JsonType::integer || t == JsonType::floating; want = "a number"; break;
+        case Kind::integer: ok = t == JsonType::integer; want = "a whole number"; break;
+        case Kind::boolean: ok = t == JsonType::boolean; want = "a boolean"; break;
+        case Kind::object: ok = t == JsonType::object; want = "an object"; break;
+        case Kind::array: ok = t == JsonType::array; want = "an array"; break;
         case Kind::any: break;
       }
       if (!ok) {
-        batch.reject(i, "field '" + field + "' must be " + want + ", got " + type_name(*it));
+        batch.reject(i, "field '" + field + "' must be " + want + ", got " + type_name(t));
         break;
       }
     }

@@ -45,10 +45,22 @@ template <class T> bool parse_int(const std::string* text, T& out) {
   return ec == std::errc{} && end == text->data() + text->size();
 }
 
+// Whether the event's payload is JSON text: json_type() answers from what json_validate learnt
+// already (no second parse), else checks the text once, without a DOM.
+bool checked_json(const Event& e) {
+  try {
+    (void)e.json_type();
+    return true;
+  } catch (const EventError&) {
+    return false;
+  }
+}
+
 // The payload as frame text. payload() serialises an edited payload, which can throw.
 std::string normalised(const Event& e, std::size_t max_bytes, bool& omitted) {
   try {
-    return frame_json(e.payload(), max_bytes, &omitted);
+    const std::string_view payload = e.payload();
+    return frame_json(payload, max_bytes, &omitted, payload.size() <= max_bytes + 3 && checked_json(e));
   } catch (const std::exception&) {
     omitted = true;
     return omitted_json("payload could not be serialised", 0);

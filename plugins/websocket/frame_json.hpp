@@ -20,7 +20,10 @@ inline constexpr std::size_t kFrameOverhead = 256;
 //   - what is still larger than `max_bytes` becomes {"omitted":"...","bytes":N}.
 // Never throws for any bytes.
 // `omitted`, when given, is set to whether the payload was replaced by the placeholder.
-std::string frame_json(std::string_view payload, std::size_t max_bytes, bool* omitted = nullptr);
+// `known_json`: the caller has checked the payload already (Event::json_type(), as json_validate
+// does): it is not checked a second time.
+std::string frame_json(std::string_view payload, std::size_t max_bytes, bool* omitted = nullptr,
+                       bool known_json = false);
 
 // Placeholder for a payload that could not be kept (too large, or not serialisable).
 std::string omitted_json(const char* why, std::size_t bytes);

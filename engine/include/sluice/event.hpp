@@ -3,6 +3,11 @@
 // received it. JSON is parsed on first request and at most once per event; a transform that edits
 // the JSON marks the payload stale and the engine re-serialises it once, before the sinks.
 //
+// Two ways to read the JSON: json() builds nlohmann's DOM (for a transform that reads deep or
+// edits); json_type() / member_type() only check the text and note its top-level members (with
+// simdjson, a few hundred instructions against several thousand for the DOM and its destruction),
+// which is all a validator needs, and set_member() then appends to the text without any DOM.
+//
 // Threading: an event belongs to one stage at a time. Sinks see events as const, inside
 // Sink::write(); they must not call json() later from another thread.
 
@@ -23,7 +28,12 @@ namespace sluice {
 namespace detail {
 struct AckGroup;  // engine-owned: who to tell when this event is delivered
 struct EventAccess;
+struct JsonIndex;  // event.cpp: the top-level members of a checked payload, when no DOM was built
 }  // namespace detail
+
+// The JSON type of a value, as json_type() and member_type() report it. `integer` is a number
+// written without fraction or exponent (nlohmann's is_number_integer()); `absent`: no such member.
+enum class JsonType : std::uint8_t { absent, null, boolean, integer, floating, string, array, object };
 
 using Clock = std::chrono::system_clock;
 
@@ -72,6 +82,12 @@ class SLUICE_EXPORT Event {
   // Editable JSON; the payload is re-serialised from it before the event reaches a sink.
   nlohmann::json& mutable_json();
   bool json_parsed() const { return json_ != nullptr; }
+  // The type of the whole payload, checked to be a JSON text exactly as json() checks it (the same
+  // EventError, with the same reason, for the same bad input), without building the DOM.
+  JsonType json_type() const;
+  // The type of top-level member `key`; `absent` when there is none or the payload is not an
+  // object. With duplicate keys the last one counts, as in json(). Throws as json_type() does.
+  JsonType member_type(std::string_view key) const;
   // Sets one top-level member of a JSON object. A new member is appended to the payload text as
   // well, so the rest is not re-serialised (and keeps the sender's key order); replacing a member
   // falls back to a re-serialisation. Throws EventError when the payload is not a JSON object.
@@ -88,6 +104,7 @@ class SLUICE_EXPORT Event {
 
   mutable std::string payload_;
   mutable std::unique_ptr<nlohmann::json> json_;
+  mutable std::unique_ptr<detail::JsonIndex> index_;  // only while json_ is null
   mutable bool payload_stale_ = false;
   Metadata meta_;
   Clock::time_point received_;
