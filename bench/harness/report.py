@@ -1,7 +1,7 @@
 """bench/results/<date>.md (the table people read) and <date>.json (every raw number)."""
 import json
 
-from cases import C1, C2, C4, C5
+from cases import C1, C2, C4, C5, SWITCHES
 
 TARGETS = [
     # (what, how to get the figure from the results, comparison, bound, unit shown)
@@ -28,6 +28,8 @@ def fmt(v, unit):
         return f"{v:.2f}"
     if unit == "MiB":
         return f"{v:.1f}"
+    if unit == SWITCHES:
+        return f"{v:.2f}"
     return f"{v:,.0f}"
 
 
@@ -46,12 +48,13 @@ def ordered(results):
         if (f.case, f.metric) not in metrics:
             metrics.append((f.case, f.metric))
     return sorted(results.all(), key=lambda f: (cases.index(f.case), metrics.index((f.case, f.metric)),
-                                                TOOLS.index(f.tool) if f.tool in TOOLS else 99))
+                                                TOOLS.index(f.tool) if f.tool in TOOLS else 99, f.tool))
 
 
 def headline(results):
     """One row per figure, one column per tool: the table the README quotes."""
-    tools = [t for t in TOOLS if any(f.tool == t for f in results.all())]
+    measured = {f.tool for f in results.all()}
+    tools = [t for t in TOOLS if t in measured] + sorted(measured - set(TOOLS))
     rows = ["| Case | Figure | " + " | ".join(tools) + " |", "|---|---|" + "---:|" * len(tools)]
     seen = []
     for f in ordered(results):
@@ -86,6 +89,34 @@ def table(results):
         r = f"{med / sluice:.2f}×" if med and sluice and f.tool != "sluice" else ("1.00×" if f.tool == "sluice" and med else "")
         rows.append(f"| {f.case} | {f.tool} | {f.metric} ({f.unit}) | {figure} | {span} | {rep_count} | {r} |")
     return "\n".join(rows)
+
+
+def comparison(results, new, old):
+    """Each figure both builds have, as new ÷ old. The spread is the min – max of the ratios of the
+    repetitions (measured back to back, A B A B ...) when every repetition of both counted, else the
+    widest ratio the two ranges allow. Instructions per event repeat exactly: one count, no spread."""
+    rows = [f"| Case | Figure | {new} (new) | {old} (old) | new ÷ old | Spread | Better |",
+            "|---|---|---:|---:|---:|---:|:---:|"]
+    out = []
+    for f in ordered(results):
+        if f.tool != new:
+            continue
+        g = results.figures.get((f.case, old, f.metric))
+        if not g or not f.values or not g.values or not all(g.values):
+            continue
+        r = f.median() / g.median()
+        if len(f.values) == len(g.values) and not f.void and not g.void:
+            per_rep = [a / b for a, b in zip(f.values, g.values)]
+            lo, hi = min(per_rep), max(per_rep)
+        else:
+            lo, hi = min(f.values) / max(g.values), max(f.values) / min(g.values)
+        spread = "exact" if len(f.values) == 1 and len(g.values) == 1 else f"{lo:.3f} – {hi:.3f}"
+        better = "=" if r == 1 else "new" if (r < 1) == (f.better == "lower") else "old"
+        rows.append(f"| {f.case} | {f.metric} ({f.unit}) | {fmt(f.median(), f.unit)} | {fmt(g.median(), g.unit)} | "
+                    f"{r:.3f} | {spread} | {better} |")
+        out.append({"case": f.case, "metric": f.metric, "unit": f.unit, "new": f.median(), "old": g.median(),
+                    "ratio": r, "ratio_min": lo, "ratio_max": hi, "better": f.better})
+    return "\n".join(rows), out
 
 
 def target_lines(results):
@@ -128,7 +159,20 @@ def load(json_path):
 
 def write(results, meta, md_path, json_path):
     targets_md, verdicts = target_lines(results)
-    json_path.write_text(json.dumps({"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}, indent=1))
+    data = {"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}
+    compare_md = ""
+    if meta.get("compare"):
+        c = meta["compare"]
+        table_md, data["comparison"] = comparison(results, c["new"], c["old"])
+        compare_md = f"""
+## This build against {c['ref']} ({c['old_version']})
+Both builds ran in this one run, alternating repetition by repetition. A ratio below 1 is less
+of the figure in the new build (better for latency, memory, switches and instructions; worse for
+throughput): the last column says which build is ahead.
+
+{table_md}
+"""
+    json_path.write_text(json.dumps(data, indent=1))
     # Why targets were missed is written by a person, after profiling, beside the results.
     notes = md_path.with_name(md_path.stem + ".notes.md")
     analysis = notes.read_text().strip() if notes.exists() else (
@@ -143,7 +187,7 @@ Machine: {meta['machine']}. Everything (broker, engines, load generators) shares
 Each figure is the median of {meta['reps']} repetitions run interleaved across tools after a warm-up,
 with the min – max beside it. Ratio to Sluice = the tool's median ÷ Sluice's (for latency and
 memory, above 1 means worse than Sluice).
-
+{compare_md}
 ## Settings every tool runs with
 {settings}
 
