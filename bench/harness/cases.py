@@ -21,7 +21,7 @@ SHORT = {C1: "1. single-event ingest (wrk)", C2: "2. batch ingest", C3: "3. Kafk
 
 KAFKA_PROPS = ["bootstrap.servers=127.0.0.1:9092", "acks=all", "enable.idempotence=true", "linger.ms=1"]
 BASELINES = ("benthos", "seed")
-VOL, INVOL, SWITCHES = "voluntary switches/event", "involuntary switches/event", "switches/event"
+VOL, INVOL, SWITCHES = "voluntary context switches", "involuntary context switches", "per event"
 
 
 class Window:
@@ -86,6 +86,9 @@ class Bench:
                   "threads_ended": window.threads_ended, "threads_started": window.threads_started}
         self.r.add(case, tool, VOL + suffix, SWITCHES, window.vol / events, better="lower", detail=detail)
         self.r.add(case, tool, INVOL + suffix, SWITCHES, window.invol / events, better="lower")
+        if window.threads_ended:
+            self.r.note(case, tool, VOL + suffix, SWITCHES, f"switches undercounted: {window.threads_ended} threads ended during "
+                        f"a measured run and took their counts along ({window.threads_started} started)", better="lower")
 
     def peak(self, label, started):
         for tool, s in started.items():

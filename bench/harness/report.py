@@ -159,6 +159,8 @@ def load(json_path):
 
 def write(results, meta, md_path, json_path):
     targets_md, verdicts = target_lines(results)
+    # A comparison runs only Sluice's builds: the targets, set against the baselines, do not apply.
+    targets_md = "" if meta.get("compare") else f"## Targets\n{targets_md}\n"
     data = {"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}
     compare_md = ""
     if meta.get("compare"):
@@ -194,9 +196,7 @@ memory, above 1 means worse than Sluice).
 ## Versions
 {versions}
 
-## Targets
 {targets_md}
-
 ## Headline (medians)
 {headline(results)}
 
