@@ -16,7 +16,7 @@ C4 = "4. Click → dashboard, end to end"
 C5 = "5. Memory (RSS)"
 C6 = "6. Engine CPU"
 
-SHORT = {C1: "1. single-event ingest (wrk)", C2: "2. batch ingest", C3: "3. Kafka → 1 WebSocket client",
+SHORT = {C1: "1. single-event ingest (wrk)", C1L: "1. single-event requests, open loop", C2: "2. batch ingest", C3: "3. Kafka → 1 WebSocket client",
          C3F: "3. fan-out to 1,000 clients", C4: "4. click → dashboard"}
 
 KAFKA_PROPS = ["bootstrap.servers=127.0.0.1:9092", "acks=all", "enable.idempotence=true", "linger.ms=1"]
