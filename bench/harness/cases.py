@@ -57,7 +57,8 @@ class Bench:
         self.next_seq = 1_000_000
 
     def topic(self, name):
-        t = f"{self.prefix}-{name}"
+        # Kafka takes ASCII letters, digits, '.', '_' and '-' only (a compared build is sluice@HEAD~1).
+        t = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in f"{self.prefix}-{name}")
         kafka_topics.create([t])
         self.topics.append(t)
         return t
