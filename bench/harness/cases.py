@@ -169,10 +169,12 @@ def open_loop_latency(b, case, started, rate):
 
 def case1(b):
     print(f"== {C1}", flush=True)
-    started = {t: b.start(t, "ingest", f"c1-{t}") for t in b.tools}
-    if b.baselines:
-        started["nginx-204"] = b.start("nginx-204", "ingest", "")
+    started = {}  # filled inside the try: a tool that fails to start must not leave the others running
     try:
+        for t in b.tools:
+            started[t] = b.start(t, "ingest", f"c1-{t}")
+        if b.baselines:
+            started["nginx-204"] = b.start("nginx-204", "ingest", "")
         closed_loop_ingest(b, C1, started, "/click", 1, "application/json")
         rate = 10000
         print(f"== {C1L} ({rate}/s)", flush=True)
@@ -184,8 +186,6 @@ def case1(b):
 
 def case2(b):
     print(f"== {C2}", flush=True)
-    started = {t: b.start(t, "ingest", f"c2-{t}", **({"batch": True} if t == "benthos" else {}))
-               for t in b.tools if t != "seed"}
     if b.baselines:
         b.r.note(C2, "seed", "events/s", "events/s", "n/a: the seed's API has no batch endpoint")
     records = 500_000 if b.quick else 3_000_000
@@ -195,7 +195,11 @@ def case2(b):
         b.r.add(C2, "kafka ProducerPerformance", "events/s", "events/s", p["events_per_s"], detail=p)
         print(f"  ProducerPerformance rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
 
+    started = {}
     try:
+        for t in b.tools:
+            if t != "seed":
+                started[t] = b.start(t, "ingest", f"c2-{t}", **({"batch": True} if t == "benthos" else {}))
         closed_loop_ingest(b, C2, started, "/clicks", 100, "application/x-ndjson",
                            also=producer_performance if b.baselines else None)
         b.peak("case 2", started)
