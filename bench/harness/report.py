@@ -127,8 +127,16 @@ def comparison(results, new, old):
             lo, hi = min(per_rep), max(per_rep)
         else:
             lo, hi = min(f.values) / max(g.values), max(f.values) / min(g.values)
-        spread = "exact" if len(f.values) == 1 and len(g.values) == 1 else f"{lo:.3f} – {hi:.3f}"
-        better = "=" if r == 1 else "new" if (r < 1) == (f.better == "lower") else "old"
+        if f.case == C7:
+            spread = "exact (callgrind)"
+        else:
+            spread = "one repetition" if len(f.values) == 1 and len(g.values) == 1 else f"{lo:.3f} – {hi:.3f}"
+        if f.case != C7 and len(f.values) == 1 and len(g.values) == 1:
+            better = "—"  # one measurement each says nothing about noise
+        elif r == 1 or (f.case != C7 and lo <= 1 <= hi):
+            better = "neither (within the spread)" if r != 1 else "="
+        else:
+            better = "new" if (r < 1) == (f.better == "lower") else "old"
         rows.append(f"| {f.case} | {f.metric} ({f.unit}) | {fmt(f.median(), f.unit)} | {fmt(g.median(), g.unit)} | "
                     f"{r:.3f} | {spread} | {better} |")
         out.append({"case": f.case, "metric": f.metric, "unit": f.unit, "new": f.median(), "old": g.median(),
@@ -187,7 +195,8 @@ def write(results, meta, md_path, json_path):
 ## This build against {c['ref']} ({c['old_version']})
 Both builds ran in this one run, alternating repetition by repetition. A ratio below 1 is less
 of the figure in the new build (better for latency, memory, switches and instructions; worse for
-throughput): the last column says which build is ahead.
+throughput). The last column names the build ahead only when every repetition's ratio agrees;
+instructions per event are exact, so any difference there is real.
 
 {table_md}
 """
