@@ -63,9 +63,8 @@ def main():
         builds[old] = systems.Build(old, args.compare_tree)
     reps = args.reps or (1 if args.quick else 5)
     date = datetime.date.today().isoformat()
-    tag = "-quick" if args.quick else ""
-    if args.compare:
-        tag += "-compare-" + "".join(c if c.isalnum() else "-" for c in args.compare)
+    tag = "-compare-" + "".join(c if c.isalnum() else "-" for c in args.compare) if args.compare else ""
+    tag += "-quick" if args.quick else ""  # last, so .gitignore's *-quick.* keeps smoke tests out of git
     stem = Path(args.out) if args.out else ROOT / "bench" / "results" / (date + tag)
     stem.parent.mkdir(parents=True, exist_ok=True)
     log_dir = tempfile.mkdtemp(prefix="sluice-bench-logs-")
