@@ -16,22 +16,49 @@ C4 = "4. Click → dashboard, end to end"
 C5 = "5. Memory (RSS)"
 C6 = "6. Engine CPU"
 
-SHORT = {C1: "1. single-event ingest (wrk)", C2: "2. batch ingest", C3: "3. Kafka → 1 WebSocket client",
+SHORT = {C1: "1. single-event ingest (wrk)", C1L: "1. single-event requests, open loop", C2: "2. batch ingest", C3: "3. Kafka → 1 WebSocket client",
          C3F: "3. fan-out to 1,000 clients", C4: "4. click → dashboard"}
 
 KAFKA_PROPS = ["bootstrap.servers=127.0.0.1:9092", "acks=all", "enable.idempotence=true", "linger.ms=1"]
+BASELINES = ("benthos", "seed")
+VOL, INVOL, SWITCHES = "voluntary context switches", "involuntary context switches", "per event"
+
+
+class Window:
+    """A system's CPU time and context switches over one measured run (load and drain only)."""
+
+    def __init__(self, system):
+        self.system = system
+        self.cpu0 = system.cpu_seconds()
+        self.vol0, self.invol0, self.threads0 = system.switches()
+
+    def end(self):
+        self.cpu = self.system.cpu_seconds() - self.cpu0
+        vol, invol, threads = self.system.switches()
+        self.vol, self.invol = vol - self.vol0, invol - self.invol0
+        # Threads that ended in the window took their switches with them (see Proc.switches).
+        self.threads_ended, self.threads_started = len(self.threads0 - threads), len(threads - self.threads0)
+        return self
 
 
 class Bench:
-    def __init__(self, results, quick, reps, log_dir, prefix):
+    """`builds`: the Sluice builds to measure ({tool name: systems.Build}); with two (--compare), only
+    those run, interleaved, and the baselines (Benthos, the seed, nginx, Kafka's tools) are left out."""
+
+    def __init__(self, results, quick, reps, log_dir, prefix, builds=None, pipelines=()):
         self.r, self.quick, self.reps, self.log_dir, self.prefix = results, quick, reps, log_dir, prefix
+        self.pipelines = pipelines  # case 7: measure these pipelines' transforms only
+        self.builds = builds or {"sluice": systems.Build("sluice", systems.ROOT)}
+        self.baselines = len(self.builds) == 1
+        self.tools = tuple(self.builds) + (BASELINES if self.baselines else ())
         self.seconds = 2 if quick else 10
         self.warmup = 1 if quick else 3
         self.topics = []
         self.next_seq = 1_000_000
 
     def topic(self, name):
-        t = f"{self.prefix}-{name}"
+        # Kafka takes ASCII letters, digits, '.', '_' and '-' only (a compared build is sluice@HEAD~1).
+        t = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in f"{self.prefix}-{name}")
         kafka_topics.create([t])
         self.topics.append(t)
         return t
@@ -45,11 +72,24 @@ class Bench:
         print(f"  starting {tool} ({role})", flush=True)
         if tool == "nginx-204":
             return systems.nginx(self.log_dir)
+        if tool in self.builds:
+            return systems.sluice(role, self.topic(name), self.log_dir, self.builds[tool])
         return systems.STARTERS[tool](role, self.topic(name), self.log_dir, **kw)
 
-    def cpu_and_events(self, case, tool, events, cpu, suffix=""):
-        if cpu > 0:
-            self.r.add(C6, tool, SHORT[case] + suffix, "events/CPU-s", events / cpu)
+    def per_event(self, case, tool, events, window, suffix=""):
+        """Engine CPU and context switches per event of one measured run. Not for nginx: its
+        workers are child processes, which /proc/PID of the master does not cover."""
+        if tool == "nginx-204" or events <= 0:
+            return
+        if window.cpu > 0:
+            self.r.add(C6, tool, SHORT[case] + suffix, "events/CPU-s", events / window.cpu)
+        detail = {"events": events, "voluntary": window.vol, "involuntary": window.invol,
+                  "threads_ended": window.threads_ended, "threads_started": window.threads_started}
+        self.r.add(case, tool, VOL + suffix, SWITCHES, window.vol / events, better="lower", detail=detail)
+        self.r.add(case, tool, INVOL + suffix, SWITCHES, window.invol / events, better="lower")
+        if window.threads_ended:
+            self.r.note(case, tool, VOL + suffix, SWITCHES, f"switches undercounted: {window.threads_ended} threads ended during "
+                        f"a measured run and took their counts along ({window.threads_started} started)", better="lower")
 
     def peak(self, label, started):
         for tool, s in started.items():
@@ -72,9 +112,9 @@ def closed_loop_ingest(b, case, started, path, batch, content_type, also=None):
         for tool, s in started.items():
             s.system.check_alive()
             before = kafka_topics.count(s.topic) if s.topic else 0
-            cpu0 = s.system.cpu_seconds()
+            window = Window(s.system)
             w = loads.wrk(f"http://{s.http}{path}", b.seconds, 64, body, content_type)
-            cpu = s.system.cpu_seconds() - cpu0
+            window.end()
             events = w["ok"] * batch
             detail = {"rep": rep, **w}
             if s.topic:
@@ -91,7 +131,7 @@ def closed_loop_ingest(b, case, started, path, batch, content_type, also=None):
                 b.r.void(case, tool, "events/s", "events/s", f"rep {rep}: {w['non2xx']} non-2xx answers", detail=detail)
                 continue
             b.r.add(case, tool, "events/s", "events/s", events / w["elapsed_s"], detail=detail)
-            b.cpu_and_events(case, tool, events, cpu)
+            b.per_event(case, tool, events, window)
             print(f"  {tool} rep {rep}: {events / w['elapsed_s']:,.0f} events/s "
                   f"({w['non2xx']} non-2xx, {w['socket_errors']} socket errors)", flush=True)
         if also:
@@ -107,7 +147,9 @@ def open_loop_latency(b, case, started, rate):
         for tool, s in started.items():
             s.system.check_alive()
             before = kafka_topics.count(s.topic) if s.topic else 0
+            window = Window(s.system)
             h = loads.http_load(f"{s.http}/click", rate, b.seconds, 64, b.seqs(rate * b.seconds), drain=5)
+            window.end()
             detail = {"rep": rep, **h}
             stored = kafka_topics.count(s.topic) - before if s.topic else h["ok"]
             detail["stored"] = stored
@@ -121,14 +163,18 @@ def open_loop_latency(b, case, started, rate):
             lat = h["latency"]
             b.r.add(case, tool, f"p50 {metric}", "ms", lat["p50_us"] / 1000, better="lower", detail=detail)
             b.r.add(case, tool, f"p99 {metric}", "ms", lat["p99_us"] / 1000, better="lower")
+            b.per_event(case, tool, h["ok"], window, suffix=f" {metric}")
             print(f"  {tool} rep {rep}: p50 {lat['p50_us'] / 1000:.2f} ms, p99 {lat['p99_us'] / 1000:.2f} ms", flush=True)
 
 
 def case1(b):
     print(f"== {C1}", flush=True)
-    started = {t: b.start(t, "ingest", f"c1-{t}") for t in ("sluice", "benthos", "seed")}
-    started["nginx-204"] = b.start("nginx-204", "ingest", "")
+    started = {}  # filled inside the try: a tool that fails to start must not leave the others running
     try:
+        for t in b.tools:
+            started[t] = b.start(t, "ingest", f"c1-{t}")
+        if b.baselines:
+            started["nginx-204"] = b.start("nginx-204", "ingest", "")
         closed_loop_ingest(b, C1, started, "/click", 1, "application/json")
         rate = 10000
         print(f"== {C1L} ({rate}/s)", flush=True)
@@ -140,9 +186,8 @@ def case1(b):
 
 def case2(b):
     print(f"== {C2}", flush=True)
-    started = {"sluice": b.start("sluice", "ingest", "c2-sluice"),
-               "benthos": b.start("benthos", "ingest", "c2-benthos", batch=True)}
-    b.r.note(C2, "seed", "events/s", "events/s", "n/a: the seed's API has no batch endpoint")
+    if b.baselines:
+        b.r.note(C2, "seed", "events/s", "events/s", "n/a: the seed's API has no batch endpoint")
     records = 500_000 if b.quick else 3_000_000
 
     def producer_performance(rep):
@@ -150,8 +195,13 @@ def case2(b):
         b.r.add(C2, "kafka ProducerPerformance", "events/s", "events/s", p["events_per_s"], detail=p)
         print(f"  ProducerPerformance rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
 
+    started = {}
     try:
-        closed_loop_ingest(b, C2, started, "/clicks", 100, "application/x-ndjson", also=producer_performance)
+        for t in b.tools:
+            if t != "seed":
+                started[t] = b.start(t, "ingest", f"c2-{t}", **({"batch": True} if t == "benthos" else {}))
+        closed_loop_ingest(b, C2, started, "/clicks", 100, "application/x-ndjson",
+                           also=producer_performance if b.baselines else None)
         b.peak("case 2", started)
     finally:
         stop_all(started)
@@ -165,12 +215,12 @@ def broadcast_run(b, case, tool, s, clients, slow, n, rep, warm=0):
     """`warm` events first (they must arrive, but are not timed), then `n` timed ones."""
     first = b.seqs(warm + n)
     ws = loads.WsClients(f"{s.ws}/", clients, warm + n, first, slow=slow, timeout=60 if b.quick else 180, timed_from=first + warm)
-    cpu0 = s.system.cpu_seconds()
+    window = Window(s.system)
     if warm:
         kafka_topics.produce_lines(s.topic, click_lines(first, warm))
     kafka_topics.produce_lines(s.topic, click_lines(first + warm, n))
     w = ws.result()
-    cpu = s.system.cpu_seconds() - cpu0
+    window.end()
     metric = "events/s" if clients == 1 else "deliveries/s"
     detail = {"rep": rep, **w}
     if w["outcome"] != "complete" or w["min_distinct"] != warm + n:
@@ -179,7 +229,7 @@ def broadcast_run(b, case, tool, s, clients, slow, n, rep, warm=0):
         return
     timed = w["deliveries"] * n // (warm + n)  # deliveries of the timed events only
     b.r.add(case, tool, metric, metric, timed / w["elapsed_s"], detail=detail)
-    b.cpu_and_events(case, tool, warm + n, cpu)
+    b.per_event(case, tool, warm + n, window)
     slow_state = "; slow client: " + ", ".join(f"got {c['distinct']}, {'disconnected by server' if c['closed_by_server'] else 'still connected'}"
                                                for c in w["slow"]) if w["slow"] else ""
     print(f"  {tool} rep {rep}: {timed / w['elapsed_s']:,.0f} {metric}, {w['duplicates']} duplicates{slow_state}", flush=True)
@@ -191,25 +241,29 @@ def case3(b):
     print(f"== {C3}", flush=True)
     n = 20_000 if b.quick else 200_000
     warm = n // 10
-    ceiling = b.topic("c3-consumer-perf")
-    loads.producer_performance(ceiling, n, 150, KAFKA_PROPS)
+    if b.baselines:
+        ceiling = b.topic("c3-consumer-perf")
+        loads.producer_performance(ceiling, n, 150, KAFKA_PROPS)
     for rep in range(b.reps):
-        for tool in ("sluice", "benthos", "seed"):
+        for tool in b.tools:
             s = b.start(tool, "broadcast", f"c3-{tool}-{rep}")
             try:
                 broadcast_run(b, C3, tool, s, 1, 0, n, rep, warm=warm)
             finally:
                 s.system.stop()
+        if not b.baselines:
+            continue
         c = loads.consumer_performance(ceiling, n)
         b.r.add(C3, "kafka ConsumerPerformance", "events/s", "events/s", c["events_per_s"], detail=c)
         print(f"  ConsumerPerformance rep {rep}: {c['events_per_s']:,.0f} events/s", flush=True)
 
     print(f"== {C3F}", flush=True)
-    b.r.note(C3F, "benthos", "deliveries/s", "deliveries/s",
-             "n/a: Benthos's http_server output gives each message to one connected client, it does not broadcast")
+    if b.baselines:
+        b.r.note(C3F, "benthos", "deliveries/s", "deliveries/s",
+                 "n/a: Benthos's http_server output gives each message to one connected client, it does not broadcast")
     n = 500 if b.quick else 2_000
     for rep in range(b.reps):
-        for tool in ("sluice", "seed"):
+        for tool in (t for t in b.tools if t != "benthos"):
             s = b.start(tool, "broadcast", f"c3f-{tool}-{rep}")
             try:
                 broadcast_run(b, C3F, tool, s, 1000, 1, n, rep, warm=n // 4)
@@ -224,7 +278,7 @@ def case4(b):
     connected through a warm-up and the measured run: Benthos's WebSocket output keeps handing
     messages to clients that have gone (they are lost), so a client that leaves would void the next run."""
     print(f"== {C4}", flush=True)
-    tools = ("sluice", "benthos", "seed")
+    tools = b.tools
     for i, rate in enumerate((1000, 10000)):
         for rep in range(b.reps):
             for tool in tools:
@@ -247,10 +301,10 @@ def e2e_run(b, case, tool, s, rate, rep):
     warm, n = rate * b.warmup, rate * b.seconds
     first = b.seqs(warm + n)
     ws = loads.WsClients(f"{s.ws}/", 1, warm + n, first, timeout=b.seconds + b.warmup + 60, timed_from=first + warm)
-    cpu0 = s.system.cpu_seconds()
+    window = Window(s.system)
     h = loads.http_load(f"{s.http}/click", rate, b.warmup + b.seconds, 64, first, warmup=b.warmup, drain=10)
     w = ws.result()
-    cpu = s.system.cpu_seconds() - cpu0
+    window.end()
     metric = f"@{rate // 1000}k/s"
     detail = {"rep": rep, "http_load": h, "ws": w}
     if h["ok"] != h["scheduled"]:
@@ -265,7 +319,7 @@ def e2e_run(b, case, tool, s, rate, rep):
     b.r.add(case, tool, f"p50 {metric}", "ms", lat["p50_us"] / 1000, better="lower", detail=detail)
     b.r.add(case, tool, f"p99 {metric}", "ms", lat["p99_us"] / 1000, better="lower")
     b.r.add(case, tool, f"p99.9 {metric}", "ms", lat["p999_us"] / 1000, better="lower")
-    b.cpu_and_events(case, tool, warm + n, cpu, suffix=f" {metric}")
+    b.per_event(case, tool, warm + n, window, suffix=f" {metric}")
     print(f"  {tool} rep {rep} {metric}: p50 {lat['p50_us'] / 1000:.2f} ms, p99 {lat['p99_us'] / 1000:.2f} ms, "
           f"p99.9 {lat['p999_us'] / 1000:.2f} ms", flush=True)
 

@@ -10,10 +10,14 @@ import traceback
 from pathlib import Path
 
 import cases
+import instructions
 import kafka_topics
 import report
+import systems
 from procs import ROOT
 from results import Results
+
+CASES = {**cases.CASES, "7": instructions.case7}
 
 
 def output(cmd):
@@ -32,7 +36,12 @@ def machine():
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="1 repetition, short runs: a smoke test of the whole benchmark")
-    p.add_argument("--cases", default="1,2,3,4", help="which cases, comma-separated (memory and CPU come from these)")
+    p.add_argument("--cases", default="1,2,3,4,7", help="which cases, comma-separated (memory and CPU come from 1-4)")
+    p.add_argument("--instructions", action="store_true", help="case 7 only (the same as --cases 7)")
+    p.add_argument("--pipeline", action="append", default=[], metavar="FILE",
+                   help="case 7 counts this pipeline's instructions per event (repeatable; a generator source)")
+    p.add_argument("--compare", metavar="GITREF", help="measure GITREF's build beside this one (bench/run builds it)")
+    p.add_argument("--compare-tree", help=argparse.SUPPRESS)
     p.add_argument("--reps", type=int, help="repetitions (default 5, or 1 with --quick)")
     p.add_argument("--out", help="results file stem (default bench/results/<date>[-quick])")
     p.add_argument("--render", metavar="JSON", help="measure nothing: write the .md of an earlier run's .json again")
@@ -44,25 +53,36 @@ def main():
         print(f"bench: wrote {json_path.with_suffix('.md')}")
         return
 
+    if args.instructions or args.pipeline:
+        args.cases = "7"
+    builds = {"sluice": systems.Build("sluice", ROOT)}
+    if args.compare:
+        if not args.compare_tree:
+            p.error("--compare needs bench/run, which builds GITREF")
+        old = f"sluice@{args.compare}"
+        builds[old] = systems.Build(old, args.compare_tree)
     reps = args.reps or (1 if args.quick else 5)
     date = datetime.date.today().isoformat()
-    stem = Path(args.out) if args.out else ROOT / "bench" / "results" / (date + ("-quick" if args.quick else ""))
+    tag = "-compare-" + "".join(c if c.isalnum() else "-" for c in args.compare) if args.compare else ""
+    tag += "-quick" if args.quick else ""  # last, so .gitignore's *-quick.* keeps smoke tests out of git
+    stem = Path(args.out) if args.out else ROOT / "bench" / "results" / (date + tag)
     stem.parent.mkdir(parents=True, exist_ok=True)
     log_dir = tempfile.mkdtemp(prefix="sluice-bench-logs-")
     prefix = "bench-" + datetime.datetime.now().strftime("%H%M%S")
     print(f"bench: {reps} repetition(s), cases {args.cases}; process logs in {log_dir}", flush=True)
 
     results = Results()
-    bench = cases.Bench(results, args.quick, reps, log_dir, prefix)
+    bench = cases.Bench(results, args.quick, reps, log_dir, prefix, builds, [Path(f).resolve() for f in args.pipeline])
     failed = []
     for c in args.cases.split(","):
         try:
-            cases.CASES[c.strip()](bench)
+            CASES[c.strip()](bench)
         except Exception:
             traceback.print_exc()
             failed.append(c)
     try:
-        kafka_topics.delete(bench.topics)
+        if bench.topics:
+            kafka_topics.delete(bench.topics)
     except Exception as e:
         print(f"bench: could not delete the run's topics: {e}", file=sys.stderr)
 
@@ -80,6 +100,11 @@ def main():
                          "counted from when each request was due)",
             "Events": "JSON clicks of about 150 bytes; Sluice also validates and enriches each one (click-tracker.yaml)",
             "WebSocket clients": "bench/tools/ws_fanout, one thread; every client checks it got every event exactly once",
+            "Context switches": "voluntary and involuntary per event: what /proc/PID/task/*/status counts over the measured run "
+                                "(load and drain), summed over the tool's processes and threads; a thread that ends during "
+                                "the run takes its count with it (the seed's per-connection threads)",
+            "Instructions": "valgrind --tool=callgrind, all threads; (I(2n) − I(n)) / n so start-up and shutdown cancel out: "
+                            "transforms with a generator of n events, and the in-process click tracker with n clicks at 200/s",
         },
         "versions": {
             "sluice": output(["git", "-C", str(ROOT), "describe", "--always", "--dirty"]),
@@ -91,6 +116,10 @@ def main():
         },
         "failed_cases": failed,
     }
+    if args.compare:
+        meta["compare"] = {"new": "sluice", "old": old, "ref": args.compare,
+                           "old_version": output(["git", "-C", args.compare_tree, "describe", "--always", "--dirty"])}
+        meta["versions"][old] = meta["compare"]["old_version"]
     report.write(results, meta, stem.with_suffix(".md"), stem.with_suffix(".json"))
     print(f"bench: wrote {stem.with_suffix('.md')} and {stem.with_suffix('.json')}", flush=True)
     if failed:

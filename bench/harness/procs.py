@@ -40,6 +40,27 @@ class Proc:
                 return int(line.split()[1])
         return 0
 
+    def switches(self):
+        """(voluntary, involuntary) context switches of the process's live threads so far.
+        /proc/PID/status counts the main thread only, so this sums /proc/PID/task/*/status. A thread
+        that exits takes its counts with it: tools that start a thread per connection (the seed's
+        Flask) are undercounted by what their finished threads did; `threads()` shows the churn."""
+        vol = invol = 0
+        for status in Path(f"/proc/{self.popen.pid}/task").glob("*/status"):
+            try:
+                text = status.read_text()
+            except OSError:  # the thread ended while we listed them
+                continue
+            for line in text.splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    vol += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    invol += int(line.split()[1])
+        return vol, invol
+
+    def threads(self):
+        return {t.name for t in Path(f"/proc/{self.popen.pid}/task").iterdir()}
+
     def stop(self, timeout=20):
         if not self.alive():
             return
@@ -82,6 +103,16 @@ class System:
 
     def rss_mib(self):
         return sum(p.memory_kib("VmRSS") for p in self.procs) / 1024
+
+    def switches(self):
+        """(voluntary, involuntary, threads) summed over the processes: see Proc.switches."""
+        vol = invol = 0
+        threads = set()
+        for p in self.procs:
+            v, i = p.switches()
+            vol, invol = vol + v, invol + i
+            threads |= {(p.name, t) for t in p.threads()}
+        return vol, invol, threads
 
     def peak_rss_mib(self):
         return sum(p.memory_kib("VmHWM") for p in self.procs) / 1024

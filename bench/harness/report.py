@@ -1,7 +1,8 @@
 """bench/results/<date>.md (the table people read) and <date>.json (every raw number)."""
 import json
 
-from cases import C1, C2, C4, C5
+from cases import C1, C1L, C2, C4, C5, C6, SWITCHES
+from instructions import C7, CLICK_RATE
 
 TARGETS = [
     # (what, how to get the figure from the results, comparison, bound, unit shown)
@@ -9,11 +10,27 @@ TARGETS = [
     ("Single-event ingest ≥ 30× the seed (Flask)", lambda r: ratio(r, C1, "events/s", "seed"), ">=", 30.0, "×"),
     ("Single-event ingest ≥ 50% of nginx-204 req/s", lambda r: ratio(r, C1, "events/s", "nginx-204"), ">=", 0.5, "×"),
     ("Batch ingest ≥ 250k events/s", lambda r: r.get(C2, "sluice", "events/s"), ">=", 250_000, " events/s"),
-    ("Batch ingest ≥ 60% of Kafka's ProducerPerformance", lambda r: ratio(r, C2, "events/s", "kafka ProducerPerformance"), ">=", 0.6, "×"),
+    ("Batch ingest ≥ 90% of Kafka's ProducerPerformance", lambda r: ratio(r, C2, "events/s", "kafka ProducerPerformance"), ">=", 0.9, "×"),
+    ("Single-event ingest ≥ 2× Benthos in events per engine CPU-second",
+     lambda r: ratio(r, C6, "1. single-event ingest (wrk)", "benthos"), ">=", 2.0, "×"),
+    ("Single-event request p99 at 10k/s below Benthos's (Sluice ÷ Benthos)", lambda r: ratio(r, C1L, "p99 @10k/s", "benthos"), "<", 1.0, "×"),
     ("Click → dashboard p99 ≤ 25 ms at 10k events/s", lambda r: r.get(C4, "sluice", "p99 @10k/s"), "<=", 25.0, " ms"),
+    ("Click → dashboard p99 at 10k/s below Benthos's (Sluice ÷ Benthos)", lambda r: ratio(r, C4, "p99 @10k/s", "benthos"), "<", 1.0, "×"),
+    ("Click → dashboard p50 at 1k/s at or below Benthos's (Sluice ÷ Benthos)", lambda r: ratio(r, C4, "p50 @1k/s", "benthos"), "<=", 1.0, "×"),
+    ("Click → dashboard ≥ 40,000 events per engine CPU-second at 10k/s",
+     lambda r: r.get(C6, "sluice", "4. click → dashboard @10k/s"), ">=", 40_000, " events/CPU-s"),
+    ("Transforms alone ≤ 5k instructions per event (callgrind)", lambda r: transforms(r), "<=", 5_000, " instructions"),
+    (f"One click end to end in one process ≤ 30k instructions (callgrind, {CLICK_RATE}/s)",
+     lambda r: r.get(C7, "sluice", f"one click, in process @{CLICK_RATE}/s"), "<=", 30_000, " instructions"),
     ("Idle RSS ≤ 20 MB (both click-tracker pipelines)", lambda r: r.get(C5, "sluice", "idle, ingest + broadcast running"), "<=", 20 * 1000**2 / 1024**2, " MiB"),
     ("RSS ≤ 150 MB under the fan-out case", lambda r: r.get(C5, "sluice", "peak in case 3, fan-out"), "<=", 150 * 1000**2 / 1024**2, " MiB"),
 ]
+
+
+def transforms(results):
+    """The highest count of the transform-only pipelines measured (one unless --pipeline named more)."""
+    counts = [f.median() for f in results.all() if f.case == C7 and f.tool == "sluice" and f.metric.startswith("transforms") and f.values]
+    return max(counts, default=None)
 
 
 def ratio(results, case, metric, other):
@@ -28,6 +45,8 @@ def fmt(v, unit):
         return f"{v:.2f}"
     if unit == "MiB":
         return f"{v:.1f}"
+    if unit == SWITCHES:
+        return f"{v:.2f}"
     return f"{v:,.0f}"
 
 
@@ -46,12 +65,13 @@ def ordered(results):
         if (f.case, f.metric) not in metrics:
             metrics.append((f.case, f.metric))
     return sorted(results.all(), key=lambda f: (cases.index(f.case), metrics.index((f.case, f.metric)),
-                                                TOOLS.index(f.tool) if f.tool in TOOLS else 99))
+                                                TOOLS.index(f.tool) if f.tool in TOOLS else 99, f.tool))
 
 
 def headline(results):
     """One row per figure, one column per tool: the table the README quotes."""
-    tools = [t for t in TOOLS if any(f.tool == t for f in results.all())]
+    measured = {f.tool for f in results.all()}
+    tools = [t for t in TOOLS if t in measured] + sorted(measured - set(TOOLS))
     rows = ["| Case | Figure | " + " | ".join(tools) + " |", "|---|---|" + "---:|" * len(tools)]
     seen = []
     for f in ordered(results):
@@ -88,6 +108,42 @@ def table(results):
     return "\n".join(rows)
 
 
+def comparison(results, new, old):
+    """Each figure both builds have, as new ÷ old. The spread is the min – max of the ratios of the
+    repetitions (measured back to back, A B A B ...) when every repetition of both counted, else the
+    widest ratio the two ranges allow. Instructions per event repeat exactly: one count, no spread."""
+    rows = [f"| Case | Figure | {new} (new) | {old} (old) | new ÷ old | Spread | Better |",
+            "|---|---|---:|---:|---:|---:|:---:|"]
+    out = []
+    for f in ordered(results):
+        if f.tool != new:
+            continue
+        g = results.figures.get((f.case, old, f.metric))
+        if not g or not f.values or not g.values or not all(g.values):
+            continue
+        r = f.median() / g.median()
+        if len(f.values) == len(g.values) and not f.void and not g.void:
+            per_rep = [a / b for a, b in zip(f.values, g.values)]
+            lo, hi = min(per_rep), max(per_rep)
+        else:
+            lo, hi = min(f.values) / max(g.values), max(f.values) / min(g.values)
+        if f.case == C7:
+            spread = "exact (callgrind)"
+        else:
+            spread = "one repetition" if len(f.values) == 1 and len(g.values) == 1 else f"{lo:.3f} – {hi:.3f}"
+        if f.case != C7 and len(f.values) == 1 and len(g.values) == 1:
+            better = "—"  # one measurement each says nothing about noise
+        elif r == 1 or (f.case != C7 and lo <= 1 <= hi):
+            better = "neither (within the spread)" if r != 1 else "="
+        else:
+            better = "new" if (r < 1) == (f.better == "lower") else "old"
+        rows.append(f"| {f.case} | {f.metric} ({f.unit}) | {fmt(f.median(), f.unit)} | {fmt(g.median(), g.unit)} | "
+                    f"{r:.3f} | {spread} | {better} |")
+        out.append({"case": f.case, "metric": f.metric, "unit": f.unit, "new": f.median(), "old": g.median(),
+                    "ratio": r, "ratio_min": lo, "ratio_max": hi, "better": f.better})
+    return "\n".join(rows), out
+
+
 def target_lines(results):
     out = ["| Target | Measured | Met |", "|---|---:|:---:|"]
     verdicts = []
@@ -97,7 +153,7 @@ def target_lines(results):
             met = "no figure"
             shown = "—"
         else:
-            ok = v >= bound if op == ">=" else v <= bound
+            ok = {">=": v >= bound, "<=": v <= bound, "<": v < bound}[op]
             met = "yes" if ok else "**no**"
             shown = f"{v:,.3f}{unit}" if unit == "×" else f"{v:,.2f}{unit}" if unit.strip() in ("ms", "MiB") else f"{v:,.0f}{unit}"
         out.append(f"| {what} | {shown} | {met} |")
@@ -128,7 +184,23 @@ def load(json_path):
 
 def write(results, meta, md_path, json_path):
     targets_md, verdicts = target_lines(results)
-    json_path.write_text(json.dumps({"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}, indent=1))
+    # A comparison runs only Sluice's builds: the targets, set against the baselines, do not apply.
+    targets_md = "" if meta.get("compare") else f"## Targets\n{targets_md}\n"
+    data = {"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}
+    compare_md = ""
+    if meta.get("compare"):
+        c = meta["compare"]
+        table_md, data["comparison"] = comparison(results, c["new"], c["old"])
+        compare_md = f"""
+## This build against {c['ref']} ({c['old_version']})
+Both builds ran in this one run, alternating repetition by repetition. A ratio below 1 is less
+of the figure in the new build (better for latency, memory, switches and instructions; worse for
+throughput). The last column names the build ahead only when every repetition's ratio agrees;
+instructions per event are exact, so any difference there is real.
+
+{table_md}
+"""
+    json_path.write_text(json.dumps(data, indent=1))
     # Why targets were missed is written by a person, after profiling, beside the results.
     notes = md_path.with_name(md_path.stem + ".notes.md")
     analysis = notes.read_text().strip() if notes.exists() else (
@@ -143,16 +215,14 @@ Machine: {meta['machine']}. Everything (broker, engines, load generators) shares
 Each figure is the median of {meta['reps']} repetitions run interleaved across tools after a warm-up,
 with the min – max beside it. Ratio to Sluice = the tool's median ÷ Sluice's (for latency and
 memory, above 1 means worse than Sluice).
-
+{compare_md}
 ## Settings every tool runs with
 {settings}
 
 ## Versions
 {versions}
 
-## Targets
 {targets_md}
-
 ## Headline (medians)
 {headline(results)}
 

@@ -6,11 +6,11 @@ import itertools
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 from loads import CACHE
 from procs import ROOT, Proc, System, wait_port
 
-SLUICE = ROOT / "build" / "bin" / "sluice"
 BENTHOS = CACHE / "benthos"
 PYTHON = CACHE / "venv" / "bin" / "python"
 BASELINES = ROOT / "bench" / "baselines"
@@ -26,6 +26,20 @@ class Started:
         self.system, self.topic, self.http, self.ws = system, topic, http, ws
 
 
+class Build:
+    """A Sluice build: the source tree it was built from (its build/ holds the binary and plugins).
+    Its own pipelines are used, so an older build runs the configuration it understands; a bench
+    file it does not have yet comes from the working tree."""
+
+    def __init__(self, tool, root):
+        self.tool, self.root = tool, Path(root)
+        self.binary = self.root / "build" / "bin" / "sluice"
+
+    def file(self, relative):
+        own = self.root / relative
+        return own if own.exists() else ROOT / relative
+
+
 def _addr():
     return f"127.0.0.1:{next(_ports)}"
 
@@ -36,19 +50,20 @@ def _wait(system, *addrs):
         wait_port(host, int(port), 60, system)
 
 
-def sluice(role, topic, log_dir):
+def sluice(role, topic, log_dir, build):
     http, ws = _addr(), _addr()
     env = {"INGEST_LISTEN": http, "WS_LISTEN": ws, "CLICKS_TOPIC": topic, "KAFKA_BROKERS": BROKERS,
            "BROADCAST_GROUP": f"{topic}-group", "WEB_DIR": str(ROOT / "web"),
            # The load comes from one address: the per-client limit would measure itself.
            "INGEST_RATE_LIMIT": "0"}
     if role == "ingest":
-        argv = [SLUICE, "run", ROOT / "pipelines" / "click-tracker.yaml", "--only", "ingest"]
+        argv = [build.binary, "run", build.file("pipelines/click-tracker.yaml"), "--only", "ingest"]
     elif role == "broadcast":
-        argv = [SLUICE, "run", ROOT / "bench" / "pipelines" / "kafka-to-websocket.yaml"]
+        argv = [build.binary, "run", build.file("bench/pipelines/kafka-to-websocket.yaml")]
     else:
-        argv = [SLUICE, "run", ROOT / "pipelines" / "click-tracker.yaml"]
-    system = System("sluice", [Proc(f"sluice-{role}-{next(_names)}", argv, env, log_dir)]).start()
+        argv = [build.binary, "run", build.file("pipelines/click-tracker.yaml")]
+    name = build.tool.replace("@", "-").replace("~", "-").replace("/", "-")
+    system = System(build.tool, [Proc(f"{name}-{role}-{next(_names)}", argv, env, log_dir)]).start()
     _wait(system, *([http] if role == "ingest" else [ws] if role == "broadcast" else [http, ws]))
     return Started(system, topic, http=http if role != "broadcast" else None, ws=ws if role != "ingest" else None)
 
@@ -108,4 +123,4 @@ http {{
     return Started(system, None, http=http)
 
 
-STARTERS = {"sluice": sluice, "benthos": benthos, "seed": seed}
+STARTERS = {"benthos": benthos, "seed": seed}
