@@ -11,7 +11,7 @@ RUN npm ci --no-audit --no-fund
 FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends cmake ninja-build g++ pkg-config \
-      libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev librdkafka-dev libjemalloc-dev \
+      libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev librdkafka-dev libjemalloc-dev libsimdjson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -29,7 +29,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_TEST
 
 FROM debian:12-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 libjemalloc2 libyaml-cpp0.7 \
+ && apt-get install -y --no-install-recommends librdkafka1 libjemalloc2 libyaml-cpp0.7 libsimdjson14 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/sluice /opt/sluice
 COPY pipelines /app/pipelines

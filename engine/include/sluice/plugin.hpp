@@ -24,7 +24,9 @@
 // 3: AckResult::dead_lettered and ::component, Emitter::dead_letter, Delivery::reject_event.
 // 4: ComponentSpec::validate and ValidationContext; the ABI record is an ELF note (.note.sluice)
 //    read from the file before the library is mapped, no longer a function.
-#define SLUICE_ABI_VERSION 4u
+// 5: Event holds what json_type() learnt (layout); Transform::process and Sink::write may run on
+//    a source's thread that emitted into an idle pipeline (meaning).
+#define SLUICE_ABI_VERSION 5u
 
 #define SLUICE_STRINGIFY_(x) #x
 #define SLUICE_STRINGIFY(x) SLUICE_STRINGIFY_(x)
