@@ -7,8 +7,8 @@
 // stays alive until its last report.
 //
 // Threading: write() and flush() run on the pipeline thread. The sink has no thread of its own:
-// delivery reports are served on the engine's I/O threads (QueueWaker), right where librdkafka's
-// broker thread hands them over, and the source's answer starts from there. After each round of
+// delivery reports are served on the engine's I/O threads (QueueWaker), woken by librdkafka's
+// broker thread when it queues them, and the source's answer starts from there. After each round of
 // reports, the same I/O thread retries the batches that met a full queue (the reports made room).
 // A timer on the I/O threads, set only while there is something to do, asks the broker for the topic
 // until it is ready and retries waiting batches every 250ms. flush() and the destructor also poll

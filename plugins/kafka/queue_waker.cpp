@@ -2,12 +2,7 @@
 
 #include "queue_waker.hpp"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdint>
-#include <cstring>
+#include <atomic>
 #include <mutex>
 
 namespace sluice::kafka {
@@ -19,75 +14,53 @@ namespace {
 // posted handler, so one busy producer cannot hold an I/O thread.
 constexpr int max_rounds = 16;
 
-int make_eventfd() {
-  // Non-blocking, as librdkafka requires: it writes while holding the queue's lock.
-  const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (fd < 0) throw Error(std::string("cannot create an eventfd for librdkafka's queue: ") + std::strerror(errno));
-  return fd;
-}
-
 }  // namespace
 
 struct QueueWaker::State : std::enable_shared_from_this<State> {
-  State(boost::asio::io_context& io, rd_kafka_queue_t* q, std::function<void()> s, const Logger& l)
-      : io(io), queue(q), serve(std::move(s)), log(l), descriptor(io, make_eventfd()), timer(io) {}
+  State(boost::asio::io_context& io, rd_kafka_queue_t* q, std::function<void()> s)
+      : io(io), queue(q), serve(std::move(s)), timer(io) {}
 
-  // All below: under `gate`. `open` false once the QueueWaker is destroyed; then no handler
-  // touches anything else here (the queue is gone, the descriptor closed).
-  void wait() {
-    descriptor.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                          [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
+  // librdkafka's thread, holding the queue's lock, when an event lands on an empty queue. Only a
+  // post: no librdkafka call, nothing that blocks. A drain already posted and not yet begun
+  // serves this event too, so one post is enough.
+  static void on_event(rd_kafka_t*, void* opaque) {
+    auto* state = static_cast<State*>(opaque);
+    if (state->posted.exchange(true, std::memory_order_acq_rel)) return;
+    boost::asio::post(state->io, [self = state->shared_from_this()] {
+      std::lock_guard lock(self->gate);
+      if (self->open) self->drain();
+    });
   }
 
-  void on_readable(const boost::system::error_code& ec) {
-    std::lock_guard lock(gate);
-    if (!open || ec == boost::asio::error::operation_aborted) return;
-    if (ec) {
-      // Not expected from an eventfd; serving by timer keeps reports flowing, if late.
-      log.error("waiting for librdkafka's queue failed (", ec.message(), "); serving it every 100ms instead");
-      fallback = true;
-      arm_timer(std::chrono::milliseconds(100));
-      return;
-    }
-    drain();
-  }
-
-  // The race with librdkafka: it writes to the eventfd only when an event lands on an empty queue
-  // (and at most once until the queue is polled again). So the eventfd is reset first, then the
-  // queue is drained until a poll finds it empty, then the wait is armed again. An event queued
-  // after that last poll found the queue empty, so it wrote to the eventfd, which was reset before
-  // and stays readable: the new wait completes at once. Resetting it after the drain instead
-  // would swallow such a write and leave the event waiting for the next one, which may never come.
+  // Under `gate`. The race with librdkafka: it calls on_event only when an event lands on an empty
+  // queue. So `posted` is cleared first, then the queue is drained until a poll finds it empty. An
+  // event queued after that last poll found the queue empty, so it called on_event, which saw
+  // `posted` cleared and posted a new drain. Clearing `posted` after the drain instead would let
+  // such an event's call see it still set and post nothing: the event would wait for the next one,
+  // which may never come.
   void drain() {
-    std::uint64_t count;
-    (void)!::read(descriptor.native_handle(), &count, sizeof count);  // EAGAIN: nothing to reset
+    posted.store(false, std::memory_order_release);
     bool empty = false;
     for (int round = 0; round < max_rounds && !empty; ++round) {
       empty = rd_kafka_queue_poll_callback(queue, 0) == 0;
     }
     serve();
-    if (empty) {
-      wait();
-      return;
-    }
-    // Not empty yet: the eventfd will not be written again until the queue is polled, so the drain
+    if (empty) return;
+    // Not empty yet: librdkafka calls on_event again only once the queue was empty, so the drain
     // must go on by itself.
+    posted.store(true, std::memory_order_release);
     boost::asio::post(io, [self = shared_from_this()] {
       std::lock_guard lock(self->gate);
       if (self->open) self->drain();
     });
   }
 
-  // Under `timer_mutex`.
-  void arm_timer_locked(std::chrono::milliseconds delay) {
+  void arm_timer(std::chrono::milliseconds delay) {
+    std::lock_guard lock(timer_mutex);
     if (timer_armed) return;
     timer_armed = true;
     timer.expires_after(delay);
     timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
-  }
-  void arm_timer(std::chrono::milliseconds delay) {
-    std::lock_guard lock(timer_mutex);
-    arm_timer_locked(delay);
   }
 
   void on_timer(const boost::system::error_code& ec) {
@@ -97,23 +70,16 @@ struct QueueWaker::State : std::enable_shared_from_this<State> {
       std::lock_guard t(timer_mutex);
       timer_armed = false;
     }
-    if (fallback) {
-      while (rd_kafka_queue_poll_callback(queue, 0) > 0) {
-      }
-      arm_timer(std::chrono::milliseconds(100));
-    }
     serve();
   }
 
   boost::asio::io_context& io;
   rd_kafka_queue_t* queue;
   std::function<void()> serve;
-  Logger log;
+  std::atomic<bool> posted{false};  // a drain is posted and has not begun
 
   std::mutex gate;
-  bool open = true;
-  bool fallback = false;  // the descriptor failed: the timer polls
-  boost::asio::posix::stream_descriptor descriptor;
+  bool open = true;  // false once the QueueWaker is destroyed: then no handler touches anything else
 
   std::mutex timer_mutex;  // taken inside `gate`, never around it
   bool timer_armed = false;
@@ -121,38 +87,30 @@ struct QueueWaker::State : std::enable_shared_from_this<State> {
 };
 
 QueueWaker::QueueWaker(boost::asio::io_context& io, rd_kafka_queue_t* queue, std::function<void()> serve,
-                       const Logger& log)
-    : state_(std::make_shared<State>(io, queue, std::move(serve), log)) {
-  // An eventfd takes 8-byte writes of a count: this is librdkafka's payload.
-  static constexpr std::uint64_t one = 1;
-  rd_kafka_queue_io_event_enable(queue, state_->descriptor.native_handle(), &one, sizeof one);
+                       const Logger&)
+    : state_(std::make_shared<State>(io, queue, std::move(serve))) {
+  rd_kafka_queue_cb_event_enable(queue, &State::on_event, state_.get());
 }
 
 QueueWaker::~QueueWaker() {
+  // librdkafka calls on_event under the queue's lock, which this takes: once it returns, no call
+  // runs or follows, and nothing touches the State from librdkafka's side.
+  rd_kafka_queue_cb_event_enable(state_->queue, nullptr, nullptr);
   // Waits for a running handler; after this no handler does anything.
   std::lock_guard lock(state_->gate);
   state_->open = false;
-  // librdkafka writes under the queue's lock, which this takes: no write follows, and the fd may close.
-  rd_kafka_queue_io_event_enable(state_->queue, -1, nullptr, 0);
   rd_kafka_queue_destroy(state_->queue);
   state_->queue = nullptr;
-  boost::system::error_code ignored;
-  state_->descriptor.close(ignored);  // pending waits complete as cancelled, or are dropped with the io_context
   std::lock_guard t(state_->timer_mutex);
   state_->timer.cancel();
 }
 
 void QueueWaker::start() {
-  // Whatever was queued before (or before io_event_enable) wrote nothing: drain once, which arms
-  // the wait. On an I/O thread, like every drain.
-  boost::asio::post(state_->io, [self = state_] {
-    std::lock_guard lock(self->gate);
-    if (self->open) self->drain();
-  });
+  // Whatever was queued before the callback was set called nothing: drain once, on an I/O thread
+  // like every drain.
+  State::on_event(nullptr, state_.get());
 }
 
-void QueueWaker::wake_after(std::chrono::milliseconds delay) {
-  state_->arm_timer(delay);
-}
+void QueueWaker::wake_after(std::chrono::milliseconds delay) { state_->arm_timer(delay); }
 
 }  // namespace sluice::kafka

@@ -1,5 +1,5 @@
 // The kafka sink has no thread of its own: its delivery reports are served on the engine's I/O
-// threads (librdkafka's queue wakes them through an eventfd), yet every event is still acked.
+// threads (librdkafka wakes them when it queues a report), yet every event is still acked.
 
 #include <dirent.h>
 
