@@ -1,5 +1,7 @@
 #include "kafka_sink.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "kafka_properties.hpp"
@@ -126,19 +128,26 @@ KafkaSink::KafkaSink(const Options& o, Context& context)
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   producer_ = conf.create(RD_KAFKA_PRODUCER);
   topic_ready_ = !create_topic_;
+  if (create_topic_) topic_request_ = std::make_unique<TopicRequest>(producer_.get(), topic_, std::chrono::seconds(5));
+  if (context.io == nullptr) throw Error("the kafka sink needs the engine's I/O context");
+  waker_ = std::make_unique<QueueWaker>(*context.io, rd_kafka_queue_get_main(producer_.get()), [this] { serve(); },
+                                        context.log);
 }
 
 KafkaSink::~KafkaSink() {
-  stopping_ = true;
-  if (poller_.joinable()) poller_.join();
+  waker_.reset();  // waits for a running handler; none runs after this
   // Without a flush (the engine gave up), whatever is left is failed now, while the engine and
   // the sources still listen, rather than by rd_kafka_destroy later.
   fail_pending("the sink was stopped before these events were sent to Kafka");
   purge_and_report();
-  producer_.reset();  // waits until librdkafka has stopped its threads
+  topic_request_.reset();  // its queue goes before the client
+  producer_.reset();       // waits until librdkafka has stopped its threads
 }
 
-void KafkaSink::start() { poller_ = std::thread([this] { poll_loop(); }); }
+void KafkaSink::start() {
+  waker_->start();
+  if (!topic_ready_) waker_->wake_after(std::chrono::milliseconds(0));
+}
 
 void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* cluster = static_cast<ClusterLog*>(opaque);
@@ -159,18 +168,26 @@ void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void
   tag->batch->settle(tag->index, nullptr);
 }
 
-void KafkaSink::poll_loop() {
-  while (!stopping_) {
-    create_topic_if_due();
-    // Serves delivery reports; waiting here is also how a full queue gets time to drain.
-    rd_kafka_poll(producer_.get(), 20);
-    pump();
+void KafkaSink::serve() {
+  create_topic_if_due();
+  pump();
+  // The timer runs only while there is something to retry; an idle sink is never woken.
+  using std::chrono::milliseconds;
+  if (!topic_ready_) {
+    const auto until = std::chrono::duration_cast<milliseconds>(next_topic_attempt_ - std::chrono::steady_clock::now());
+    // While a request is out its answer is looked for every 50ms (it has no queue event).
+    waker_->wake_after(topic_request_->waiting() ? milliseconds(50) : std::max(until, milliseconds(0)));
+    return;
   }
+  std::lock_guard lock(pump_mutex_);
+  if (!pending_.empty()) waker_->wake_after(milliseconds(250));
 }
 
 void KafkaSink::create_topic_if_due() {
   if (topic_ready_ || std::chrono::steady_clock::now() < next_topic_attempt_) return;
-  const TopicResult r = ensure_topic(producer_.get(), topic_, std::chrono::seconds(5));
+  const std::optional<TopicResult> answer = topic_request_->poll();
+  if (!answer) return;
+  const TopicResult& r = *answer;
   switch (r.state) {
     case TopicState::ready: {
       std::lock_guard lock(pump_mutex_);
@@ -204,6 +221,14 @@ void KafkaSink::write(std::shared_ptr<const Batch> batch, Delivery done) {
     pending_.push_back(flight);
   }
   pump();
+  // Normally the delivery reports that make room retry a batch that met a full queue; the timer
+  // is the backstop.
+  bool waiting;
+  {
+    std::lock_guard lock(pump_mutex_);
+    waiting = !pending_.empty();
+  }
+  if (waiting) waker_->wake_after(std::chrono::milliseconds(250));
 }
 
 void KafkaSink::pump() {
@@ -223,7 +248,7 @@ void KafkaSink::pump() {
       const bool last = i + 1 == n;
       const rd_kafka_resp_err_t err = produce(*b, i);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        --b->next;  // not taken: the poll thread tries again once reports have made room
+        --b->next;  // not taken: tried again once delivery reports have made room (serve())
         return;
       }
       if (last) pending_.pop_front();

@@ -6,14 +6,20 @@
 // in-flight limit stops the source. Payloads are handed to librdkafka without a copy; the batch
 // stays alive until its last report.
 //
-// Threading: write() and flush() run on the pipeline thread; a poll thread serves delivery
-// reports, creates the topic, and retries batches that met a full queue.
+// Threading: write() and flush() run on the pipeline thread. The sink has no thread of its own:
+// delivery reports are served on the engine's I/O threads (QueueWaker), woken by librdkafka's
+// broker thread when it queues them, and the source's answer starts from there. After each round of
+// reports, the same I/O thread retries the batches that met a full queue (the reports made room).
+// A timer on the I/O threads, set only while there is something to do, asks the broker for the topic
+// until it is ready and retries waiting batches every 250ms. flush() and the destructor also poll
+// from the pipeline thread: the delivery callback touches only thread-safe state (InFlight's atomic
+// count and its failures' lock, ClusterLog's lock), and pump() holds pump_mutex_.
 
 #include <atomic>
 #include <deque>
 #include <mutex>
-#include <thread>
 
+#include "queue_waker.hpp"
 #include "rdkafka_config.hpp"
 #include "topic_creator.hpp"
 
@@ -41,7 +47,8 @@ class KafkaSink final : public Sink {
   };
 
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
-  void poll_loop();
+  // After each round of reports, and when the timer expires: on an I/O thread, one at a time.
+  void serve();
   void create_topic_if_due();
   // Produces pending batches in order, until done or the producer queue is full.
   void pump();
@@ -63,9 +70,10 @@ class KafkaSink final : public Sink {
   std::string topic_refused_;      // why the broker will not create the topic, when it will not
 
   std::atomic<bool> topic_ready_{false};
-  std::atomic<bool> stopping_{false};
+  // Used by serve() only (one at a time).
+  std::unique_ptr<TopicRequest> topic_request_;
   std::chrono::steady_clock::time_point next_topic_attempt_{};
-  std::thread poller_;
+  std::unique_ptr<QueueWaker> waker_;  // destroyed first: no handler runs after it
 };
 
 }  // namespace sluice::kafka
