@@ -6,7 +6,9 @@
 // in-flight limit stops the source. Payloads are handed to librdkafka without a copy; the batch
 // stays alive until its last report.
 //
-// Threading: write() and flush() run on the pipeline thread. The sink has no thread of its own:
+// Threading: write() runs on whichever thread processes the pipeline (its pipeline thread, or a
+// source's thread that emitted into the idle pipeline), flush() on the pipeline thread; both may
+// run while an I/O thread serves reports (pump_mutex_ orders them). The sink has no thread of its own:
 // delivery reports are served on the engine's I/O threads (QueueWaker), woken by librdkafka's
 // broker thread when it queues them, and the source's answer starts from there. After each round of
 // reports, the same I/O thread retries the batches that met a full queue (the reports made room).
