@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sluice/errors.hpp"
+
 namespace sluice::http {
 namespace {
 
@@ -52,20 +54,19 @@ std::optional<std::string> precheck(std::string_view text) {
   return std::nullopt;
 }
 
-// Parsing without exceptions keeps a valid body cheap; only a body that fails is parsed again,
-// with exceptions, for the reason the 400 answer gives.
-std::optional<std::string> parse_into(std::string_view text, nlohmann::json& doc) {
+// The event for one click's text, checked as JSON without building a DOM (Event::json_type():
+// simdjson, with nlohmann's reason when it is not JSON). The pipeline's json_validate and enrich
+// then reuse that check instead of parsing again; nothing on the click path needs the DOM.
+std::optional<std::string> check_into(std::string_view text, Clock::time_point received, std::vector<Event>& out) {
   if (auto why = precheck(text)) return why;
+  Event event(std::string(text), received);
   try {
-    // A number too large for a double throws out_of_range even without exceptions for syntax.
-    doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_discarded()) return std::nullopt;
-    const auto parsed = nlohmann::json::parse(text);  // throws: the first parse failed
-    (void)parsed;
-  } catch (const nlohmann::json::exception& e) {
-    return reason_of(e);
+    (void)event.json_type();
+  } catch (const EventError& e) {
+    return std::string(e.what());
   }
-  return "invalid JSON";
+  out.push_back(std::move(event));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -73,9 +74,7 @@ std::optional<std::string> parse_into(std::string_view text, nlohmann::json& doc
 std::optional<BodyError> parse_single(std::string_view body, Clock::time_point received, std::vector<Event>& out) {
   body = without_bom(body);
   if (blank(body)) return BodyError{"the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}", {}};
-  nlohmann::json doc;
-  if (auto why = parse_into(body, doc)) return BodyError{*why, {}};
-  out.emplace_back(std::string(body), std::move(doc), received);
+  if (auto why = check_into(body, received, out)) return BodyError{*why, {}};
   return std::nullopt;
 }
 
@@ -110,9 +109,9 @@ std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_even
     const std::string_view line = without_bom(body.substr(pos, end - pos));
     if (!blank(line)) {
       if (out.size() == max_events) return too_many();
-      nlohmann::json doc;
-      if (auto why = parse_into(line, doc)) return BodyError{"line " + std::to_string(line_no + 1) + ": " + *why, line_no};
-      out.emplace_back(std::string(line), std::move(doc), received);
+      if (auto why = check_into(line, received, out)) {
+        return BodyError{"line " + std::to_string(line_no + 1) + ": " + *why, line_no};
+      }
     }
     ++line_no;
     pos = end + 1;

@@ -108,14 +108,15 @@ std::vector<std::string> payloads_of(const std::vector<Event>& events) {
   return out;
 }
 
-TEST(ClickBody, ASingleBodyIsOneEventWithTheClientsTextAndItsParsedDocument) {
+TEST(ClickBody, ASingleBodyIsOneEventWithTheClientsTextCheckedWithoutADom) {
   const auto received = Clock::now() - std::chrono::seconds(5);
   const std::string body = "{\"page\": \"docs\",  \"clickNumber\": 2}\n";
   std::vector<Event> out;
   ASSERT_FALSE(parse_single(body, received, out));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].payload(), body) << "the bytes the client sent, not re-serialised";
-  EXPECT_TRUE(out[0].json_parsed()) << "parsed once here, not again in the pipeline";
+  EXPECT_EQ(out[0].json_type(), JsonType::object);
+  EXPECT_FALSE(out[0].json_parsed()) << "checked without building a DOM, which nothing on the click path needs";
   EXPECT_EQ(out[0].json(), json::parse(R"({"page":"docs","clickNumber":2})"));
   EXPECT_EQ(out[0].received_at(), received);
 }
@@ -190,7 +191,8 @@ TEST(ClickBody, NdjsonIsOneEventPerNonEmptyLineWithTheLinesText) {
   ASSERT_FALSE(parse_batch(body, 10, Clock::now(), out));
   EXPECT_EQ(payloads_of(out), (std::vector<std::string>{"{\"page\":\"a\"}", "{\"page\": \"b\"}\r", "[1]", "{\"page\":\"c\"}"}))
       << "blank lines skipped; each line kept as sent";
-  for (const auto& e : out) EXPECT_TRUE(e.json_parsed());
+  for (const auto& e : out) EXPECT_FALSE(e.json_parsed()) << "checked, no DOM built";
+  EXPECT_EQ(out[2].json_type(), JsonType::array);
   EXPECT_EQ(out[1].json(), json::parse(R"({"page":"b"})"));
 }
 
