@@ -171,7 +171,16 @@ void Event::set_payload(std::string payload) {
 }
 
 JsonType Event::json_type() const {
-  if (!json_ && !index_ && payload_.find('\0') == std::string::npos) index_ = detail::index_of(payload_);
+  if (index_) return index_->type;
+  // A document handed in with the payload (Event(payload, parsed)) may come from nlohmann, which
+  // stops at a NUL: `{}<NUL>junk` parses as {}. The text is what sinks send, so it decides, as in
+  // json(); an edited DOM (stale text) is re-serialised before any sink and cannot hold a raw NUL.
+  if (!payload_stale_) {
+    if (const auto nul = payload_.find('\0'); nul != std::string::npos) {
+      throw EventError("invalid JSON: a NUL byte at offset " + std::to_string(nul));
+    }
+  }
+  if (!json_) index_ = detail::index_of(payload_);
   if (index_) return index_->type;
   return type_of(json());  // builds the DOM, or throws why the text is not JSON
 }

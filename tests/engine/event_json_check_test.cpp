@@ -111,5 +111,13 @@ TEST(EventJsonCheck, ChecksWithoutBuildingTheDom) {
   EXPECT_EQ(replaced.json_type(), JsonType::string) << "a new payload is checked anew";
 }
 
+// A source may hand in a document nlohmann parsed from text with a NUL in it (nlohmann stops
+// there). The text is what sinks send, so json_type() judges the text, not the document: the hub
+// trusts json_type() and would otherwise splice `{}<NUL>junk` into a frame (found by hub_frames_fuzz).
+TEST(EventJsonCheck, ADocumentHandedInDoesNotVouchForTextWithANul) {
+  const Event event(std::string("{}\0junk", 7), nlohmann::json::object());
+  EXPECT_THROW((void)event.json_type(), EventError);
+}
+
 }  // namespace
 }  // namespace sluice
