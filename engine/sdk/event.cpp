@@ -3,9 +3,10 @@
 #include <cmath>
 #include <optional>
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
-#include <vector>
 
 #include "json_text.hpp"
 #include "sluice/errors.hpp"
@@ -28,6 +29,26 @@ std::string dump(const nlohmann::json& doc) {
   } catch (const nlohmann::json::type_error& e) {
     throw EventError("cannot serialise the edited JSON: " + reason_of(e));
   }
+}
+
+// nlohmann's lexer takes a NUL byte for the end of its input, so `{"a":1}<NUL>junk` would parse
+// and the junk stay in the payload. JSON has no raw NUL anywhere: the text is refused instead.
+void refuse_nul(const std::string& text) {
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    throw EventError("invalid JSON: a NUL byte at offset " + std::to_string(nul));
+  }
+}
+
+// Appends member `key`: `value` before the closing brace of the object text `payload` (its last
+// non-blank character), written by hand (json_text.hpp): nlohmann's dump costs thousands of
+// instructions. `first`: the object has no member yet, so no comma.
+void append_member(std::string& payload, std::string_view key, const nlohmann::json& value, bool first) {
+  const auto brace = payload.find_last_not_of(" \t\r\n");
+  std::string member = first ? "" : ",";
+  detail::append_json_string(member, key);
+  member += ':';
+  detail::append_json(member, value);
+  payload.insert(brace, member);
 }
 
 JsonType type_of(const nlohmann::json& v) {
@@ -175,11 +196,7 @@ JsonType Event::json_type() const {
   // A document handed in with the payload (Event(payload, parsed)) may come from nlohmann, which
   // stops at a NUL: `{}<NUL>junk` parses as {}. The text is what sinks send, so it decides, as in
   // json(); an edited DOM (stale text) is re-serialised before any sink and cannot hold a raw NUL.
-  if (!payload_stale_) {
-    if (const auto nul = payload_.find('\0'); nul != std::string::npos) {
-      throw EventError("invalid JSON: a NUL byte at offset " + std::to_string(nul));
-    }
-  }
+  if (!payload_stale_) refuse_nul(payload_);
   if (!json_) index_ = detail::index_of(payload_);
   if (index_) return index_->type;
   return type_of(json());  // builds the DOM, or throws why the text is not JSON
@@ -201,11 +218,7 @@ JsonType Event::member_type(std::string_view key) const {
 const nlohmann::json& Event::json() const {
   if (!json_) {
     index_.reset();
-    // nlohmann's lexer takes a NUL byte for the end of its input, so `{"a":1}<NUL>junk` would parse
-    // and the junk stay in the payload. JSON has no raw NUL anywhere: refuse it here.
-    if (const auto nul = payload_.find('\0'); nul != std::string::npos) {
-      throw EventError("invalid JSON: a NUL byte at offset " + std::to_string(nul));
-    }
+    refuse_nul(payload_);
     try {
       json_ = std::make_unique<nlohmann::json>(nlohmann::json::parse(payload_));
     } catch (const nlohmann::json::exception& e) {  // out_of_range too: a number too large for a double
@@ -226,12 +239,7 @@ void Event::set_member(std::string_view key, nlohmann::json value) {
   if (json_type() != JsonType::object) throw EventError("expected a JSON object");
   if (index_ && member_type(key) == JsonType::absent) {
     // Checked text and a new member: append it to the text alone, no DOM.
-    const auto brace = payload_.find_last_not_of(" \t\r\n");
-    std::string member = index_->members.empty() ? "" : ",";
-    detail::append_json_string(member, key);
-    member += ':';
-    detail::append_json(member, value);
-    payload_.insert(brace, member);
+    append_member(payload_, key, value, index_->members.empty());
     index_->members.emplace_back(key, type_of(value));
     return;
   }
@@ -244,14 +252,8 @@ void Event::set_member(std::string_view key, nlohmann::json value) {
     payload_stale_ = true;
     return;
   }
-  // The payload parsed as an object, so its last non-blank character is the closing brace. The
-  // member is written by hand (json_text.hpp): nlohmann's dump costs thousands of instructions.
-  const auto brace = payload_.find_last_not_of(" \t\r\n");
-  std::string member = doc.empty() ? "" : ",";
-  detail::append_json_string(member, key);
-  member += ':';
-  detail::append_json(member, value);
-  payload_.insert(brace, member);
+  // The payload parsed as an object, so it ends with the object's closing brace.
+  append_member(payload_, key, value, doc.empty());
   doc.emplace(std::string(key), std::move(value));
 }
 
