@@ -98,15 +98,10 @@ std::optional<JsonType> type_of(const simdjson::dom::element& v) {
   return std::nullopt;
 }
 
-// The index of `text` when simdjson takes it as JSON and nlohmann would take it the same way;
-// nullptr leaves the decision (and the error message) to nlohmann's parse. simdjson refuses some
-// texts nlohmann takes (nesting past 1024 levels, integers past 64 bits, a byte-order mark), which
-// is harmless: nlohmann then parses. The other way round must never happen, so texts with \u
-// escapes (where the two treat lone surrogates differently across versions) go to nlohmann too.
-std::unique_ptr<JsonIndex> index_of(const std::string& text) {
-  if (text.find("\\u") != std::string::npos) return nullptr;
-  // One parser per thread, reused: its buffers grow to the largest payload seen, so a big one is
-  // let go rather than kept for the life of the thread.
+// One parser per thread, reused: its buffers grow to the largest payload seen, so a big one is
+// let go after use rather than kept for the life of the thread.
+template <class Use>
+auto with_thread_parser(Use&& use) {
   thread_local simdjson::dom::parser parser;
   constexpr std::size_t kKeepCapacity = 1 << 16;
   struct Trim {
@@ -114,22 +109,65 @@ std::unique_ptr<JsonIndex> index_of(const std::string& text) {
       if (parser.capacity() > kKeepCapacity) parser = simdjson::dom::parser();
     }
   } trim;
-  simdjson::dom::element root;
-  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return nullptr;
-  auto index = std::make_unique<JsonIndex>();
-  const auto type = type_of(root);
-  if (!type) return nullptr;
-  index->type = *type;
-  if (index->type == JsonType::object) {
-    const simdjson::dom::object object = root.get_object().value_unsafe();
-    index->members.reserve(object.size() + 4);  // room for what enrich appends
-    for (const auto field : object) {
-      const auto member = type_of(field.value);
-      if (!member) return nullptr;
-      index->members.emplace_back(field.key, *member);
+  return use(parser);
+}
+
+// The index of `text` when simdjson takes it as JSON and nlohmann would take it the same way;
+// nullptr leaves the decision (and the error message) to nlohmann's parse. simdjson refuses some
+// texts nlohmann takes (nesting past 1024 levels, integers past 64 bits, a byte-order mark), which
+// is harmless: nlohmann then parses. The other way round must never happen, so texts with \u
+// escapes (where the two treat lone surrogates differently across versions) go to nlohmann too.
+std::unique_ptr<JsonIndex> index_of(const std::string& text) {
+  if (text.find("\\u") != std::string::npos) return nullptr;
+  return with_thread_parser([&](simdjson::dom::parser& parser) -> std::unique_ptr<JsonIndex> {
+    simdjson::dom::element root;
+    if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return nullptr;
+    auto index = std::make_unique<JsonIndex>();
+    const auto type = type_of(root);
+    if (!type) return nullptr;
+    index->type = *type;
+    if (index->type == JsonType::object) {
+      const simdjson::dom::object object = root.get_object().value_unsafe();
+      index->members.reserve(object.size() + 4);  // room for what enrich appends
+      for (const auto field : object) {
+        const auto member = type_of(field.value);
+        if (!member) return nullptr;
+        index->members.emplace_back(field.key, *member);
+      }
     }
-  }
-  return index;
+    return index;
+  });
+}
+
+// Top-level scalar member `key` (the last of that name) of a text index_of() took, as nlohmann
+// would have parsed it: a non-negative integer is unsigned there. nullopt for an object or array,
+// which the caller reads from the DOM, and for the one value simdjson cannot tell apart.
+std::optional<nlohmann::json> scalar_member(const std::string& text, std::string_view key) {
+  return with_thread_parser([&](simdjson::dom::parser& parser) -> std::optional<nlohmann::json> {
+    simdjson::dom::object object;
+    if (parser.parse(text.data(), text.size()).get(object) != simdjson::SUCCESS) return std::nullopt;
+    std::optional<simdjson::dom::element> last;
+    for (const auto field : object) {
+      if (field.key == key) last = field.value;
+    }
+    if (!last) return std::nullopt;
+    const simdjson::dom::element v = *last;
+    switch (v.type()) {
+      case simdjson::dom::element_type::NULL_VALUE: return nlohmann::json(nullptr);
+      case simdjson::dom::element_type::BOOL: return nlohmann::json(v.get_bool().value_unsafe());
+      case simdjson::dom::element_type::INT64: {
+        // simdjson reads "-0" as the integer 0, nlohmann as a signed zero ("0" is unsigned there):
+        // with "-0" anywhere in the text, a zero is left to the DOM.
+        const std::int64_t i = v.get_int64().value_unsafe();
+        if (i == 0 && text.find("-0") != std::string::npos) return std::nullopt;
+        return i >= 0 ? nlohmann::json(static_cast<std::uint64_t>(i)) : nlohmann::json(i);
+      }
+      case simdjson::dom::element_type::UINT64: return nlohmann::json(v.get_uint64().value_unsafe());
+      case simdjson::dom::element_type::DOUBLE: return nlohmann::json(v.get_double().value_unsafe());
+      case simdjson::dom::element_type::STRING: return nlohmann::json(std::string(v.get_string().value_unsafe()));
+      default: return std::nullopt;
+    }
+  });
 }
 
 }  // namespace
@@ -213,6 +251,16 @@ JsonType Event::member_type(std::string_view key) const {
   }
   const auto it = json_->find(key);
   return it == json_->end() ? JsonType::absent : type_of(*it);
+}
+
+std::optional<nlohmann::json> Event::member(std::string_view key) const {
+  const JsonType type = member_type(key);
+  if (type == JsonType::absent) return std::nullopt;
+  if (index_ && type != JsonType::object && type != JsonType::array) {
+    if (auto value = detail::scalar_member(payload_, key)) return value;
+  }
+  const nlohmann::json& doc = json();
+  return *doc.find(key);
 }
 
 const nlohmann::json& Event::json() const {

@@ -94,9 +94,13 @@ Aggregate::Aggregate(const Options& o, Context& context)
               brokers, topic, history_,
               [&](std::string_view payload) {
                 // Not JSON (or not UTF-8): a discarded value, nothing counted, nothing thrown.
-                const auto doc = nlohmann::json::parse(payload, nullptr, false);
-                if (!doc.is_object()) return;
-                count(doc, 0);  // no time: in the totals, not charted
+                const Event event{std::string(payload)};
+                try {
+                  if (event.json_type() != JsonType::object) return;
+                } catch (const EventError&) {
+                  return;
+                }
+                count(event, 0);  // no time: in the totals, not charted
                 ++n;
               },
               [this] { return stopping_.load(); });
@@ -130,17 +134,22 @@ Aggregate::~Aggregate() {
 // Counts one JSON object. Its key is cut to max_key_bytes_ before it is looked up, so each
 // counter costs at most that much; its time is clamped to now, so a time in the future cannot
 // add seconds to per_second_, and a time before the chart's minute is in the totals only.
-void Aggregate::count(const nlohmann::json& doc, std::int64_t received_ms) {
+// Event::member() reads the two members without nlohmann's DOM of the whole event.
+void Aggregate::count(const Event& event, std::int64_t received_ms) {
   // An object or array is not dumped: its text could be as long as the payload, and dumping
   // recurses once per level of nesting, which a Kafka message does not bound.
-  auto k = doc.find(key_field_);
-  const std::string key = k == doc.end()      ? std::string("(none)")
-                          : k->is_string()     ? cut_utf8(k->get_ref<const std::string&>(), max_key_bytes_)
-                          : k->is_object()     ? std::string("(object)")
-                          : k->is_array()      ? std::string("(array)")
-                                               : cut_utf8(dump(*k), max_key_bytes_);
-  auto t = doc.find(time_field_);
-  const std::int64_t at = t == doc.end() ? received_ms : time_of(*t, received_ms);
+  std::string key;
+  switch (event.member_type(key_field_)) {
+    case JsonType::absent: key = "(none)"; break;
+    case JsonType::object: key = "(object)"; break;
+    case JsonType::array: key = "(array)"; break;
+    default: {
+      const nlohmann::json k = *event.member(key_field_);
+      key = cut_utf8(k.is_string() ? k.get_ref<const std::string&>() : dump(k), max_key_bytes_);
+    }
+  }
+  const auto t = event.member(time_field_);
+  const std::int64_t at = t ? time_of(*t, received_ms) : received_ms;
 
   const std::int64_t now_s = now_ms() / 1000;
   const std::int64_t second = std::min(at / 1000, now_s);
@@ -172,10 +181,10 @@ void Aggregate::process(Batch& batch) {
                           " Kafka partitions seen; events of further partitions are counted again if delivered again");
       }
     }
-    // Event::json() parses once per event; the websocket sink after us reuses the parsed document.
+    // json_type() checks the text once per event (without a DOM); the websocket sink after us
+    // reuses what it learnt.
     try {
-      const nlohmann::json& doc = e.json();
-      if (doc.is_object()) count(doc, ms_of(e.received_at()));
+      if (e.json_type() == JsonType::object) count(e, ms_of(e.received_at()));
     } catch (const EventError&) {
       // Not JSON: nothing to count, but the event still goes on to the dashboard.
     }

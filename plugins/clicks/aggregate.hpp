@@ -41,7 +41,7 @@ class Aggregate final : public Transform {
   void process(Batch& batch) override;
 
  private:
-  void count(const nlohmann::json& doc, std::int64_t received_ms);
+  void count(const Event& event, std::int64_t received_ms);
   void schedule();
   void publish();
   std::string stats_json();

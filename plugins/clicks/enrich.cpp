@@ -55,7 +55,7 @@ void Enrich::process(Batch& batch) {
         continue;
       }
       if (e.member_type(id_field_) != JsonType::absent && !client_id_field_.empty()) {
-        nlohmann::json value = e.json().at(id_field_);
+        nlohmann::json value = *e.member(id_field_);
         e.set_member(client_id_field_, std::move(value));
       }
       const std::string* id = e.meta().find("id");

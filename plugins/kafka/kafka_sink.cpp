@@ -265,11 +265,9 @@ rd_kafka_resp_err_t KafkaSink::produce(InFlight& b, std::size_t index) {
   std::string key;
   if (!key_field_.empty()) {
     // No key for payloads that are not JSON objects or lack the field: they still go out.
+    // member() reads the one value without nlohmann's DOM of the whole payload.
     try {
-      const auto& json = event.json();
-      if (json.is_object()) {
-        if (auto it = json.find(key_field_); it != json.end()) key = it->is_string() ? it->get<std::string>() : it->dump();
-      }
+      if (auto value = event.member(key_field_)) key = value->is_string() ? value->get<std::string>() : value->dump();
     } catch (const EventError&) {
     }
   }

@@ -1,6 +1,6 @@
-// Event::json_type() / member_type() check the payload with simdjson and build no DOM; json()
-// parses with nlohmann. The two must agree on every input: what one refuses the other refuses,
-// with the same reason, and the types read are the same.
+// Event::json_type() / member_type() / member() read the payload with simdjson and build no DOM;
+// json() parses with nlohmann. The two must agree on every input: what one refuses the other
+// refuses, with the same reason, and the types and values read are the same.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +45,17 @@ void expect_agreement(const std::string& text) {
     if (doc.is_object()) {
       for (const auto& [key, value] : doc.items()) EXPECT_EQ(e.member_type(key), type_of(value)) << key;
       EXPECT_EQ(e.member_type("no such key"), JsonType::absent);
+      // member() of a fresh event each time: reading an object or array member builds the DOM,
+      // after which the others would not come from simdjson.
+      for (const auto& [key, value] : doc.items()) {
+        const auto read = Event(text).member(key);
+        ASSERT_TRUE(read.has_value()) << key;
+        EXPECT_EQ(*read, value) << key;
+        EXPECT_EQ(read->type(), value.type()) << key << ": the same kind of number as json()";
+      }
+      EXPECT_FALSE(Event(text).member("no such key").has_value());
+    } else {
+      EXPECT_FALSE(Event(text).member("a").has_value()) << "not an object: no members";
     }
   } catch (const EventError& err) {
     EXPECT_EQ(expected, std::string("error ") + err.what()) << "refused, with json()'s reason";
@@ -61,7 +72,7 @@ TEST(EventJsonCheck, AgreesWithJsonOnEdgeInputs) {
       "{\"a\":\"\x01\"}", "{\"a\":\"tab\there\"}",                              // raw control chars
       R"({"a":"\ud800"})", R"({"a":"\udc00"})", R"({"a":"\ud83d\ude00"})", R"({"a":"\u0000"})",
       R"({"a":"\x"})", R"({"a":"\/"})",
-      R"({"n":-0})", R"({"n":-0.0})", R"({"n":0})", R"({"n":01})", R"({"n":1.})", R"({"n":.5})",
+      R"({"n":-0})", R"({"n":-0.0})", R"({"n":0})", R"({"n":0,"s":"a-0"})", R"({"n":01})", R"({"n":1.})", R"({"n":.5})",
       R"({"n":1e400})", R"({"n":-1e400})", R"({"n":1e-400})", R"({"n":1E5})", R"({"n":1e+5})",
       R"({"n":9223372036854775807})", R"({"n":9223372036854775808})", R"({"n":18446744073709551615})",
       R"({"n":18446744073709551616})", R"({"n":-9223372036854775809})", R"({"n":+1})", R"({"n":NaN})",
@@ -82,10 +93,14 @@ TEST(EventJsonCheck, ChecksWithoutBuildingTheDom) {
   EXPECT_EQ(e.member_type("page"), JsonType::string);
   EXPECT_EQ(e.member_type("clickNumber"), JsonType::integer);
   EXPECT_EQ(e.member_type("ok"), JsonType::boolean);
+  EXPECT_EQ(e.member("page"), nlohmann::json("/a"));
+  EXPECT_EQ(e.member("clickNumber"), nlohmann::json(3));
+  EXPECT_FALSE(e.member("nope").has_value());
   e.set_member("id", "abc");
   e.set_member("receivedAt", 1764000000000);
   EXPECT_FALSE(e.json_parsed()) << "nothing needed nlohmann's DOM";
   EXPECT_EQ(e.member_type("id"), JsonType::string) << "appended members are known";
+  EXPECT_EQ(e.member("receivedAt"), nlohmann::json(1764000000000)) << "and readable";
   EXPECT_EQ(e.payload(), R"({"page":"/a","clickNumber":3,"ok":true,"id":"abc","receivedAt":1764000000000})");
 
   e.set_member("id", 7);  // a replacement needs the DOM

@@ -7,6 +7,7 @@
 // edits); json_type() / member_type() only check the text and note its top-level members (with
 // simdjson, a few hundred instructions against several thousand for the DOM and its destruction),
 // which is all a validator needs, and set_member() then appends to the text without any DOM.
+// member() reads one top-level value the same way: what a router, a key or a counter needs.
 //
 // Threading: an event belongs to one stage at a time. Sinks see events as const, inside
 // Sink::write(); they must not call json() later from another thread.
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -88,6 +90,11 @@ class SLUICE_EXPORT Event {
   // The type of top-level member `key`; `absent` when there is none or the payload is not an
   // object. With duplicate keys the last one counts, as in json(). Throws as json_type() does.
   JsonType member_type(std::string_view key) const;
+  // The value of top-level member `key`, equal to json().at(key); nullopt when there is none or
+  // the payload is not an object. A scalar member of a checked text is read with simdjson, without
+  // nlohmann's DOM of the whole payload (a click: about 2k instructions against 20k); an object or
+  // array member builds the DOM. Throws as json_type() does.
+  std::optional<nlohmann::json> member(std::string_view key) const;
   // Sets one top-level member of a JSON object. A new member is appended to the payload text as
   // well, so the rest is not re-serialised (and keeps the sender's key order); replacing a member
   // falls back to a re-serialisation. Throws EventError when the payload is not a JSON object.
