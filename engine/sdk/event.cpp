@@ -42,13 +42,23 @@ void refuse_nul(const std::string& text) {
 // Appends member `key`: `value` before the closing brace of the object text `payload` (its last
 // non-blank character), written by hand (json_text.hpp): nlohmann's dump costs thousands of
 // instructions. `first`: the object has no member yet, so no comma.
+// The member is written straight into the payload (no string of its own to build and insert);
+// should the value not serialise (invalid UTF-8), the payload is put back as it was.
 void append_member(std::string& payload, std::string_view key, const nlohmann::json& value, bool first) {
   const auto brace = payload.find_last_not_of(" \t\r\n");
-  std::string member = first ? "" : ",";
-  detail::append_json_string(member, key);
-  member += ':';
-  detail::append_json(member, value);
-  payload.insert(brace, member);
+  const std::string tail = payload.substr(brace);  // "}" and any blanks after it (short: no allocation)
+  payload.resize(brace);
+  try {
+    if (!first) payload += ',';
+    detail::append_json_string(payload, key);
+    payload += ':';
+    detail::append_json(payload, value);
+  } catch (...) {
+    payload.resize(brace);
+    payload += tail;
+    throw;
+  }
+  payload += tail;
 }
 
 JsonType type_of(const nlohmann::json& v) {
