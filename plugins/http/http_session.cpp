@@ -114,10 +114,13 @@ void Session::handle(Request&& req) {
     return send_json(static_cast<bhttp::status>(framing->status), error_body(framing->message));
   }
   // DNS rebinding: a page whose name now resolves to this server still sends its own name as Host.
-  if (const auto host = req[bhttp::field::host]; !shared_->hosts.allows(host)) {
-    return send_json(bhttp::status::misdirected_request,
-                     error_body("this server does not answer to the host '" + std::string(host) +
-                                "'; list it in the source's allowed_hosts option"));
+  if (const auto host = req[bhttp::field::host]; host.empty() || host != allowed_host_) {
+    if (!shared_->hosts.allows(host)) {
+      return send_json(bhttp::status::misdirected_request,
+                       error_body("this server does not answer to the host '" + std::string(host) +
+                                  "'; list it in the source's allowed_hosts option"));
+    }
+    allowed_host_ = std::string(host);
   }
   const bool api = path == "/click" || path == "/clicks";
   if (api && !origin.empty()) {
@@ -252,7 +255,19 @@ void Session::handle_clicks(const Request& req, bool batch) {
 void Session::answer_ack(const AckResult& r, const std::vector<std::string>& ids, std::uint64_t request) {
   if (request != request_ || answered_) return;  // the ack timeout answered already
   if (ack_timer_) ack_timer_->cancel();
-  if (r.ok) return send_json(bhttp::status::ok, {{"ok", true}, {"ids", ids}});
+  if (r.ok) {
+    // Every delivered click is answered with this, so it is written without nlohmann's DOM and
+    // dump. The ids are random_uuid()s (hex digits and dashes): nothing to escape.
+    std::string body = R"({"ok":true,"ids":[)";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) body += ',';
+      body += '"';
+      body += ids[i];
+      body += '"';
+    }
+    body += "]}";
+    return send_json_text(bhttp::status::ok, std::move(body));
+  }
   if (r.rejected) {
     json body = error_body(r.reason);
     body["index"] = r.event;
@@ -267,10 +282,15 @@ void Session::send_unavailable(const std::string& why) {
 
 void Session::send_json(bhttp::status status, const json& body,
                         std::initializer_list<std::pair<bhttp::field, std::string_view>> headers) {
+  send_json_text(status, text(body), headers);
+}
+
+void Session::send_json_text(bhttp::status status, std::string body,
+                             std::initializer_list<std::pair<bhttp::field, std::string_view>> headers) {
   Response res{status, version_};
   res.set(bhttp::field::content_type, "application/json");
   for (const auto& [name, value] : headers) res.set(name, value);
-  res.body() = text(body);
+  res.body() = std::move(body);
   send(std::move(res));
 }
 

@@ -50,6 +50,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(Response&& res);
   void send_json(bhttp::status status, const nlohmann::json& body,
                  std::initializer_list<std::pair<bhttp::field, std::string_view>> headers = {});
+  void send_json_text(bhttp::status status, std::string body,
+                      std::initializer_list<std::pair<bhttp::field, std::string_view>> headers = {});
   void send_unavailable(const std::string& why);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void do_close();
@@ -65,6 +67,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool head_ = false;
   std::string allow_origin_;
+  // The last Host header the host policy allowed on this connection: a keep-alive client sends
+  // the same one with every request, and checking it again costs a parse of the name.
+  std::string allowed_host_;
   Response response_;
   std::optional<boost::asio::steady_timer> ack_timer_;
   bool answered_ = false;
