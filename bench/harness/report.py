@@ -127,7 +127,7 @@ def lingers(results):
     for f in ordered(results):
         base, suffix = split(f.tool)
         g = results.figures.get((f.case, base, f.metric))
-        if not suffix or g is None:
+        if not suffix or g is None or not (f.values or f.void or g.values or g.void):  # not a note (n/a) only
             continue
         a, b = g.median(), f.median()
         shown = lambda x, fig: fmt(x, fig.unit) if x is not None else ("void" if fig.void else "n/a")
