@@ -1,6 +1,11 @@
 """The benchmark's cases. Each starts every tool it compares, warms each up once, then runs the
 repetitions interleaved (A, B, C, A, B, C, ...) so a slow minute of the machine hits every tool
-alike. A repetition whose events did not all arrive is recorded as void, with the reason."""
+alike. A repetition whose events did not all arrive is recorded as void, with the reason.
+
+Linger: the cases whose figures hang on the producer (1, 2 and 4: every event goes through a Kafka
+producer and its answer or its delivery waits for it) run each tool once per linger of --lingers,
+interleaved with the others. A tool at TARGET_LINGER keeps its plain name (the targets are judged
+there); at any other linger it is "sluice · linger 0" and so on. Case 3 only consumes: no linger."""
 import time
 
 import kafka_topics
@@ -19,9 +24,19 @@ C6 = "6. Engine CPU"
 SHORT = {C1: "1. single-event ingest (wrk)", C1L: "1. single-event requests, open loop", C2: "2. batch ingest", C3: "3. Kafka → 1 WebSocket client",
          C3F: "3. fan-out to 1,000 clients", C4: "4. click → dashboard"}
 
-KAFKA_PROPS = ["bootstrap.servers=127.0.0.1:9092", "acks=all", "enable.idempotence=true", "linger.ms=1"]
+TARGET_LINGER = 1  # ms: the issue's targets hold every tool to the same acks=all, idempotence, linger 1 ms
 BASELINES = ("benthos", "seed")
+PRODUCER_PERF = "kafka ProducerPerformance"
 VOL, INVOL, SWITCHES = "voluntary context switches", "involuntary context switches", "per event"
+
+
+def kafka_props(linger=TARGET_LINGER):
+    return ["bootstrap.servers=127.0.0.1:9092", "acks=all", "enable.idempotence=true", f"linger.ms={linger}"]
+
+
+def label(tool, linger):
+    """The name a tool's figures go under at this linger: the plain name at the targets' linger."""
+    return tool if linger == TARGET_LINGER else f"{tool} · linger {linger}"
 
 
 class Window:
@@ -45,12 +60,19 @@ class Bench:
     """`builds`: the Sluice builds to measure ({tool name: systems.Build}); with two (--compare), only
     those run, interleaved, and the baselines (Benthos, the seed, nginx, Kafka's tools) are left out."""
 
-    def __init__(self, results, quick, reps, log_dir, prefix, builds=None, pipelines=()):
+    def __init__(self, results, quick, reps, log_dir, prefix, builds=None, pipelines=(), lingers=(TARGET_LINGER,),
+                 other_linger_reps=None):
         self.r, self.quick, self.reps, self.log_dir, self.prefix = results, quick, reps, log_dir, prefix
         self.pipelines = pipelines  # case 7: measure these pipelines' transforms only
         self.builds = builds or {"sluice": systems.Build("sluice", systems.ROOT)}
         self.baselines = len(self.builds) == 1
         self.tools = tuple(self.builds) + (BASELINES if self.baselines else ())
+        # Cases 1, 2 and 4: every tool at every linger, {label: (tool, linger)}, all tools at one linger
+        # before the next, so the interleaving puts sluice and sluice · linger 0 a few runs apart.
+        self.lingers = tuple(lingers)
+        self.variants = {label(t, l): (t, l) for l in self.lingers for t in self.tools}
+        # A linger other than the targets' may run fewer repetitions, to keep a full run in budget.
+        self.other_linger_reps = min(reps, other_linger_reps if other_linger_reps is not None else reps)
         self.seconds = 2 if quick else 10
         self.warmup = 1 if quick else 3
         self.topics = []
@@ -63,18 +85,28 @@ class Bench:
         self.topics.append(t)
         return t
 
+    def reps_of(self, variant):
+        """Repetitions of a label of `variants` (or of a plain tool, or of a linger in ms)."""
+        linger = variant if isinstance(variant, int) else self.variants.get(variant, (variant, TARGET_LINGER))[1]
+        return self.reps if linger == TARGET_LINGER else self.other_linger_reps
+
     def seqs(self, n):
         first = self.next_seq
         self.next_seq += n + 1000
         return first
 
-    def start(self, tool, role, name, **kw):
-        print(f"  starting {tool} ({role})", flush=True)
-        if tool == "nginx-204":
+    def start(self, variant, role, name, **kw):
+        """`variant`: a tool, or a label of `variants` (that tool at that linger)."""
+        print(f"  starting {variant} ({role})", flush=True)
+        if variant == "nginx-204":
             return systems.nginx(self.log_dir)
+        tool, linger = self.variants.get(variant, (variant, TARGET_LINGER))
         if tool in self.builds:
-            return systems.sluice(role, self.topic(name), self.log_dir, self.builds[tool])
-        return systems.STARTERS[tool](role, self.topic(name), self.log_dir, **kw)
+            return systems.sluice(role, self.topic(name), self.log_dir, self.builds[tool], linger=linger)
+        return systems.STARTERS[tool](role, self.topic(name), self.log_dir, linger=linger, **kw)
+
+    def tool_of(self, variant):
+        return self.variants.get(variant, (variant, None))[0]
 
     def per_event(self, case, tool, events, window, suffix=""):
         """Engine CPU and context switches per event of one measured run. Not for nginx: its
@@ -110,6 +142,8 @@ def closed_loop_ingest(b, case, started, path, batch, content_type, also=None):
         loads.wrk(f"http://{s.http}{path}", b.warmup, 64, body, content_type)
     for rep in range(b.reps):
         for tool, s in started.items():
+            if rep >= b.reps_of(tool):
+                continue
             s.system.check_alive()
             before = kafka_topics.count(s.topic) if s.topic else 0
             window = Window(s.system)
@@ -145,6 +179,8 @@ def open_loop_latency(b, case, started, rate):
     metric = f"@{rate // 1000}k/s"
     for rep in range(b.reps):
         for tool, s in started.items():
+            if rep >= b.reps_of(tool):
+                continue
             s.system.check_alive()
             before = kafka_topics.count(s.topic) if s.topic else 0
             window = Window(s.system)
@@ -171,7 +207,7 @@ def case1(b):
     print(f"== {C1}", flush=True)
     started = {}  # filled inside the try: a tool that fails to start must not leave the others running
     try:
-        for t in b.tools:
+        for t in b.variants:
             started[t] = b.start(t, "ingest", f"c1-{t}")
         if b.baselines:
             started["nginx-204"] = b.start("nginx-204", "ingest", "")
@@ -187,19 +223,24 @@ def case1(b):
 def case2(b):
     print(f"== {C2}", flush=True)
     if b.baselines:
-        b.r.note(C2, "seed", "events/s", "events/s", "n/a: the seed's API has no batch endpoint")
+        for linger in b.lingers:
+            b.r.note(C2, label("seed", linger), "events/s", "events/s", "n/a: the seed's API has no batch endpoint")
     records = 500_000 if b.quick else 3_000_000
 
     def producer_performance(rep):
-        p = loads.producer_performance(b.topic(f"c2-producer-perf-{rep}"), records, 150, KAFKA_PROPS)
-        b.r.add(C2, "kafka ProducerPerformance", "events/s", "events/s", p["events_per_s"], detail=p)
-        print(f"  ProducerPerformance rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
+        for linger in b.lingers:
+            if rep >= b.reps_of(linger):
+                continue
+            tool = label(PRODUCER_PERF, linger)
+            p = loads.producer_performance(b.topic(f"c2-producer-perf-{linger}-{rep}"), records, 150, kafka_props(linger))
+            b.r.add(C2, tool, "events/s", "events/s", p["events_per_s"], detail=p)
+            print(f"  {tool} rep {rep}: {p['events_per_s']:,.0f} events/s", flush=True)
 
     started = {}
     try:
-        for t in b.tools:
-            if t != "seed":
-                started[t] = b.start(t, "ingest", f"c2-{t}", **({"batch": True} if t == "benthos" else {}))
+        for t in b.variants:
+            if b.tool_of(t) != "seed":
+                started[t] = b.start(t, "ingest", f"c2-{t}", **({"batch": True} if b.tool_of(t) == "benthos" else {}))
         closed_loop_ingest(b, C2, started, "/clicks", 100, "application/x-ndjson",
                            also=producer_performance if b.baselines else None)
         b.peak("case 2", started)
@@ -243,7 +284,7 @@ def case3(b):
     warm = n // 10
     if b.baselines:
         ceiling = b.topic("c3-consumer-perf")
-        loads.producer_performance(ceiling, n, 150, KAFKA_PROPS)
+        loads.producer_performance(ceiling, n, 150, kafka_props())
     for rep in range(b.reps):
         for tool in b.tools:
             s = b.start(tool, "broadcast", f"c3-{tool}-{rep}")
@@ -278,10 +319,11 @@ def case4(b):
     connected through a warm-up and the measured run: Benthos's WebSocket output keeps handing
     messages to clients that have gone (they are lost), so a client that leaves would void the next run."""
     print(f"== {C4}", flush=True)
-    tools = b.tools
     for i, rate in enumerate((1000, 10000)):
         for rep in range(b.reps):
-            for tool in tools:
+            for tool in b.variants:
+                if rep >= b.reps_of(tool):
+                    continue
                 s = b.start(tool, "e2e", f"c4-{tool}-{rate}-{rep}")
                 try:
                     if i == 0 and rep == 0:

@@ -33,6 +33,19 @@ def machine():
     return f"{os.cpu_count()} cores ({model}), {mem / 1024**2:.0f} GiB RAM, {platform.system()} {platform.release()}"
 
 
+def linger_setting(lingers, other_reps, reps):
+    others = [l for l in lingers if l != cases.TARGET_LINGER]
+    if not others:
+        return f"{cases.TARGET_LINGER} ms for every tool"
+    names = ", ".join(f"“{cases.label('sluice', l)}”" for l in others)
+    return (f"cases 1, 2 and 4 ran every tool's producer (and ProducerPerformance) at linger {', '.join(map(str, lingers))} ms, "
+            f"interleaved; the plain tool names are {cases.TARGET_LINGER} ms, where the targets are judged, the others are "
+            f"named like {names}"
+            + (f" and have {other_reps} repetitions, not {reps}" if other_reps < reps else "")
+            + ". The same linger is not the same behaviour in every client (librdkafka, franz-go in Benthos, kafka-python "
+              "in the seed, the Java client), hence both. Case 3 has no producer under test")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="1 repetition, short runs: a smoke test of the whole benchmark")
@@ -43,6 +56,12 @@ def main():
     p.add_argument("--compare", metavar="GITREF", help="measure GITREF's build beside this one (bench/run builds it)")
     p.add_argument("--compare-tree", help=argparse.SUPPRESS)
     p.add_argument("--reps", type=int, help="repetitions (default 5, or 1 with --quick)")
+    p.add_argument("--lingers", metavar="MS,MS",
+                   help=f"every tool's producer linger in cases 1, 2 and 4, in ms (default 1,0; 1 with --compare); "
+                        f"the targets are judged at {cases.TARGET_LINGER}, the others are reported beside it")
+    p.add_argument("--other-linger-reps", type=int, metavar="N",
+                   help=f"repetitions at a linger other than {cases.TARGET_LINGER} ms (default 3, at most --reps): "
+                        "keeps a full run near 35 minutes")
     p.add_argument("--out", help="results file stem (default bench/results/<date>[-quick])")
     p.add_argument("--render", metavar="JSON", help="measure nothing: write the .md of an earlier run's .json again")
     args = p.parse_args()
@@ -62,6 +81,15 @@ def main():
         old = f"sluice@{args.compare}"
         builds[old] = systems.Build(old, args.compare_tree)
     reps = args.reps or (1 if args.quick else 5)
+    try:
+        lingers = list(dict.fromkeys(int(x) for x in (args.lingers or ("1" if args.compare else "1,0")).split(",")))
+    except ValueError:
+        p.error(f"--lingers takes whole milliseconds, e.g. 1,0 (got {args.lingers})")
+    if any(l < 0 or l > 900_000 for l in lingers):
+        p.error("--lingers: each linger is 0 to 900000 ms")
+    other_reps = min(reps, args.other_linger_reps if args.other_linger_reps is not None else 3)
+    if other_reps < 1:
+        p.error("--other-linger-reps must be at least 1")
     date = datetime.date.today().isoformat()
     tag = "-compare-" + "".join(c if c.isalnum() else "-" for c in args.compare) if args.compare else ""
     tag += "-quick" if args.quick else ""  # last, so .gitignore's *-quick.* keeps smoke tests out of git
@@ -69,10 +97,14 @@ def main():
     stem.parent.mkdir(parents=True, exist_ok=True)
     log_dir = tempfile.mkdtemp(prefix="sluice-bench-logs-")
     prefix = "bench-" + datetime.datetime.now().strftime("%H%M%S")
-    print(f"bench: {reps} repetition(s), cases {args.cases}; process logs in {log_dir}", flush=True)
+    others = [l for l in lingers if l != cases.TARGET_LINGER]
+    print(f"bench: {reps} repetition(s), cases {args.cases}; linger {', '.join(map(str, lingers))} ms in cases 1, 2, 4"
+          + (f" ({other_reps} repetition(s) at linger {', '.join(map(str, others))})" if others else "")
+          + f"; process logs in {log_dir}", flush=True)
 
     results = Results()
-    bench = cases.Bench(results, args.quick, reps, log_dir, prefix, builds, [Path(f).resolve() for f in args.pipeline])
+    bench = cases.Bench(results, args.quick, reps, log_dir, prefix, builds, [Path(f).resolve() for f in args.pipeline],
+                        lingers=lingers, other_linger_reps=other_reps)
     failed = []
     for c in args.cases.split(","):
         try:
@@ -93,7 +125,8 @@ def main():
         "machine": machine(),
         "settings": {
             "Kafka": "one broker (Apache Kafka 4.1.1, KRaft, scripts/kafka), topics with 3 partitions, replication 1",
-            "Producer": "acks=all, idempotence on, linger 1 ms, key = page; each tool's client keeps its own default batch size",
+            "Producer": "acks=all, idempotence on, key = page, linger as below; each tool's client keeps its own default batch size",
+            "Linger": linger_setting(lingers, other_reps, reps),
             "Acknowledgement": "HTTP 2xx only after Kafka acknowledged the event (Sluice `ack: delivered`, Benthos http_server "
                                "waits for the output, the Flask app waits on the send future)",
             "HTTP load": "wrk -t2 -c64 keep-alive (closed loop); bench/tools/http_load, 64 connections (open loop, latency "
@@ -115,6 +148,8 @@ def main():
             "kafka tools": "org.apache.kafka:kafka-tools 4.1.1",
         },
         "failed_cases": failed,
+        "lingers": lingers,
+        "other_linger_reps": other_reps if others else None,
     }
     if args.compare:
         meta["compare"] = {"new": "sluice", "old": old, "ref": args.compare,

@@ -1,7 +1,7 @@
 """bench/results/<date>.md (the table people read) and <date>.json (every raw number)."""
 import json
 
-from cases import C1, C1L, C2, C4, C5, C6, SWITCHES
+from cases import C1, C1L, C2, C4, C5, C6, SWITCHES, TARGET_LINGER
 from instructions import C7, CLICK_RATE
 
 TARGETS = [
@@ -51,6 +51,19 @@ def fmt(v, unit):
 
 
 TOOLS = ["sluice", "benthos", "seed", "nginx-204", "kafka ProducerPerformance", "kafka ConsumerPerformance"]
+LINGER = " · linger "  # "sluice · linger 0": a tool at a linger other than the targets' (cases.label)
+
+
+def split(tool):
+    """("sluice", " · linger 0") or ("sluice", "") at the targets' linger."""
+    base, sep, ms = tool.partition(LINGER)
+    return base, sep + ms
+
+
+def tool_order(tool):
+    """Each tool's other lingers right after it (sluice, sluice · linger 0, benthos, ...)."""
+    base, suffix = split(tool)
+    return (TOOLS.index(base) if base in TOOLS else 99, base, int(suffix[len(LINGER):]) if suffix else -1)
 
 
 def ordered(results):
@@ -64,14 +77,12 @@ def ordered(results):
     for f in results.all():
         if (f.case, f.metric) not in metrics:
             metrics.append((f.case, f.metric))
-    return sorted(results.all(), key=lambda f: (cases.index(f.case), metrics.index((f.case, f.metric)),
-                                                TOOLS.index(f.tool) if f.tool in TOOLS else 99, f.tool))
+    return sorted(results.all(), key=lambda f: (cases.index(f.case), metrics.index((f.case, f.metric)), tool_order(f.tool)))
 
 
 def headline(results):
     """One row per figure, one column per tool: the table the README quotes."""
-    measured = {f.tool for f in results.all()}
-    tools = [t for t in TOOLS if t in measured] + sorted(measured - set(TOOLS))
+    tools = sorted({f.tool for f in results.all()}, key=tool_order)
     rows = ["| Case | Figure | " + " | ".join(tools) + " |", "|---|---|" + "---:|" * len(tools)]
     seen = []
     for f in ordered(results):
@@ -94,7 +105,7 @@ def headline(results):
 def table(results):
     rows = ["| Case | Tool | Figure | Median | Min – max | Reps | Ratio to Sluice |", "|---|---|---|---:|---:|---:|---:|"]
     for f in ordered(results):
-        sluice = results.get(f.case, "sluice", f.metric)
+        sluice = results.get(f.case, "sluice" + split(f.tool)[1], f.metric)  # Sluice at the same linger
         med = f.median()
         if f.values:
             figure = fmt(med, f.unit)
@@ -103,9 +114,26 @@ def table(results):
             figure = "**void**" if f.void else "n/a"
             span = ""
         rep_count = f"{len(f.values)}" + (f" (+{len(f.void)} void)" if f.void else "")
-        r = f"{med / sluice:.2f}×" if med and sluice and f.tool != "sluice" else ("1.00×" if f.tool == "sluice" and med else "")
+        own = split(f.tool)[0] == "sluice"
+        r = f"{med / sluice:.2f}×" if med and sluice and not own else ("1.00×" if own and med else "")
         rows.append(f"| {f.case} | {f.tool} | {f.metric} ({f.unit}) | {figure} | {span} | {rep_count} | {r} |")
     return "\n".join(rows)
+
+
+def lingers(results):
+    """Each figure measured at another linger beside the same tool's at the targets' linger."""
+    rows = [f"| Case | Tool | Figure | linger {TARGET_LINGER} ms | other linger | other ÷ {TARGET_LINGER} ms |",
+            "|---|---|---|---:|---:|---:|"]
+    for f in ordered(results):
+        base, suffix = split(f.tool)
+        g = results.figures.get((f.case, base, f.metric))
+        if not suffix or g is None or not (f.values or f.void or g.values or g.void):  # not a note (n/a) only
+            continue
+        a, b = g.median(), f.median()
+        shown = lambda x, fig: fmt(x, fig.unit) if x is not None else ("void" if fig.void else "n/a")
+        r = f"{b / a:.2f}×" if a and b is not None else ""
+        rows.append(f"| {f.case} | {base} | {f.metric} ({f.unit}) | {shown(a, g)} | {shown(b, f)} ({suffix[len(LINGER):]} ms) | {r} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
 
 
 def comparison(results, new, old):
@@ -116,9 +144,10 @@ def comparison(results, new, old):
             "|---|---|---:|---:|---:|---:|:---:|"]
     out = []
     for f in ordered(results):
-        if f.tool != new:
+        base, suffix = split(f.tool)
+        if base != new:
             continue
-        g = results.figures.get((f.case, old, f.metric))
+        g = results.figures.get((f.case, old + suffix, f.metric))  # the old build at the same linger
         if not g or not f.values or not g.values or not all(g.values):
             continue
         r = f.median() / g.median()
@@ -137,9 +166,9 @@ def comparison(results, new, old):
             better = "neither (within the spread)" if r != 1 else "="
         else:
             better = "new" if (r < 1) == (f.better == "lower") else "old"
-        rows.append(f"| {f.case} | {f.metric} ({f.unit}) | {fmt(f.median(), f.unit)} | {fmt(g.median(), g.unit)} | "
+        rows.append(f"| {f.case} | {f.metric}{suffix} ({f.unit}) | {fmt(f.median(), f.unit)} | {fmt(g.median(), g.unit)} | "
                     f"{r:.3f} | {spread} | {better} |")
-        out.append({"case": f.case, "metric": f.metric, "unit": f.unit, "new": f.median(), "old": g.median(),
+        out.append({"case": f.case, "metric": f.metric + suffix, "unit": f.unit, "new": f.median(), "old": g.median(),
                     "ratio": r, "ratio_min": lo, "ratio_max": hi, "better": f.better})
     return "\n".join(rows), out
 
@@ -185,7 +214,8 @@ def load(json_path):
 def write(results, meta, md_path, json_path):
     targets_md, verdicts = target_lines(results)
     # A comparison runs only Sluice's builds: the targets, set against the baselines, do not apply.
-    targets_md = "" if meta.get("compare") else f"## Targets\n{targets_md}\n"
+    judged = f"Judged at linger {TARGET_LINGER} ms, the setting every tool shares.\n\n" if meta.get("lingers") else ""
+    targets_md = "" if meta.get("compare") else f"## Targets\n{judged}{targets_md}\n"
     data = {"meta": meta, "targets": verdicts, "figures": [f.as_dict() for f in results.all()]}
     compare_md = ""
     if meta.get("compare"):
@@ -206,13 +236,25 @@ instructions per event are exact, so any difference there is real.
     analysis = notes.read_text().strip() if notes.exists() else (
         f"(bench/run measures; it does not explain. Whoever commits this result writes what profiling found for each "
         f"missed target in `{notes.name}`; `bench/run --render bench/results/{json_path.name}` puts it here.)")
+    linger_md = lingers(results)
+    if linger_md:
+        linger_md = f"""
+## Linger {TARGET_LINGER} ms and the others, tool by tool
+The targets are judged at linger {TARGET_LINGER} ms (every tool's plain name). The same tools ran at
+the other linger in the same run, interleaved with them; a ratio below 1 is less of the figure
+there (lower latency, or lower throughput).
+
+{linger_md}
+"""
+    other_reps = meta.get("other_linger_reps")
+    reps_note = f" ({other_reps} at the other lingers)" if other_reps and other_reps != meta["reps"] else ""
     settings = "\n".join(f"- {k}: {v}" for k, v in meta["settings"].items())
     versions = "\n".join(f"- {k}: {v}" for k, v in meta["versions"].items())
     md_path.write_text(f"""# Sluice benchmark, {meta['date']}{' (quick)' if meta['quick'] else ''}
 
 Written by `bench/run{' --quick' if meta['quick'] else ''}`; raw numbers in `{json_path.name}`.
 Machine: {meta['machine']}. Everything (broker, engines, load generators) shares those cores.
-Each figure is the median of {meta['reps']} repetitions run interleaved across tools after a warm-up,
+Each figure is the median of {meta['reps']} repetitions{reps_note} run interleaved across tools after a warm-up,
 with the min – max beside it. Ratio to Sluice = the tool's median ÷ Sluice's (for latency and
 memory, above 1 means worse than Sluice).
 {compare_md}
@@ -228,7 +270,7 @@ memory, above 1 means worse than Sluice).
 
 ## Results
 {table(results)}
-
+{linger_md}
 ## Void runs and cases a tool cannot run
 {voids(results)}
 

@@ -4,7 +4,8 @@ As in the seed: Flask's own server (threaded), one KafkaProducer shared by the r
 JSON in, the click plus a server timestamp out to Kafka. One change for a fair comparison: the
 request waits for Kafka's acknowledgement (`.get()`) before answering 200, which is what Sluice's
 `ack: delivered` promises; the seed answered before Kafka had the event. Producer settings match
-the table in bench/results: acks=all, idempotence on, linger 1 ms, key = page.
+the table in bench/results: acks=all, idempotence on, linger 1 ms, key = page (bench/harness sets
+KAFKA_LINGER_MS=0 for the runs at linger 0).
 """
 import json
 import os
@@ -19,7 +20,7 @@ producer = KafkaProducer(
     bootstrap_servers=os.environ.get("KAFKA_BROKERS", "127.0.0.1:9092"),
     acks="all",
     enable_idempotence=True,
-    linger_ms=1,
+    linger_ms=int(os.environ.get("KAFKA_LINGER_MS", "1")),
     key_serializer=lambda k: k.encode("utf-8"),
     value_serializer=lambda v: json.dumps(v).encode("utf-8"),
 )
