@@ -1,5 +1,6 @@
 #include "sluice/event.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <optional>
 
@@ -84,6 +85,10 @@ namespace detail {
 struct JsonIndex {
   JsonType type = JsonType::null;
   std::vector<std::pair<std::string, JsonType>> members;
+  // The parse (a number no other parse in the process gets) whose document is of this text, or 0
+  // once the text changed (set_member). Only the thread that did that parse still holds it, and
+  // only until its next parse.
+  std::uint64_t parse = 0;
 };
 
 namespace {
@@ -109,17 +114,38 @@ std::optional<JsonType> type_of(const simdjson::dom::element& v) {
 }
 
 // One parser per thread, reused: its buffers grow to the largest payload seen, so a big one is
-// let go after use rather than kept for the life of the thread.
-template <class Use>
-auto with_thread_parser(Use&& use) {
-  thread_local simdjson::dom::parser parser;
-  constexpr std::size_t kKeepCapacity = 1 << 16;
-  struct Trim {
-    ~Trim() {
-      if (parser.capacity() > kKeepCapacity) parser = simdjson::dom::parser();
+// let go after use rather than kept for the life of the thread. The document it parsed last stays
+// in it until the next parse: a JsonIndex notes which parse it came from, so member() right after
+// json_type() of the same unchanged text (aggregate reads two members of the click it just
+// checked) reads that document instead of parsing the text again. Parse numbers come from one
+// process-wide counter, so an index can never match another thread's parse, nor the parse of a
+// later thread that got the same thread-local storage.
+std::atomic<std::uint64_t> parses_so_far{0};
+
+struct ThreadParser {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;  // of parse number `current`
+  std::uint64_t current = 0;    // 0: no document held
+
+  // Parses `text` into root; false when simdjson refuses it.
+  bool parse(const std::string& text) {
+    current = parses_so_far.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (parser.parse(text.data(), text.size()).get(root) == simdjson::SUCCESS) return true;
+    current = 0;
+    return false;
+  }
+  void trim() {
+    constexpr std::size_t kKeepCapacity = 1 << 16;
+    if (parser.capacity() > kKeepCapacity) {
+      parser = simdjson::dom::parser();
+      current = 0;  // the document went with the buffers
     }
-  } trim;
-  return use(parser);
+  }
+};
+
+ThreadParser& thread_parser() {
+  thread_local ThreadParser p;
+  return p;
 }
 
 // The index of `text` when simdjson takes it as JSON and nlohmann would take it the same way;
@@ -129,55 +155,65 @@ auto with_thread_parser(Use&& use) {
 // escapes (where the two treat lone surrogates differently across versions) go to nlohmann too.
 std::unique_ptr<JsonIndex> index_of(const std::string& text) {
   if (text.find("\\u") != std::string::npos) return nullptr;
-  return with_thread_parser([&](simdjson::dom::parser& parser) -> std::unique_ptr<JsonIndex> {
-    simdjson::dom::element root;
-    if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return nullptr;
-    auto index = std::make_unique<JsonIndex>();
-    const auto type = type_of(root);
-    if (!type) return nullptr;
-    index->type = *type;
-    if (index->type == JsonType::object) {
-      const simdjson::dom::object object = root.get_object().value_unsafe();
-      index->members.reserve(object.size() + 4);  // room for what enrich appends
-      for (const auto field : object) {
-        const auto member = type_of(field.value);
-        if (!member) return nullptr;
-        index->members.emplace_back(field.key, *member);
-      }
+  ThreadParser& tp = thread_parser();
+  struct Trim {
+    ThreadParser& tp;
+    ~Trim() { tp.trim(); }
+  } trim{tp};
+  if (!tp.parse(text)) return nullptr;
+  auto index = std::make_unique<JsonIndex>();
+  const auto type = type_of(tp.root);
+  if (!type) return nullptr;
+  index->type = *type;
+  if (index->type == JsonType::object) {
+    const simdjson::dom::object object = tp.root.get_object().value_unsafe();
+    index->members.reserve(object.size() + 4);  // room for what enrich appends
+    for (const auto field : object) {
+      const auto member = type_of(field.value);
+      if (!member) return nullptr;
+      index->members.emplace_back(field.key, *member);
     }
-    return index;
-  });
+  }
+  index->parse = tp.current;
+  return index;
 }
 
-// Top-level scalar member `key` (the last of that name) of a text index_of() took, as nlohmann
-// would have parsed it: a non-negative integer is unsigned there. nullopt for an object or array,
-// which the caller reads from the DOM, and for the one value simdjson cannot tell apart.
-std::optional<nlohmann::json> scalar_member(const std::string& text, std::string_view key) {
-  return with_thread_parser([&](simdjson::dom::parser& parser) -> std::optional<nlohmann::json> {
-    simdjson::dom::object object;
-    if (parser.parse(text.data(), text.size()).get(object) != simdjson::SUCCESS) return std::nullopt;
-    std::optional<simdjson::dom::element> last;
-    for (const auto field : object) {
-      if (field.key == key) last = field.value;
+// Top-level scalar member `key` (the last of that name) of the text `index` was made from, as
+// nlohmann would have parsed it: a non-negative integer is unsigned there. nullopt for an object
+// or array, which the caller reads from the DOM, and for the one value simdjson cannot tell apart.
+std::optional<nlohmann::json> scalar_member(const std::string& text, JsonIndex& index, std::string_view key) {
+  ThreadParser& tp = thread_parser();
+  struct Trim {
+    ThreadParser& tp;
+    ~Trim() { tp.trim(); }
+  } trim{tp};
+  if (index.parse == 0 || index.parse != tp.current) {
+    if (!tp.parse(text)) return std::nullopt;
+    index.parse = tp.current;
+  }
+  simdjson::dom::object object;
+  if (tp.root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
+  std::optional<simdjson::dom::element> last;
+  for (const auto field : object) {
+    if (field.key == key) last = field.value;
+  }
+  if (!last) return std::nullopt;
+  const simdjson::dom::element v = *last;
+  switch (v.type()) {
+    case simdjson::dom::element_type::NULL_VALUE: return nlohmann::json(nullptr);
+    case simdjson::dom::element_type::BOOL: return nlohmann::json(v.get_bool().value_unsafe());
+    case simdjson::dom::element_type::INT64: {
+      // simdjson reads "-0" as the integer 0, nlohmann as a signed zero ("0" is unsigned there):
+      // with "-0" anywhere in the text, a zero is left to the DOM.
+      const std::int64_t i = v.get_int64().value_unsafe();
+      if (i == 0 && text.find("-0") != std::string::npos) return std::nullopt;
+      return i >= 0 ? nlohmann::json(static_cast<std::uint64_t>(i)) : nlohmann::json(i);
     }
-    if (!last) return std::nullopt;
-    const simdjson::dom::element v = *last;
-    switch (v.type()) {
-      case simdjson::dom::element_type::NULL_VALUE: return nlohmann::json(nullptr);
-      case simdjson::dom::element_type::BOOL: return nlohmann::json(v.get_bool().value_unsafe());
-      case simdjson::dom::element_type::INT64: {
-        // simdjson reads "-0" as the integer 0, nlohmann as a signed zero ("0" is unsigned there):
-        // with "-0" anywhere in the text, a zero is left to the DOM.
-        const std::int64_t i = v.get_int64().value_unsafe();
-        if (i == 0 && text.find("-0") != std::string::npos) return std::nullopt;
-        return i >= 0 ? nlohmann::json(static_cast<std::uint64_t>(i)) : nlohmann::json(i);
-      }
-      case simdjson::dom::element_type::UINT64: return nlohmann::json(v.get_uint64().value_unsafe());
-      case simdjson::dom::element_type::DOUBLE: return nlohmann::json(v.get_double().value_unsafe());
-      case simdjson::dom::element_type::STRING: return nlohmann::json(std::string(v.get_string().value_unsafe()));
-      default: return std::nullopt;
-    }
-  });
+    case simdjson::dom::element_type::UINT64: return nlohmann::json(v.get_uint64().value_unsafe());
+    case simdjson::dom::element_type::DOUBLE: return nlohmann::json(v.get_double().value_unsafe());
+    case simdjson::dom::element_type::STRING: return nlohmann::json(std::string(v.get_string().value_unsafe()));
+    default: return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -267,7 +303,7 @@ std::optional<nlohmann::json> Event::member(std::string_view key) const {
   const JsonType type = member_type(key);
   if (type == JsonType::absent) return std::nullopt;
   if (index_ && type != JsonType::object && type != JsonType::array) {
-    if (auto value = detail::scalar_member(payload_, key)) return value;
+    if (auto value = detail::scalar_member(payload_, *index_, key)) return value;
   }
   const nlohmann::json& doc = json();
   return *doc.find(key);
@@ -299,6 +335,7 @@ void Event::set_member(std::string_view key, nlohmann::json value) {
     // Checked text and a new member: append it to the text alone, no DOM.
     append_member(payload_, key, value, index_->members.empty());
     index_->members.emplace_back(key, type_of(value));
+    index_->parse = 0;  // the parsed document is of the text before this member
     return;
   }
   (void)json();

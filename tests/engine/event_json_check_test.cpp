@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sluice/errors.hpp"
@@ -124,6 +125,34 @@ TEST(EventJsonCheck, ChecksWithoutBuildingTheDom) {
   EXPECT_EQ(replaced.json_type(), JsonType::object);
   replaced.set_payload(R"("now a string")");
   EXPECT_EQ(replaced.json_type(), JsonType::string) << "a new payload is checked anew";
+}
+
+// member() reuses the document json_type() left in the thread's parser when it is still of this
+// event's text; any other parse in between, another thread, or an appended member must not let an
+// event read another text's values.
+TEST(EventJsonCheck, MemberReadsItsOwnTextWhateverWasParsedInBetween) {
+  Event a(R"({"page":"/a","n":1})");
+  Event b(R"({"page":"/b","n":2})");
+  ASSERT_EQ(a.json_type(), JsonType::object);
+  ASSERT_EQ(b.json_type(), JsonType::object);  // the parser now holds b
+  EXPECT_EQ(a.member("page"), nlohmann::json("/a"));
+  EXPECT_EQ(b.member("page"), nlohmann::json("/b"));
+  EXPECT_EQ(a.member("n"), nlohmann::json(1));
+
+  a.set_member("extra", "x");  // a's text changed after its parse
+  EXPECT_EQ(a.member("extra"), nlohmann::json("x"));
+  EXPECT_EQ(a.member("page"), nlohmann::json("/a"));
+
+  Event c(R"({"page":"/c"})");
+  ASSERT_EQ(c.json_type(), JsonType::object);
+  std::optional<nlohmann::json> read_elsewhere;
+  std::thread([&] {
+    Event d(R"({"page":"/d"})");
+    (void)d.json_type();  // this thread's parser holds d
+    read_elsewhere = c.member("page");
+  }).join();
+  EXPECT_EQ(read_elsewhere, nlohmann::json("/c"));
+  EXPECT_FALSE(a.json_parsed() || b.json_parsed() || c.json_parsed()) << "no DOM was needed";
 }
 
 // A source may hand in a document nlohmann parsed from text with a NUL in it (nlohmann stops
