@@ -47,7 +47,7 @@ void refuse_nul(const std::string& text) {
 // should the value not serialise (invalid UTF-8), the payload is put back as it was.
 void append_member(std::string& payload, std::string_view key, const nlohmann::json& value, bool first) {
   const auto brace = payload.find_last_not_of(" \t\r\n");
-  const std::string tail = payload.substr(brace);  // "}" and any blanks after it (short: no allocation)
+  const std::string tail = payload.substr(brace);  // "}" and any blanks after it (usually no allocation)
   payload.resize(brace);
   try {
     if (!first) payload += ',';
@@ -87,14 +87,17 @@ struct JsonIndex {
   std::vector<std::pair<std::string, JsonType>> members;
   // The parse (a number no other parse in the process gets) whose document is of this text, or 0
   // once the text changed (set_member). Only the thread that did that parse still holds it, and
-  // only until its next parse.
-  std::uint64_t parse = 0;
+  // only until its next parse. Atomic: member() is const, and two sinks may call it on the same
+  // event at once; relaxed is enough, as each thread only ever matches a number it wrote itself.
+  std::atomic<std::uint64_t> parse{0};
 };
 
 namespace {
 
-// simdjson's types in nlohmann's terms. simdjson reads "-0" as a double (nlohmann: an integer);
-// that one value cannot be told apart, so it is left to nlohmann (nullopt).
+// simdjson's types in nlohmann's terms. A negative zero read as a double ("-0.0", "-0e5",
+// "-1e-400") is left to nlohmann (nullopt): the two parsers' handling of its sign is not worth
+// proving equal for so rare a text. ("-0" simdjson reads as the integer 0, an integer to nlohmann
+// too; scalar_member minds its sign.)
 std::optional<JsonType> type_of(const simdjson::dom::element& v) {
   switch (v.type()) {
     case simdjson::dom::element_type::NULL_VALUE: return JsonType::null;
@@ -174,7 +177,7 @@ std::unique_ptr<JsonIndex> index_of(const std::string& text) {
       index->members.emplace_back(field.key, *member);
     }
   }
-  index->parse = tp.current;
+  index->parse.store(tp.current, std::memory_order_relaxed);
   return index;
 }
 
@@ -187,9 +190,10 @@ std::optional<nlohmann::json> scalar_member(const std::string& text, JsonIndex& 
     ThreadParser& tp;
     ~Trim() { tp.trim(); }
   } trim{tp};
-  if (index.parse == 0 || index.parse != tp.current) {
+  const std::uint64_t parse = index.parse.load(std::memory_order_relaxed);
+  if (parse == 0 || parse != tp.current) {
     if (!tp.parse(text)) return std::nullopt;
-    index.parse = tp.current;
+    index.parse.store(tp.current, std::memory_order_relaxed);
   }
   simdjson::dom::object object;
   if (tp.root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
@@ -335,7 +339,7 @@ void Event::set_member(std::string_view key, nlohmann::json value) {
     // Checked text and a new member: append it to the text alone, no DOM.
     append_member(payload_, key, value, index_->members.empty());
     index_->members.emplace_back(key, type_of(value));
-    index_->parse = 0;  // the parsed document is of the text before this member
+    index_->parse.store(0, std::memory_order_relaxed);  // the parsed document is of the text before this member
     return;
   }
   (void)json();

@@ -404,6 +404,19 @@ TEST(Aggregate, ATimeInTheFutureCountsAsNowAndAnOldOneOnlyInTheTotals) {
   EXPECT_EQ(charted, 5u) << text;
 }
 
+// A time field nested 100,000 levels deep (a Kafka message bounds no nesting) is no time at all:
+// it is not read, so not copied level by level on the stack, and the click still counts.
+TEST(Aggregate, ADeeplyNestedTimeIsNotReadAndTheClickCounts) {
+  auto [engine, source, acks] = start_scripted(kAggregatePipeline);
+  const std::size_t depth = 100000;
+  ASSERT_TRUE(source->emit({R"({"page":"a","receivedAt":)" + std::string(depth, '[') + std::string(depth, ']') + "}",
+                            R"({"page":"a","receivedAt":{"nested":{"deeper":1}}})"}));
+  ASSERT_TRUE(acks->wait_for(1));
+  const std::string text = stats_text_since(*capture_store("out"), now_ms());
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(json::parse(text)["total"], 2);
+}
+
 TEST(Aggregate, AnEventDeliveredAgainIsNotCountedTwiceButStillPasses) {
   register_payload_meta();
   auto [engine, source, acks] = start_scripted(R"(pipelines:
