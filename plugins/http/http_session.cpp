@@ -258,14 +258,14 @@ void Session::answer_ack(const AckResult& r, const std::vector<std::string>& ids
   if (r.ok) {
     // Every delivered click is answered with this, so it is written without nlohmann's DOM and
     // dump. The ids are random_uuid()s (hex digits and dashes): nothing to escape.
-    std::string body = R"({"ok":true,"ids":[)";
+    std::string body = R"({"ids":[)";
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (i > 0) body += ',';
       body += '"';
       body += ids[i];
       body += '"';
     }
-    body += "]}";
+    body += R"(],"ok":true})";  // the order nlohmann's dump gave (sorted keys), as the README shows
     return send_json_text(bhttp::status::ok, std::move(body));
   }
   if (r.rejected) {

@@ -182,6 +182,23 @@ TEST(HttpAnswers, AForeignHostGets421WithJsonAndAListedOneIsServed) {
   EXPECT_EQ(local->status, 200);
 }
 
+// A keep-alive connection's Host is checked once while it stays the same (the session remembers the
+// last one allowed): a different Host on the same connection is checked again, and refused.
+TEST(HttpAnswers, AForeignHostLaterOnAKeptAliveConnectionStillGets421) {
+  TestServer server("allowed_hosts: [clicks.example.com]");
+  RawClient client(server.port());
+  client.send("GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n"
+              "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n"
+              "GET /health HTTP/1.1\r\nHost: evil.example\r\n\r\n"
+              "GET /health HTTP/1.1\r\nHost: evil.example\r\n\r\n"  // refused, not remembered
+              "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n");
+  for (const int expected : {200, 200, 421, 421, 200}) {
+    const auto a = client.read_answer();
+    ASSERT_TRUE(a) << "expected " << expected;
+    EXPECT_EQ(a->status, expected);
+  }
+}
+
 // --- item 11: static files over the socket ---
 
 TEST(HttpAnswers, StaticFilesHeadGivesTheLengthAndDotfilesAreNotServed) {
