@@ -80,18 +80,19 @@ def transform_run(build, pipeline, events, log_dir, tag):
     return total_instructions(out)
 
 
-def click_run(build, clicks, log_dir, tag, first_seq):
-    """Instructions of the in-process click tracker from start to exit, `clicks` clicks posted at
-    CLICK_RATE in between. Every click must be answered 2xx, or the count means nothing."""
+def click_run(build, clicks, log_dir, tag, first_seq, pipeline="pipelines/click-tracker-inproc.yaml", env=None):
+    """Instructions of a click tracker (by default the in-process one) from start to exit, `clicks`
+    clicks posted at CLICK_RATE in between; `env` adds to its environment (a topic, the brokers).
+    Every click must be answered 2xx, or the count means nothing."""
     out = Path(log_dir) / f"callgrind.out.{tag}-{clicks}"
     http, ws = f"127.0.0.1:{next(systems._ports)}", f"127.0.0.1:{next(systems._ports)}"
-    env = {"INGEST_LISTEN": http, "WS_LISTEN": ws, "WEB_DIR": str(ROOT / "web"), "INGEST_RATE_LIMIT": "0"}
-    proc = Proc(f"callgrind-{tag}-{clicks}", [*callgrind_argv(build.binary, out), "run",
-                                              build.file("pipelines/click-tracker-inproc.yaml")], env, log_dir)
+    env = {"INGEST_LISTEN": http, "WS_LISTEN": ws, "WEB_DIR": str(ROOT / "web"), "INGEST_RATE_LIMIT": "0", **(env or {})}
+    proc = Proc(f"callgrind-{tag}-{clicks}", [*callgrind_argv(build.binary, out), "run", build.file(pipeline)], env, log_dir)
     system = System(build.tool, [proc]).start()
     try:
-        host, port = http.rsplit(":", 1)
-        wait_port(host, int(port), 180, system)  # valgrind starts slowly
+        for address in (http, ws):
+            host, port = address.rsplit(":", 1)
+            wait_port(host, int(port), 180, system)  # valgrind starts slowly
         h = loads.http_load(f"{http}/click", CLICK_RATE, clicks / CLICK_RATE, 8, first_seq, warmup=0, drain=30)
         if h["ok"] != clicks:
             raise RuntimeError(f"{h['ok']} of {clicks} clicks answered 2xx (statuses {h['statuses']})")

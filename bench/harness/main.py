@@ -61,7 +61,7 @@ def main():
                         f"the targets are judged at {cases.TARGET_LINGER}, the others are reported beside it")
     p.add_argument("--other-linger-reps", type=int, metavar="N",
                    help=f"repetitions at a linger other than {cases.TARGET_LINGER} ms (default 3, at most --reps): "
-                        "keeps a full run near 35 minutes")
+                        "keeps a full run near 40 minutes")
     p.add_argument("--out", help="results file stem (default bench/results/<date>[-quick])")
     p.add_argument("--render", metavar="JSON", help="measure nothing: write the .md of an earlier run's .json again")
     args = p.parse_args()

@@ -13,38 +13,23 @@ import sys
 import time
 from pathlib import Path
 
-import loads
-from instructions import CLICK_RATE, callgrind_argv, total_instructions
-from procs import ROOT, Proc, System, wait_port
+import systems
+from instructions import CLICK_RATE, click_run
 
 OUT = Path("/tmp/tracker-callgrind")
 
 
-def run(clicks, port_base, first_seq):
-    out = OUT / f"callgrind.out.tracker-{clicks}"
-    http, ws = f"127.0.0.1:{port_base}", f"127.0.0.1:{port_base + 1}"
+def run(build, clicks, first_seq):
     topic = f"tracker-callgrind-{clicks}-{time.time_ns()}"
-    env = {"INGEST_LISTEN": http, "WS_LISTEN": ws, "WEB_DIR": str(ROOT / "web"), "INGEST_RATE_LIMIT": "0",
-           "CLICKS_TOPIC": topic, "BROADCAST_GROUP": f"{topic}-group", "KAFKA_BROKERS": "127.0.0.1:9092"}
-    proc = Proc(f"tracker-{clicks}", [*callgrind_argv(ROOT / "build" / "bin" / "sluice", out), "run",
-                                      ROOT / "pipelines" / "click-tracker.yaml"], env, OUT)
-    system = System("sluice", [proc]).start()
-    try:
-        for address in (http, ws):
-            host, port = address.rsplit(":", 1)
-            wait_port(host, int(port), 180, system)  # valgrind starts slowly
-        h = loads.http_load(f"{http}/click", CLICK_RATE, clicks / CLICK_RATE, 8, first_seq, warmup=0, drain=30)
-        if h["ok"] != clicks:
-            raise RuntimeError(f"{h['ok']} of {clicks} clicks answered 2xx")
-    finally:
-        proc.stop(timeout=300)
-    return total_instructions(out)
+    env = {"CLICKS_TOPIC": topic, "BROADCAST_GROUP": f"{topic}-group", "KAFKA_BROKERS": systems.BROKERS}
+    return click_run(build, clicks, OUT, "tracker", first_seq, pipeline="pipelines/click-tracker.yaml", env=env)
 
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     OUT.mkdir(exist_ok=True)
-    small, large = run(n, 16100, 50_000_000), run(2 * n, 16110, 60_000_000)
+    build = systems.Build("sluice", systems.ROOT)
+    small, large = run(build, n, 50_000_000), run(build, 2 * n, 60_000_000)
     print(f"click tracker with the broker @{CLICK_RATE}/s: {(large - small) / n:,.0f} instructions/click "
           f"({small:,} for {n}, {large:,} for {2 * n}); files in {OUT}")
 
