@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cmath>
 #include <optional>
-
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -151,6 +150,12 @@ ThreadParser& thread_parser() {
   return p;
 }
 
+// Held for one use of the thread's parser: a big buffer is let go when the use ends.
+struct TrimAfterUse {
+  ThreadParser& tp;
+  ~TrimAfterUse() { tp.trim(); }
+};
+
 // The index of `text` when simdjson takes it as JSON and nlohmann would take it the same way;
 // nullptr leaves the decision (and the error message) to nlohmann's parse. simdjson refuses some
 // texts nlohmann takes (nesting past 1024 levels, integers past 64 bits, a byte-order mark), which
@@ -159,10 +164,7 @@ ThreadParser& thread_parser() {
 std::unique_ptr<JsonIndex> index_of(const std::string& text) {
   if (text.find("\\u") != std::string::npos) return nullptr;
   ThreadParser& tp = thread_parser();
-  struct Trim {
-    ThreadParser& tp;
-    ~Trim() { tp.trim(); }
-  } trim{tp};
+  const TrimAfterUse trim{tp};
   if (!tp.parse(text)) return nullptr;
   auto index = std::make_unique<JsonIndex>();
   const auto type = type_of(tp.root);
@@ -186,10 +188,7 @@ std::unique_ptr<JsonIndex> index_of(const std::string& text) {
 // or array, which the caller reads from the DOM, and for the one value simdjson cannot tell apart.
 std::optional<nlohmann::json> scalar_member(const std::string& text, JsonIndex& index, std::string_view key) {
   ThreadParser& tp = thread_parser();
-  struct Trim {
-    ThreadParser& tp;
-    ~Trim() { tp.trim(); }
-  } trim{tp};
+  const TrimAfterUse trim{tp};
   const std::uint64_t parse = index.parse.load(std::memory_order_relaxed);
   if (parse == 0 || parse != tp.current) {
     if (!tp.parse(text)) return std::nullopt;
