@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +33,22 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
   return 0;
 }
 
+// True when none of the 8 bytes in `word` needs a second look: no control character, quote,
+// backslash or non-ASCII byte. Eight bytes per test instead of one: an event id (36 characters)
+// took about 600 instructions byte by byte. Each term is the classic "some byte is below n" test,
+// (x - n·0x01…) & ~x & 0x80…, which is exact as a yes/no for n ≤ 0x80; the quote and backslash
+// terms test for a zero byte after an XOR.
+constexpr bool plain_ascii(std::uint64_t word) {
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  constexpr std::uint64_t high = 0x8080808080808080ull;
+  const std::uint64_t quote = word ^ (ones * '"');
+  const std::uint64_t backslash = word ^ (ones * '\\');
+  const std::uint64_t control = (word - ones * 0x20) & ~word;
+  const std::uint64_t is_quote = (quote - ones) & ~quote;
+  const std::uint64_t is_backslash = (backslash - ones) & ~backslash;
+  return ((control | is_quote | is_backslash | word) & high) == 0;
+}
+
 [[noreturn]] void invalid_utf8(std::string_view text, std::size_t at) {
   char reason[96];
   std::snprintf(reason, sizeof reason, "cannot serialise the edited JSON: invalid UTF-8 byte at index %zu: 0x%02X", at,
@@ -46,6 +64,14 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   std::size_t run = 0;  // start of the bytes copied as they are
   for (std::size_t i = 0; i < text.size();) {
+    if (i + 8 <= text.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (plain_ascii(word)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       ++i;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "sluice/errors.hpp"
 #include "sluice/event.hpp"
@@ -45,6 +46,31 @@ TEST(EventMembers, StringsAreEscapedAsDumpEscapesThem) {
     EXPECT_EQ(appended("k", s), dumped("k", s)) << "value " << nlohmann::json(s).dump();
     EXPECT_EQ(appended(s, 1), dumped(s, 1)) << "key " << nlohmann::json(s).dump();
     EXPECT_EQ(nlohmann::json::parse(appended("k", s))["k"], s) << "reads back";
+  }
+}
+
+// The writer tests eight bytes at a time and looks at bytes one by one only where a word holds
+// one that needs care: every such byte, at every position of a text longer than two words, must
+// still be escaped (or refused) as dump() does it.
+TEST(EventMembers, EveryByteThatNeedsCareIsSeenAtEveryPosition) {
+  std::vector<std::string> needs_care = {"\"", "\\", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                         std::string(1, '\0')};
+  for (int c = 1; c < 0x20; ++c) needs_care.emplace_back(1, static_cast<char>(c));
+  for (const std::string& odd : needs_care) {
+    for (std::size_t at = 0; at <= 24; ++at) {
+      std::string s(24, 'a');
+      s.insert(at, odd);
+      EXPECT_EQ(appended("k", s), dumped("k", s)) << ::testing::PrintToString(s);
+    }
+  }
+  for (const std::string bad : {"\xff", "\x80", "\xc3"}) {
+    for (std::size_t at = 0; at <= 24; ++at) {
+      std::string s(24, 'a');
+      s.insert(at, bad);
+      Event e(R"({"a":1})");
+      EXPECT_THROW(e.set_member("k", s), EventError) << ::testing::PrintToString(s);
+      EXPECT_EQ(e.payload(), R"({"a":1})");
+    }
   }
 }
 
