@@ -219,6 +219,28 @@ TEST(ClickBody, SixtyFourLevelsAreAcceptedAndSixtyFiveAreNot) {
   EXPECT_TRUE(parse_batch("[" + std::string(64, '[') + std::string(64, ']') + "]", 10, Clock::now(), out));
 }
 
+// Nesting is counted over both kinds of bracket together: depth 65 made of objects and arrays in
+// turn, each kind fewer than 65 times, is refused all the same; depth 64 so made is not.
+TEST(ClickBody, MixedNestingCountsBothBrackets) {
+  const auto nested = [](int levels) {
+    std::string open, close;
+    for (int i = 0; i < levels; ++i) {
+      open += i % 2 ? "{\"a\":" : "[";
+      close.insert(0, i % 2 ? "}" : "]");
+    }
+    return open + "1" + close;
+  };
+  std::vector<Event> out;
+  EXPECT_FALSE(parse_single(nested(64), Clock::now(), out));
+  const auto deeper = parse_single(nested(65), Clock::now(), out);
+  ASSERT_TRUE(deeper);
+  EXPECT_EQ(deeper->message, "nested deeper than 64 levels");
+  // Many brackets side by side are not nesting.
+  std::string wide = "[";
+  for (int i = 0; i < 200; ++i) wide += i ? ",{}" : "{}";
+  EXPECT_FALSE(parse_single(wide + "]", Clock::now(), out));
+}
+
 TEST(ClickBody, MaxEventsIsABoundNotAnOffByOne) {
   const auto array_of = [](int n) {
     std::string s = "[";
