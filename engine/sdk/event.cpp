@@ -1,7 +1,7 @@
 #include "sluice/event.hpp"
 
-#include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -80,15 +80,47 @@ JsonType type_of(const nlohmann::json& v) {
 namespace detail {
 
 // What json_type() learnt from the text: the payload's type and, for an object, its top-level
-// keys (unescaped) with their types, in order. set_member appends to it as it appends to the text.
+// members in order, with the value of each scalar one as nlohmann would read it. member() then
+// answers from here, without a second parse, however many other texts the thread has parsed in
+// between (a batch checks all its events before a sink reads a key from each). set_member appends
+// to it as it appends to the text.
 struct JsonIndex {
+  // How a member's value is held: `dom` is an object or array (or the one zero whose sign simdjson
+  // does not keep), read from nlohmann's DOM when asked for.
+  enum class Value : std::uint8_t { dom, null, boolean, signed_integer, unsigned_integer, floating, string };
+  struct Member {
+    std::uint32_t key_at = 0, key_size = 0;  // in `text`
+    JsonType type = JsonType::null;
+    Value value = Value::dom;
+    union {
+      bool boolean;
+      std::int64_t signed_integer;
+      std::uint64_t unsigned_integer;
+      double floating;
+      struct {
+        std::uint32_t at, size;  // in `text`
+      } string;
+    } as{};
+  };
+
   JsonType type = JsonType::null;
-  std::vector<std::pair<std::string, JsonType>> members;
-  // The parse (a number no other parse in the process gets) whose document is of this text, or 0
-  // once the text changed (set_member). Only the thread that did that parse still holds it, and
-  // only until its next parse. Atomic: member() is const, and two sinks may call it on the same
-  // event at once; relaxed is enough, as each thread only ever matches a number it wrote itself.
-  std::atomic<std::uint64_t> parse{0};
+  // The keys and string values, unescaped, one after another: one allocation for them all.
+  std::string text;
+  std::vector<Member> members;
+
+  std::string_view key(const Member& m) const { return {text.data() + m.key_at, m.key_size}; }
+  // Appends `bytes` to `text`; where they start.
+  std::uint32_t keep(std::string_view bytes) {
+    const auto at = static_cast<std::uint32_t>(text.size());
+    text += bytes;
+    return at;
+  }
+  const Member* find(std::string_view name) const {
+    for (auto it = members.rbegin(); it != members.rend(); ++it) {  // the last one counts, as in json()
+      if (key(*it) == name) return &*it;
+    }
+    return nullptr;
+  }
 };
 
 namespace {
@@ -96,7 +128,7 @@ namespace {
 // simdjson's types in nlohmann's terms. A negative zero read as a double ("-0.0", "-0e5",
 // "-1e-400") is left to nlohmann (nullopt): the two parsers' handling of its sign is not worth
 // proving equal for so rare a text. ("-0" simdjson reads as the integer 0, an integer to nlohmann
-// too; scalar_member minds its sign.)
+// too; member_of minds its sign.)
 std::optional<JsonType> type_of(const simdjson::dom::element& v) {
   switch (v.type()) {
     case simdjson::dom::element_type::NULL_VALUE: return JsonType::null;
@@ -115,45 +147,67 @@ std::optional<JsonType> type_of(const simdjson::dom::element& v) {
   return std::nullopt;
 }
 
-// One parser per thread, reused: its buffers grow to the largest payload seen, so a big one is
-// let go after use rather than kept for the life of the thread. The document it parsed last stays
-// in it until the next parse: a JsonIndex notes which parse it came from, so member() right after
-// json_type() of the same unchanged text (aggregate reads two members of the click it just
-// checked) reads that document instead of parsing the text again. Parse numbers come from one
-// process-wide counter, so an index can never match another thread's parse, nor the parse of a
-// later thread that got the same thread-local storage.
-std::atomic<std::uint64_t> parses_so_far{0};
-
-struct ThreadParser {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;  // of parse number `current`
-  std::uint64_t current = 0;    // 0: no document held
-
-  // Parses `text` into root; false when simdjson refuses it.
-  bool parse(const std::string& text) {
-    current = parses_so_far.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (parser.parse(text.data(), text.size()).get(root) == simdjson::SUCCESS) return true;
-    current = 0;
-    return false;
-  }
-  void trim() {
-    constexpr std::size_t kKeepCapacity = 1 << 16;
-    if (parser.capacity() > kKeepCapacity) {
-      parser = simdjson::dom::parser();
-      current = 0;  // the document went with the buffers
+// The index entry of member `key` = `v` of the object `text`, its value held as nlohmann would
+// parse it: a non-negative integer is unsigned there, a negative one signed.
+JsonIndex::Member member_of(JsonIndex& index, const std::string& text, std::string_view key,
+                            const simdjson::dom::element& v, JsonType type) {
+  JsonIndex::Member m;
+  m.key_at = index.keep(key);
+  m.key_size = static_cast<std::uint32_t>(key.size());
+  m.type = type;
+  switch (v.type()) {
+    case simdjson::dom::element_type::NULL_VALUE: m.value = JsonIndex::Value::null; break;
+    case simdjson::dom::element_type::BOOL:
+      m.value = JsonIndex::Value::boolean;
+      m.as.boolean = v.get_bool().value_unsafe();
+      break;
+    case simdjson::dom::element_type::INT64: {
+      // simdjson reads "-0" as the integer 0, nlohmann as a signed zero ("0" is unsigned there):
+      // with "-0" anywhere in the text, a zero is left to the DOM.
+      const std::int64_t i = v.get_int64().value_unsafe();
+      if (i == 0 && text.find("-0") != std::string::npos) break;
+      if (i >= 0) {
+        m.value = JsonIndex::Value::unsigned_integer;
+        m.as.unsigned_integer = static_cast<std::uint64_t>(i);
+      } else {
+        m.value = JsonIndex::Value::signed_integer;
+        m.as.signed_integer = i;
+      }
+      break;
     }
+    case simdjson::dom::element_type::UINT64:
+      m.value = JsonIndex::Value::unsigned_integer;
+      m.as.unsigned_integer = v.get_uint64().value_unsafe();
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      m.value = JsonIndex::Value::floating;
+      m.as.floating = v.get_double().value_unsafe();
+      break;
+    case simdjson::dom::element_type::STRING: {
+      const std::string_view value = v.get_string().value_unsafe();
+      m.value = JsonIndex::Value::string;
+      m.as.string = {index.keep(value), static_cast<std::uint32_t>(value.size())};
+      break;
+    }
+    default: break;  // object, array: the DOM's
   }
-};
+  return m;
+}
 
-ThreadParser& thread_parser() {
-  thread_local ThreadParser p;
-  return p;
+// One parser per thread, reused: its buffers grow to the largest payload seen, so a big one is
+// let go after use rather than kept for the life of the thread.
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
 }
 
 // Held for one use of the thread's parser: a big buffer is let go when the use ends.
 struct TrimAfterUse {
-  ThreadParser& tp;
-  ~TrimAfterUse() { tp.trim(); }
+  simdjson::dom::parser& parser;
+  ~TrimAfterUse() {
+    constexpr std::size_t kKeepCapacity = 1 << 16;
+    if (parser.capacity() > kKeepCapacity) parser = simdjson::dom::parser();
+  }
 };
 
 // The index of `text` when simdjson takes it as JSON and nlohmann would take it the same way;
@@ -161,62 +215,81 @@ struct TrimAfterUse {
 // texts nlohmann takes (nesting past 1024 levels, integers past 64 bits, a byte-order mark), which
 // is harmless: nlohmann then parses. The other way round must never happen, so texts with \u
 // escapes (where the two treat lone surrogates differently across versions) go to nlohmann too.
+// Offsets in the index are 32-bit: a larger text goes to nlohmann as well.
 std::unique_ptr<JsonIndex> index_of(const std::string& text) {
-  if (text.find("\\u") != std::string::npos) return nullptr;
-  ThreadParser& tp = thread_parser();
-  const TrimAfterUse trim{tp};
-  if (!tp.parse(text)) return nullptr;
+  if (text.size() > UINT32_MAX / 2 || text.find("\\u") != std::string::npos) return nullptr;
+  simdjson::dom::parser& parser = thread_parser();
+  const TrimAfterUse trim{parser};
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return nullptr;
   auto index = std::make_unique<JsonIndex>();
-  const auto type = type_of(tp.root);
+  const auto type = type_of(root);
   if (!type) return nullptr;
   index->type = *type;
   if (index->type == JsonType::object) {
-    const simdjson::dom::object object = tp.root.get_object().value_unsafe();
-    index->members.reserve(object.size() + 4);  // room for what enrich appends
+    const simdjson::dom::object object = root.get_object().value_unsafe();
+    index->text.reserve(text.size() + 64);  // unescaped keys and strings are never longer; room for enrich's
+    index->members.reserve(object.size() + 4);
     for (const auto field : object) {
       const auto member = type_of(field.value);
       if (!member) return nullptr;
-      index->members.emplace_back(field.key, *member);
+      index->members.push_back(member_of(*index, text, field.key, field.value, *member));
     }
   }
-  index->parse.store(tp.current, std::memory_order_relaxed);
   return index;
 }
 
-// Top-level scalar member `key` (the last of that name) of the text `index` was made from, as
-// nlohmann would have parsed it: a non-negative integer is unsigned there. nullopt for an object
-// or array, which the caller reads from the DOM, and for the one value simdjson cannot tell apart.
-std::optional<nlohmann::json> scalar_member(const std::string& text, JsonIndex& index, std::string_view key) {
-  ThreadParser& tp = thread_parser();
-  const TrimAfterUse trim{tp};
-  const std::uint64_t parse = index.parse.load(std::memory_order_relaxed);
-  if (parse == 0 || parse != tp.current) {
-    if (!tp.parse(text)) return std::nullopt;
-    index.parse.store(tp.current, std::memory_order_relaxed);
+// The value an index holds for member `m`; nullopt when it is the DOM's to give.
+std::optional<nlohmann::json> value_of(const JsonIndex& index, const JsonIndex::Member& m) {
+  switch (m.value) {
+    case JsonIndex::Value::dom: return std::nullopt;
+    case JsonIndex::Value::null: return nlohmann::json(nullptr);
+    case JsonIndex::Value::boolean: return nlohmann::json(m.as.boolean);
+    case JsonIndex::Value::signed_integer: return nlohmann::json(m.as.signed_integer);
+    case JsonIndex::Value::unsigned_integer: return nlohmann::json(m.as.unsigned_integer);
+    case JsonIndex::Value::floating: return nlohmann::json(m.as.floating);
+    case JsonIndex::Value::string: return nlohmann::json(std::string(index.text, m.as.string.at, m.as.string.size));
   }
-  simdjson::dom::object object;
-  if (tp.root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
-  std::optional<simdjson::dom::element> last;
-  for (const auto field : object) {
-    if (field.key == key) last = field.value;
-  }
-  if (!last) return std::nullopt;
-  const simdjson::dom::element v = *last;
-  switch (v.type()) {
-    case simdjson::dom::element_type::NULL_VALUE: return nlohmann::json(nullptr);
-    case simdjson::dom::element_type::BOOL: return nlohmann::json(v.get_bool().value_unsafe());
-    case simdjson::dom::element_type::INT64: {
-      // simdjson reads "-0" as the integer 0, nlohmann as a signed zero ("0" is unsigned there):
-      // with "-0" anywhere in the text, a zero is left to the DOM.
-      const std::int64_t i = v.get_int64().value_unsafe();
-      if (i == 0 && text.find("-0") != std::string::npos) return std::nullopt;
-      return i >= 0 ? nlohmann::json(static_cast<std::uint64_t>(i)) : nlohmann::json(i);
+  return std::nullopt;
+}
+
+// The index entry for a member set_member appends, with `value` as it was written.
+void index_appended(JsonIndex& index, std::string_view key, const nlohmann::json& value) {
+  JsonIndex::Member m;
+  m.key_at = index.keep(key);
+  m.key_size = static_cast<std::uint32_t>(key.size());
+  m.type = sluice::type_of(value);
+  switch (value.type()) {
+    case nlohmann::json::value_t::null: m.value = JsonIndex::Value::null; break;
+    case nlohmann::json::value_t::boolean:
+      m.value = JsonIndex::Value::boolean;
+      m.as.boolean = value.get<bool>();
+      break;
+    case nlohmann::json::value_t::number_integer: {
+      // As json() will read the text back: a non-negative integer is unsigned there.
+      const auto i = value.get<std::int64_t>();
+      if (i >= 0) {
+        m.value = JsonIndex::Value::unsigned_integer;
+        m.as.unsigned_integer = static_cast<std::uint64_t>(i);
+      } else {
+        m.value = JsonIndex::Value::signed_integer;
+        m.as.signed_integer = i;
+      }
+      break;
     }
-    case simdjson::dom::element_type::UINT64: return nlohmann::json(v.get_uint64().value_unsafe());
-    case simdjson::dom::element_type::DOUBLE: return nlohmann::json(v.get_double().value_unsafe());
-    case simdjson::dom::element_type::STRING: return nlohmann::json(std::string(v.get_string().value_unsafe()));
-    default: return std::nullopt;
+    case nlohmann::json::value_t::number_unsigned:
+      m.value = JsonIndex::Value::unsigned_integer;
+      m.as.unsigned_integer = value.get<std::uint64_t>();
+      break;
+    case nlohmann::json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      m.value = JsonIndex::Value::string;
+      m.as.string = {index.keep(text), static_cast<std::uint32_t>(text.size())};
+      break;
+    }
+    default: break;  // a double is read back from the DOM: the text written may round differently
   }
+  index.members.push_back(m);
 }
 
 }  // namespace
@@ -292,11 +365,8 @@ JsonType Event::json_type() const {
 JsonType Event::member_type(std::string_view key) const {
   if (json_type() != JsonType::object) return JsonType::absent;
   if (index_) {
-    const auto& members = index_->members;
-    for (auto it = members.rbegin(); it != members.rend(); ++it) {
-      if (it->first == key) return it->second;
-    }
-    return JsonType::absent;
+    const auto* m = index_->find(key);
+    return m ? m->type : JsonType::absent;
   }
   const auto it = json_->find(key);
   return it == json_->end() ? JsonType::absent : type_of(*it);
@@ -305,8 +375,8 @@ JsonType Event::member_type(std::string_view key) const {
 std::optional<nlohmann::json> Event::member(std::string_view key) const {
   const JsonType type = member_type(key);
   if (type == JsonType::absent) return std::nullopt;
-  if (index_ && type != JsonType::object && type != JsonType::array) {
-    if (auto value = detail::scalar_member(payload_, *index_, key)) return value;
+  if (index_) {
+    if (auto value = detail::value_of(*index_, *index_->find(key))) return value;
   }
   const nlohmann::json& doc = json();
   return *doc.find(key);
@@ -337,8 +407,7 @@ void Event::set_member(std::string_view key, nlohmann::json value) {
   if (index_ && member_type(key) == JsonType::absent) {
     // Checked text and a new member: append it to the text alone, no DOM.
     append_member(payload_, key, value, index_->members.empty());
-    index_->members.emplace_back(key, type_of(value));
-    index_->parse.store(0, std::memory_order_relaxed);  // the parsed document is of the text before this member
+    detail::index_appended(*index_, key, value);
     return;
   }
   (void)json();

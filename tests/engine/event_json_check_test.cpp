@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <cmath>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -158,6 +160,35 @@ TEST(EventJsonCheck, MemberReadsItsOwnTextWhateverWasParsedInBetween) {
 // A source may hand in a document nlohmann parsed from text with a NUL in it (nlohmann stops
 // there). The text is what sinks send, so json_type() judges the text, not the document: the hub
 // trusts json_type() and would otherwise splice `{}<NUL>junk` into a frame (found by hub_frames_fuzz).
+// A member set_member appended is read back by member() as json() reads the text it wrote (a
+// non-negative integer is unsigned there, whatever it was set as), and without building the DOM.
+TEST(EventJsonCheck, AnAppendedMemberReadsBackAsTheTextDoes) {
+  const std::vector<nlohmann::json> values = {
+      5, -5, 0, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::uint64_t>::max(),
+      "text", "", "caf\xc3\xa9", true, false, nullptr, 1.5, 2.0, -0.0, std::nan(""),
+  };
+  for (const nlohmann::json& value : values) {
+    SCOPED_TRACE(value.dump());
+    Event e(R"({"page":"/a","n":-0})");
+    ASSERT_EQ(e.json_type(), JsonType::object);
+    e.set_member("k", value);
+    const nlohmann::json text = nlohmann::json::parse(e.payload());
+    const auto read = e.member("k");
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->dump(), text.at("k").dump());
+    EXPECT_EQ(read->type(), text.at("k").type());
+    EXPECT_EQ(*e.member("page"), "/a") << "the members before are still read";
+    EXPECT_EQ(e.member("n")->dump(), text.at("n").dump()) << "-0: the DOM's";
+  }
+  Event e(R"({"page":"/a"})");
+  e.set_member("id", "x");
+  e.set_member("receivedAt", 17);
+  EXPECT_EQ(*e.member("id"), "x");
+  EXPECT_EQ(*e.member("receivedAt"), 17u);
+  EXPECT_EQ(*e.member("page"), "/a");
+  EXPECT_FALSE(e.json_parsed()) << "scalars are read from the index, not a DOM";
+}
+
 TEST(EventJsonCheck, ADocumentHandedInDoesNotVouchForTextWithANul) {
   const Event event(std::string("{}\0junk", 7), nlohmann::json::object());
   EXPECT_THROW((void)event.json_type(), EventError);
