@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "utf8.hpp"
+#include "sluice/metadata_keys.hpp"
 
 namespace sluice::clicks {
 
@@ -167,7 +168,7 @@ void Aggregate::count(const Event& event, std::int64_t received_ms) {
 void Aggregate::process(Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Event& e = batch[i];
-    if (const std::string* kind = e.meta().find("sluice.kind"); kind && *kind == "stats") continue;
+    if (const std::string* kind = e.meta().find(metadata_key::sluice_kind); kind && *kind == "stats") continue;
     if (const auto position = kafka_position(e.meta())) {
       // Counted by the rebuild already: an older event the source hands over again.
       if (position->topic == rebuild_topic_) {
@@ -249,7 +250,7 @@ void Aggregate::publish() {
   try {
     std::vector<Event> events;
     events.emplace_back(stats_json());
-    events.back().meta().set("sluice.kind", "stats");
+    events.back().meta().set(metadata_key::sluice_kind, "stats");
     (void)context_.inject(events);  // a full pipeline skips one update; the next one carries it all
   } catch (const std::exception& e) {
     // On the shared io thread: an exception here would end it. This update is skipped.

@@ -1,4 +1,5 @@
 #include "counted_offsets.hpp"
+#include "sluice/metadata_keys.hpp"
 
 #include <charconv>
 
@@ -20,9 +21,9 @@ std::optional<T> whole_number(const std::string* text) {
 }  // namespace
 
 std::optional<KafkaPosition> kafka_position(const Metadata& meta) {
-  const std::string* topic = meta.find("kafka.topic");
-  const auto partition = whole_number<std::int32_t>(meta.find("kafka.partition"));
-  const auto offset = whole_number<std::int64_t>(meta.find("kafka.offset"));
+  const std::string* topic = meta.find(metadata_key::kafka_topic);
+  const auto partition = whole_number<std::int32_t>(meta.find(metadata_key::kafka_partition));
+  const auto offset = whole_number<std::int64_t>(meta.find(metadata_key::kafka_offset));
   if (topic == nullptr || !partition || !offset) return std::nullopt;
   return KafkaPosition{*topic, *partition, *offset};
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sluice/metadata_keys.hpp"
 #include "sluice/uuid.hpp"
 #include "utf8.hpp"
 
@@ -58,19 +59,19 @@ void Enrich::process(Batch& batch) {
         nlohmann::json value = *e.member(id_field_);
         e.set_member(client_id_field_, std::move(value));
       }
-      const std::string* id = e.meta().find("id");
+      const std::string* id = e.meta().find(metadata_key::id);
       if (id == nullptr) {
-        e.meta().set("id", random_uuid());  // what the source would answer with, had it asked
-        id = e.meta().find("id");
+        e.meta().set(metadata_key::id, random_uuid());  // what the source would answer with, had it asked
+        id = e.meta().find(metadata_key::id);
       }
       e.set_member(id_field_, *id);
       e.set_member(time_field_,
                    std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count());
       if (user_agent_) {
-        if (const std::string* ua = e.meta().find("http.user_agent")) e.set_member("userAgent", valid_utf8(*ua));
+        if (const std::string* ua = e.meta().find(metadata_key::http_user_agent)) e.set_member("userAgent", valid_utf8(*ua));
       }
       if (client_address_) {
-        if (const std::string* addr = e.meta().find("http.client_address")) e.set_member("clientAddress", valid_utf8(*addr));
+        if (const std::string* addr = e.meta().find(metadata_key::http_client_address)) e.set_member("clientAddress", valid_utf8(*addr));
       }
     } catch (const EventError& err) {
       batch.reject(i, err.what());

@@ -6,6 +6,7 @@
 
 #include "click_body.hpp"
 #include "request_framing.hpp"
+#include "sluice/metadata_keys.hpp"
 #include "sluice/uuid.hpp"
 
 namespace sluice::http {
@@ -226,9 +227,9 @@ void Session::handle_clicks(const Request& req, bool batch) {
       shared_->expose_client_address && !peer.empty() ? client_address(peer, forwarded, shared_->trusted_proxies) : "";
   for (auto& e : events) {
     ids->push_back(random_uuid());  // the id the client is told, and enrich writes into the click
-    e.meta().set("id", ids->back());
-    e.meta().set("http.user_agent", std::string(req[bhttp::field::user_agent]));
-    if (!address.empty()) e.meta().set("http.client_address", address);
+    e.meta().set(metadata_key::id, ids->back());
+    e.meta().set(metadata_key::http_user_agent, std::string(req[bhttp::field::user_agent]));
+    if (!address.empty()) e.meta().set(metadata_key::http_client_address, address);
   }
   AckFn ack;
   if (shared_->answer_after_delivery) {

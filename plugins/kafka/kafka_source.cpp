@@ -3,6 +3,7 @@
 #include <map>
 
 #include "kafka_properties.hpp"
+#include "sluice/metadata_keys.hpp"
 
 namespace sluice::kafka {
 
@@ -144,13 +145,13 @@ void KafkaSource::run(Emitter& out) {
       const std::string topic = rd_kafka_topic_name(m->rkt);
       Event e(std::string(static_cast<const char*>(m->payload), m->len));
       auto& meta = e.meta();
-      meta.set("kafka.topic", topic);
-      meta.set("kafka.partition", std::to_string(m->partition));
-      meta.set("kafka.offset", std::to_string(m->offset));
-      if (m->key) meta.set("kafka.key", std::string(static_cast<const char*>(m->key), m->key_len));
+      meta.set(metadata_key::kafka_topic, topic);
+      meta.set(metadata_key::kafka_partition, std::to_string(m->partition));
+      meta.set(metadata_key::kafka_offset, std::to_string(m->offset));
+      if (m->key) meta.set(metadata_key::kafka_key, std::string(static_cast<const char*>(m->key), m->key_len));
       rd_kafka_timestamp_type_t ts_type;
       const std::int64_t ts = rd_kafka_message_timestamp(m, &ts_type);
-      if (ts >= 0) meta.set("kafka.timestamp_ms", std::to_string(ts));
+      if (ts >= 0) meta.set(metadata_key::kafka_timestamp_ms, std::to_string(ts));
       rd_kafka_headers_t* headers = nullptr;
       if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char* name;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "frame_json.hpp"
+#include "sluice/metadata_keys.hpp"
 
 namespace sluice::websocket {
 namespace {
@@ -159,11 +160,11 @@ std::size_t BroadcastHub::replay_bytes() const {
 
 bool BroadcastHub::redelivered(const Event& e) {
   const auto& meta = e.meta();
-  const std::string* topic = meta.find("kafka.topic");
+  const std::string* topic = meta.find(metadata_key::kafka_topic);
   std::int32_t partition = 0;
   std::int64_t offset = 0;
-  if (topic == nullptr || !parse_int(meta.find("kafka.partition"), partition) ||
-      !parse_int(meta.find("kafka.offset"), offset)) {
+  if (topic == nullptr || !parse_int(meta.find(metadata_key::kafka_partition), partition) ||
+      !parse_int(meta.find(metadata_key::kafka_offset), offset)) {
     return false;  // not from Kafka: nothing says it is a redelivery
   }
   auto key = std::make_pair(*topic, partition);
@@ -205,7 +206,7 @@ void BroadcastHub::publish(const Batch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Event& e = batch[i];
     if (redelivered(e)) continue;
-    const std::string* kind = e.meta().find("sluice.kind");
+    const std::string* kind = e.meta().find(metadata_key::sluice_kind);
     if (kind && *kind == "stats") {
       // A state that cannot be kept is no state (null), not a placeholder a dashboard cannot read.
       state_ = omitted[i] ? std::string() : std::move(texts[i]);

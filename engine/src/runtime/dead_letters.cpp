@@ -32,8 +32,8 @@ class DeadLetterFlight final : public detail::DeliveryTarget {
     }
     for (std::size_t i = 0; i < events.size(); ++i) {
       Failure failure;
-      failure.component = meta_or(events[i], kDeadLetterComponent, "engine");
-      failure.reason = failure.component + ": " + meta_or(events[i], kDeadLetterReason, "refused");
+      failure.component = meta_or(events[i], metadata_key::dead_letter_component, "engine");
+      failure.reason = failure.component + ": " + meta_or(events[i], metadata_key::dead_letter_reason, "refused");
       failure.rejected = true;  // a dead letter is an event that sending again will not deliver
       if (failed[i].empty()) {
         failure.dead_lettered = true;
@@ -58,8 +58,8 @@ class DeadLetterFlight final : public detail::DeliveryTarget {
 void nack_all(std::vector<Event>& events, const std::string& why) {
   for (std::size_t i = 0; i < events.size(); ++i) {
     Failure failure;
-    failure.component = meta_or(events[i], kDeadLetterComponent, "engine");
-    failure.reason = failure.component + ": " + meta_or(events[i], kDeadLetterReason, "refused") + " (" + why + ")";
+    failure.component = meta_or(events[i], metadata_key::dead_letter_component, "engine");
+    failure.reason = failure.component + ": " + meta_or(events[i], metadata_key::dead_letter_reason, "refused") + " (" + why + ")";
     failure.rejected = true;
     settle_range(events, i, i + 1, &failure);
   }
@@ -76,10 +76,10 @@ Event dead_letter_copy(Event& event, const std::string& component, const std::st
   }
   Event copy(std::move(payload), event.received_at());
   for (const auto& [key, value] : event.meta()) copy.meta().set(key, value);
-  copy.meta().set(kDeadLetterReason, reason);
-  copy.meta().set(kDeadLetterComponent, component);
+  copy.meta().set(metadata_key::dead_letter_reason, reason);
+  copy.meta().set(metadata_key::dead_letter_component, component);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch());
-  copy.meta().set(kDeadLetterAt, std::to_string(now.count()));
+  copy.meta().set(metadata_key::dead_letter_at, std::to_string(now.count()));
   detail::EventAccess::ack(copy) = std::exchange(detail::EventAccess::ack(event), nullptr);
   detail::EventAccess::index(copy) = detail::EventAccess::index(event);
   return copy;

@@ -26,12 +26,9 @@
 #include "runtime/component_instance.hpp"
 #include "runtime/event_queue.hpp"
 #include "runtime/sink_dispatch.hpp"
+#include "sluice/metadata_keys.hpp"
 
 namespace sluice::runtime {
-
-inline constexpr const char* kDeadLetterReason = "dead_letter.reason";
-inline constexpr const char* kDeadLetterComponent = "dead_letter.component";
-inline constexpr const char* kDeadLetterAt = "dead_letter.at";
 
 // A copy of `event` for the dead-letter sink, with the dead_letter.* metadata, that takes over its
 // acknowledgement (the original is detached from it). An edit that cannot be serialised (bytes that

@@ -392,7 +392,7 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
   if (!dead.empty() && !dead_letters_->push(dead)) {
     // Aborted at the shutdown deadline: a plain nack, so the source does not move past them.
     for (std::size_t i = 0; i < dead.size(); ++i) {
-      Failure failure{label + ": " + *dead[i].meta().find(kDeadLetterReason) +
+      Failure failure{label + ": " + *dead[i].meta().find(metadata_key::dead_letter_reason) +
                           " (the engine shut down before the dead-letter sink took it)",
                       true};
       failure.component = label;
