@@ -36,8 +36,9 @@ set(CPACK_PACKAGE_NAME sluice)
 set(CPACK_PACKAGE_VENDOR "Sluice")
 set(CPACK_PACKAGE_CONTACT "Sluice maintainers <sluice@localhost>")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# Without debug info: a quarter of the size, and packed in seconds (the build keeps its own).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_COMPONENTS_ALL runtime web dev)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_GROUPING ONE_PER_GROUP)
@@ -45,16 +46,15 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_ENGINE_PACKAGE_NAME sluice)
 set(CPACK_DEBIAN_ENGINE_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_ENGINE_DESCRIPTION "Plugin-based event pipeline engine\n"
-  " The sluice command, its plugins (Kafka, HTTP, WebSocket, ...) and the click tracker's pages.")
+# Debian's Description: CPack writes the project's DESCRIPTION as the synopsis, then this text.
+set(CPACK_DEBIAN_ENGINE_DESCRIPTION "The sluice command, its plugins (Kafka, HTTP, WebSocket, ...) and the click tracker's pages.")
 set(CPACK_DEBIAN_SDK_PACKAGE_NAME sluice-dev)
 set(CPACK_DEBIAN_SDK_PACKAGE_SECTION libdevel)
 # The headers include nlohmann/json; plugins that use sluice/asio.hpp also need this Boost.
 set(CPACK_DEBIAN_SDK_PACKAGE_DEPENDS "sluice (= ${PROJECT_VERSION}), nlohmann-json3-dev (>= ${nlohmann_json_VERSION})")
 set(CPACK_DEBIAN_SDK_PACKAGE_SUGGESTS "libboost${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}-dev, cmake (>= 3.25), g++")
-set(CPACK_DEBIAN_SDK_DESCRIPTION "Plugin SDK for Sluice\n"
-  " Headers, the SDK link and the CMake package (find_package(Sluice), sluice_add_plugin) to build\n"
-  " Sluice plugins.")
+set(CPACK_DEBIAN_SDK_DESCRIPTION "The plugin SDK: headers, the SDK link and the CMake package (find_package(Sluice), sluice_add_plugin) to build
+Sluice plugins.")
 include(CPack)
 cpack_add_component_group(engine)
 cpack_add_component_group(sdk)
