@@ -40,7 +40,20 @@
 #else
 #define SLUICE_STDLIB_TAG "unknown-stdlib"
 #endif
-#define SLUICE_TOOLCHAIN_TAG SLUICE_STDLIB_TAG "/c++" SLUICE_STRINGIFY(__cplusplus)
+#define SLUICE_BASE_TOOLCHAIN_TAG SLUICE_STDLIB_TAG "/c++" SLUICE_STRINGIFY(__cplusplus)
+
+// A plugin that includes sluice/asio.hpp shares Boost.Asio's types with the engine (Context::io
+// crosses the boundary), so its tag also names the Boost version it was compiled against:
+// "libstdc++12-cxx11abi1/c++202002L/boost1_81". The build defines SLUICE_ASIO for every file of
+// such a plugin (the Sluice::asio target; sluice/asio.hpp refuses to compile without it), so the
+// tag is right whichever file holds SLUICE_PLUGIN. The engine accepts a plugin tagged without
+// Boost, or with its own Boost version, and refuses any other.
+#if defined(SLUICE_ASIO)
+#include <boost/version.hpp>
+#define SLUICE_TOOLCHAIN_TAG SLUICE_BASE_TOOLCHAIN_TAG "/boost" BOOST_LIB_VERSION
+#else
+#define SLUICE_TOOLCHAIN_TAG SLUICE_BASE_TOOLCHAIN_TAG
+#endif
 
 // The ABI record is an ELF note in a section of its own, so the engine reads it from the file
 // (engine/src/plugins/abi_note.cpp) and refuses a library without ever mapping it: no static

@@ -13,6 +13,9 @@ const char* const kUsage =
     "  validate FILE               check FILE against the plugins' options; runs nothing\n"
     "  plugins [--describe TYPE]   list the components found, or one type's options\n"
     "  plugins --markdown          the plugin reference as Markdown (for the README)\n"
+    "  new-plugin NAME --kind source|transform|sink [DIR]\n"
+    "                              write a plugin folder (DIR, default ./NAME) that builds against\n"
+    "                              the installed SDK with find_package(Sluice), with its test\n"
     "  version                     print the version and plugin ABI\n"
     "\n"
     "options:\n"
@@ -51,6 +54,8 @@ CliArgs parse_args(int argc, char** argv) {
       args.only.push_back(value());
     } else if (arg == "--describe") {
       args.describe = value();
+    } else if (arg == "--kind") {
+      args.kind = value();
     } else if (arg == "--markdown") {
       args.markdown = true;
     } else if (arg.size() > 1 && arg[0] == '-') {

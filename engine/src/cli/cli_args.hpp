@@ -8,12 +8,13 @@
 namespace sluice::cli {
 
 struct CliArgs {
-  std::string command;                   // run | validate | plugins | version | help
+  std::string command;                   // run | validate | plugins | new-plugin | version | help
   std::vector<std::string> positional;   // after the command (the pipeline file)
   std::vector<std::string> plugin_dirs;  // --plugin-dir, repeatable
   std::vector<std::string> only;         // --only, repeatable
   std::optional<std::string> describe;   // plugins --describe TYPE
   bool markdown = false;                 // plugins --markdown
+  std::optional<std::string> kind;       // new-plugin --kind source|transform|sink
   std::string log_level = "info";
 };
 

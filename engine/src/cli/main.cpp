@@ -7,6 +7,7 @@
 
 #include "cli/cli_args.hpp"
 #include "cli/commands.hpp"
+#include "cli/new_plugin.hpp"
 #include "config/suggest.hpp"
 #include "sluice/log.hpp"
 
@@ -60,6 +61,7 @@ int run(const sluice::cli::CliArgs& args) {
     if (args.command == "run") return run_command(args);
     if (args.command == "validate") return validate_command(args);
     if (args.command == "plugins") return plugins_command(args);
+    if (args.command == "new-plugin") return new_plugin_command(args);
     if (args.command == "version") return version_command();
     if (args.command == "help") {
       std::cout << kUsage;
@@ -70,7 +72,7 @@ int run(const sluice::cli::CliArgs& args) {
     return 1;
   }
   std::cerr << "sluice: unknown command '" << args.command << "'"
-            << sluice::config::did_you_mean(args.command, {"run", "validate", "plugins", "version"}) << "\n\n"
+            << sluice::config::did_you_mean(args.command, {"run", "validate", "plugins", "new-plugin", "version"}) << "\n\n"
             << kUsage;
   return 2;
 }

@@ -20,6 +20,26 @@ namespace {
   throw PluginLoadError(file.string() + ": " + why);
 }
 
+// The engine is built with Boost (SLUICE_ASIO), so SLUICE_TOOLCHAIN_TAG names its Boost version.
+#if !defined(SLUICE_ASIO)
+#error "the engine must be built with SLUICE_ASIO (link sluice::asio): its toolchain tag names its Boost version"
+#endif
+
+// A plugin that does not include sluice/asio.hpp carries the base tag (standard library and C++
+// version); one that does also names its Boost version, which must be the engine's, because
+// Context::io (Asio's io_context) crosses the boundary.
+void check_toolchain(const std::filesystem::path& file, const std::string& tag) {
+  if (tag == SLUICE_BASE_TOOLCHAIN_TAG || tag == SLUICE_TOOLCHAIN_TAG) return;
+  const std::string boost_prefix = SLUICE_BASE_TOOLCHAIN_TAG "/boost";
+  if (tag.rfind(boost_prefix, 0) == 0) {
+    refuse(file, "built against Boost " + tag.substr(boost_prefix.size()) +
+                     " (it includes sluice/asio.hpp), but this engine was built with Boost " BOOST_LIB_VERSION
+                     "; Context::io crosses the boundary, so rebuild the plugin against Boost " BOOST_LIB_VERSION);
+  }
+  refuse(file, "built with toolchain '" + tag + "', but this engine was built with '" SLUICE_TOOLCHAIN_TAG
+                   "'; the SDK passes C++ standard library types, so rebuild the plugin with the engine's compiler");
+}
+
 // The checks that need only the file. Nothing of the library has been mapped yet.
 AbiRecord check_file(const std::filesystem::path& file) {
   const PluginFileFacts facts = inspect_plugin_file(file);
@@ -28,10 +48,7 @@ AbiRecord check_file(const std::filesystem::path& file) {
     refuse(file, "built for Sluice plugin ABI " + std::to_string(abi.abi_version) + ", but this engine speaks ABI " +
                      std::to_string(SLUICE_ABI_VERSION) + "; rebuild the plugin against this engine's SDK");
   }
-  if (abi.toolchain != SLUICE_TOOLCHAIN_TAG) {
-    refuse(file, "built with toolchain '" + abi.toolchain + "', but this engine was built with '" SLUICE_TOOLCHAIN_TAG
-                 "'; the SDK passes C++ standard library types, so rebuild the plugin with the engine's compiler");
-  }
+  check_toolchain(file, abi.toolchain);
   if (!facts.exports_manifest) {
     refuse(file, "not a Sluice plugin: it does not export '" SLUICE_PLUGIN_MANIFEST_SYMBOL
                  "' (declare the library with SLUICE_PLUGIN from <sluice/plugin.hpp>)");
