@@ -16,7 +16,7 @@ namespace {
 bool starts_with_ci(const std::string& text, const std::string& prefix) {
   if (text.size() < prefix.size()) return false;
   return std::equal(prefix.begin(), prefix.end(), text.begin(),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+                    [](char p, char t) { return std::tolower(static_cast<unsigned char>(t)) == p; });
 }
 
 // Bytes a request line or a Host header must never carry (they would end it early).
