@@ -44,7 +44,8 @@ OptionTable http_sink_options() {
   t.add("retry_backoff_max", OptionType::duration, "The longest wait between two attempts")
       .default_to("30s").at_least(1).example("1m");
   t.add("retry_after_max", OptionType::duration,
-        "Longest Retry-After (of a 429 or 503) the sink honours; a longer one waits only this long")
+        "Longest Retry-After (of a 429 or 503) the sink honours; a longer one waits only this long, and none waits "
+        "less than retry_backoff")
       .default_to("60s").at_least(0).example("5m");
   t.add("retry_timeout", OptionType::duration,
         "How long a request keeps being retried before its events are nacked to their source (which decides: the "
@@ -245,13 +246,17 @@ void HttpSink::send(const ConnectionPtr& connection, const RequestPtr& request) 
   message->prepare_payload();
   ++request->attempts;
   on_the_wire_.push_back(request);
-  connection->exchange(std::move(message), [this, connection, request](ExchangeOutcome outcome) {
-    on_answer(connection, request, std::move(outcome));
+  // The connection keeps this callback until its exchange ends: a weak reference, or the two
+  // would keep each other alive when the io_context stops with the exchange unfinished.
+  connection->exchange(std::move(message), [this, weak = std::weak_ptr(connection), request](ExchangeOutcome outcome) {
+    if (auto connection = weak.lock()) on_answer(connection, request, std::move(outcome));
   });
 }
 
 void HttpSink::on_answer(const ConnectionPtr& connection, const RequestPtr& request, ExchangeOutcome outcome) {
-  on_the_wire_.erase(std::find(on_the_wire_.begin(), on_the_wire_.end(), request));
+  if (auto it = std::find(on_the_wire_.begin(), on_the_wire_.end(), request); it != on_the_wire_.end()) {
+    on_the_wire_.erase(it);
+  }
   if (outcome.reusable && !closed_) {
     idle_.push_back(connection);
   } else {
@@ -318,7 +323,9 @@ void HttpSink::retry(const RequestPtr& request, const std::string& why,
   // of the backoff.
   if (now >= paused_until_) ++failures_in_a_row_;
   milliseconds wait = backoff_after(failures_in_a_row_, retry_backoff_, retry_backoff_max_);
-  if (retry_after) wait = std::min(*retry_after, retry_after_max_);
+  // Retry-After as the server asks, within retry_after_max; never less than retry_backoff, so a
+  // "Retry-After: 0" does not turn into a loop of requests.
+  if (retry_after) wait = std::max(std::min(*retry_after, retry_after_max_), retry_backoff_);
   paused_until_ = std::max(paused_until_, now + wait);
   context_.log.debug("attempt ", request->attempts, " failed (", why, "); next in ", seconds_text(paused_until_ - now));
   enqueue(request);

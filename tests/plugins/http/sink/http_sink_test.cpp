@@ -192,6 +192,22 @@ TEST_F(HttpSinkTest, ConnectionsAreKeptAliveAndNeverMoreThanMaxConnections) {
   EXPECT_EQ(server_.request_count(), 16u);
 }
 
+TEST_F(HttpSinkTest, AKeptAliveConnectionTheServerClosedIsReplacedAtOnceNotCountedAsAFailure) {
+  // The first answer says keep-alive, then the server drops the connection, as a server does with
+  // an idle one. The next request finds it closed: sent again at once on a new connection, not
+  // after retry_backoff (an hour here), and the sink never reports a problem.
+  server_.script({Reply(200).then_close()});
+  start("retry_backoff: 1h, retry_backoff_max: 1h, max_connections: 1");
+  ASSERT_TRUE(run_.source->emit({R"({"n":1})"}));
+  ASSERT_TRUE(answer(0).ok);
+  ASSERT_TRUE(eventually([&] { return server_.connections_accepted() == 1; }));
+  ASSERT_TRUE(run_.source->emit({R"({"n":2})"}));
+  EXPECT_TRUE(answer(1).ok);
+  EXPECT_TRUE(sink_ready());
+  EXPECT_EQ(server_.connections_accepted(), 2u);
+  EXPECT_EQ(delivered_bodies(), (std::vector<std::string>{"{\"n\":1}\n", "{\"n\":2}\n"}));
+}
+
 TEST_F(HttpSinkTest, AServerThatDoesNotAnswerPushesBackOnTheSource) {
   server_.set_fallback(Reply(200).held());
   start("max_connections: 1", "    queue_capacity: 4\n    sink_max_in_flight: 2\n");

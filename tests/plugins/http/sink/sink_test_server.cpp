@@ -82,8 +82,9 @@ class SinkTestServer::Session : public std::enable_shared_from_this<Session> {
     res->body() = reply.body;
     res->keep_alive(request_.keep_alive());
     res->prepare_payload();
-    bhttp::async_write(socket_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec || !res->keep_alive()) return self->close();
+    bhttp::async_write(socket_, *res, [self = shared_from_this(), res, close = reply.close](beast::error_code ec,
+                                                                                           std::size_t) {
+      if (ec || !res->keep_alive() || close) return self->close();
       self->read();
     });
   }

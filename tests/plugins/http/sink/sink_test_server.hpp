@@ -26,12 +26,15 @@ struct Reply {
   Reply& with_header(const std::string& name, std::string value) { headers[name] = std::move(value); return *this; }
   Reply& after(std::chrono::milliseconds wait) { delay = wait; return *this; }
   Reply& held() { hold = true; return *this; }
+  // Answers with keep-alive, then closes the connection: a server dropping an idle connection.
+  Reply& then_close() { close = true; return *this; }
 
   unsigned status = 200;
   std::string body;
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds delay{0};  // answer this much later (a slow server)
   bool hold = false;                   // answer only when the test calls release_held()
+  bool close = false;                  // close the connection right after answering
 };
 
 struct Received {
