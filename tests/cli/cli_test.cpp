@@ -133,6 +133,7 @@ TEST(Cli, PluginsListsEveryComponentWithItsLibrary) {
   std::sort(rows.begin(), rows.end());
   EXPECT_EQ(rows, (std::vector<std::string>{
                       "sink drop libsluice-drop.so",
+                      "sink http libsluice-http.so",
                       "sink inproc libsluice-inproc.so",
                       "sink kafka libsluice-kafka.so",
                       "sink stdout libsluice-stdout.so",

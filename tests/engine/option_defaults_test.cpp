@@ -84,7 +84,7 @@ TEST(OptionDefaults, EveryComponentsDefaultsLieWithinTheirOwnRangesAndChoices) {
   }
   EXPECT_THAT(checked, ::testing::UnorderedElementsAre(
                            "source generator", "source http", "source inproc", "source kafka", "transform aggregate",
-                           "transform enrich", "transform json_validate", "sink drop", "sink inproc", "sink kafka",
+                           "transform enrich", "transform json_validate", "sink drop", "sink http", "sink inproc", "sink kafka",
                            "sink stdout", "sink websocket"))
       << "every built-in component, each once";
   EXPECT_GE(defaults, 60u) << "the tables were read (about 90 defaults today)";
