@@ -17,9 +17,6 @@
 #endif
 
 namespace sluice::cli {
-namespace {
-
-constexpr int kExitConfig = 2;
 
 // Loads every plugin on the search path; refused libraries are reported, not fatal.
 plugins::PluginRegistry load_plugins(const CliArgs& args) {
@@ -39,6 +36,10 @@ plugins::PluginRegistry load_plugins(const CliArgs& args) {
   }
   return registry;
 }
+
+namespace {
+
+constexpr int kExitConfig = 2;
 
 int report(const config::ConfigErrors& errors) {
   for (const auto& d : errors.diagnostics()) std::cerr << d.format() << "\n";

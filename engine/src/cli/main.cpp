@@ -60,6 +60,7 @@ int run(const sluice::cli::CliArgs& args) {
     if (args.command == "run") return run_command(args);
     if (args.command == "validate") return validate_command(args);
     if (args.command == "plugins") return plugins_command(args);
+    if (args.command == "test") return test_command(args);
     if (args.command == "version") return version_command();
     if (args.command == "help") {
       std::cout << kUsage;
@@ -70,7 +71,7 @@ int run(const sluice::cli::CliArgs& args) {
     return 1;
   }
   std::cerr << "sluice: unknown command '" << args.command << "'"
-            << sluice::config::did_you_mean(args.command, {"run", "validate", "plugins", "version"}) << "\n\n"
+            << sluice::config::did_you_mean(args.command, {"run", "validate", "test", "plugins", "version"}) << "\n\n"
             << kUsage;
   return 2;
 }
