@@ -137,7 +137,14 @@ class Reader {
     return std::nullopt;
   }
 
+  // For comparing: key order does not matter (nlohmann::json keeps keys sorted).
   std::optional<nlohmann::json> json_of(const YAML::Node& node) {
+    auto ordered = ordered_json_of(node);
+    if (!ordered) return std::nullopt;
+    return nlohmann::json::parse(ordered->dump());
+  }
+
+  std::optional<nlohmann::ordered_json> ordered_json_of(const YAML::Node& node) {
     try {
       return yaml_to_json(node);
     } catch (const YAML::Exception& e) {
@@ -273,7 +280,7 @@ class Reader {
     } else if (payload) {
       if (auto text = string_value(payload, "payload")) in.payload = *text;
     } else if (json) {
-      if (auto value = json_of(json)) in.payload = value->dump();
+      if (auto value = ordered_json_of(json)) in.payload = value->dump();
     } else {
       error(node, "missing 'payload' (the bytes) or 'json' (a value written as YAML)");
     }

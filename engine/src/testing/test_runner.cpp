@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <yaml-cpp/yaml.h>
+
 #include "config/config_loader.hpp"
 #include "config/suggest.hpp"
 #include "testing/expectations.hpp"
@@ -68,6 +70,17 @@ std::vector<std::size_t> positions_of(const TestCase& test, const config::Pipeli
     positions.push_back(*position);
   }
   return positions;
+}
+
+// A pipeline file kept beside its tests: `pipelines:` at the top, and neither of a test file's
+// keys. Anything else in a folder of tests is taken as a test file, so a mistyped one is reported.
+bool is_pipeline_file(const std::filesystem::path& file) {
+  try {
+    const YAML::Node root = YAML::LoadFile(file.string());
+    return root.IsMap() && root["pipelines"] && !root["tests"] && !root["pipeline_file"];
+  } catch (const YAML::Exception&) {
+    return false;  // reported when it is read as a test file
+  }
 }
 
 struct Planned {
@@ -153,7 +166,9 @@ std::vector<std::string> test_files_at(const std::string& path) {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
     const auto ext = entry.path().extension();
-    if ((ext == ".yaml" || ext == ".yml") && !entry.is_directory(ec)) files.push_back(entry.path().string());
+    if ((ext == ".yaml" || ext == ".yml") && !entry.is_directory(ec) && !is_pipeline_file(entry.path())) {
+      files.push_back(entry.path().string());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;

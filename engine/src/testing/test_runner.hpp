@@ -1,5 +1,5 @@
 #pragma once
-// `sluice test PATH...`: runs the test files at PATH (a file, or a folder's *.yaml and *.yml) and
+// `sluice test PATH...`: runs the test files at PATH (a file, or a folder's test files) and
 // prints one line per test, with the differences of each that failed.
 //
 // Exit code: 2 when any test file (or the pipeline file it names) cannot be used, each problem
@@ -27,7 +27,8 @@ TestTally run_tests(const std::vector<std::string>& paths, const plugins::Plugin
                     std::ostream& err);
 
 // The test files PATH stands for: itself, or a folder's *.yaml and *.yml files (not its
-// subfolders), sorted. Empty when a folder holds none.
+// subfolders), sorted, without the pipeline files kept beside them (a top-level `pipelines:` and
+// no `tests:`). Empty when a folder holds none.
 std::vector<std::string> test_files_at(const std::string& path);
 
 }  // namespace sluice::pipeline_test

@@ -13,7 +13,7 @@ constexpr int kMaxDepth = 64;
 
 bool is_core_null(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
 
-nlohmann::json plain_scalar(const YAML::Node& node) {
+nlohmann::ordered_json plain_scalar(const YAML::Node& node) {
   const std::string& s = node.Scalar();
   if (is_core_null(s)) return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
@@ -37,7 +37,7 @@ nlohmann::json plain_scalar(const YAML::Node& node) {
   return s;
 }
 
-nlohmann::json convert(const YAML::Node& node, int depth) {
+nlohmann::ordered_json convert(const YAML::Node& node, int depth) {
   if (depth > kMaxDepth) {
     throw YAML::RepresentationException(node.Mark(), "nested deeper than 64 levels");
   }
@@ -52,12 +52,12 @@ nlohmann::json convert(const YAML::Node& node, int depth) {
       return plain_scalar(node);
     }
     case YAML::NodeType::Sequence: {
-      nlohmann::json array = nlohmann::json::array();
+      nlohmann::ordered_json array = nlohmann::ordered_json::array();
       for (const auto& item : node) array.push_back(convert(item, depth + 1));
       return array;
     }
     case YAML::NodeType::Map: {
-      nlohmann::json object = nlohmann::json::object();
+      nlohmann::ordered_json object = nlohmann::ordered_json::object();
       for (const auto& kv : node) {
         if (!kv.first.IsScalar()) throw YAML::RepresentationException(kv.first.Mark(), "a JSON key must be a string");
         object[kv.first.Scalar()] = convert(kv.second, depth + 1);
@@ -70,6 +70,6 @@ nlohmann::json convert(const YAML::Node& node, int depth) {
 
 }  // namespace
 
-nlohmann::json yaml_to_json(const YAML::Node& node) { return convert(node, 0); }
+nlohmann::ordered_json yaml_to_json(const YAML::Node& node) { return convert(node, 0); }
 
 }  // namespace sluice::pipeline_test

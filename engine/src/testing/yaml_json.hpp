@@ -10,8 +10,9 @@
 
 namespace sluice::pipeline_test {
 
+// Keys keep the order they are written in (an input event's payload is the text its writer sees).
 // Throws YAML::RepresentationException (with the node's mark) for what JSON cannot hold: .inf,
-// .nan, an alias cycle, or nesting deeper than 64 levels.
-nlohmann::json yaml_to_json(const YAML::Node& node);
+// .nan, or nesting deeper than 64 levels.
+nlohmann::ordered_json yaml_to_json(const YAML::Node& node);
 
 }  // namespace sluice::pipeline_test
