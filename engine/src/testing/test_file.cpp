@@ -19,6 +19,7 @@ namespace {
 
 // An NDJSON input file is read whole; a test needs a few events, not a day of traffic.
 constexpr std::uintmax_t kMaxInputFileBytes = 16 * 1024 * 1024;
+constexpr std::int64_t kLastReceivedAtMs = 253402300799999;
 
 const std::vector<std::string> kTopKeys = {"pipeline_file", "tests"};
 const std::vector<std::string> kTestKeys = {"name",   "pipeline", "transforms", "input",
@@ -299,6 +300,11 @@ class Reader {
     }
     if (const YAML::Node received = node["received_at"]) {
       in.received_at_ms = integer(received, "'received_at' (Unix milliseconds)");
+      // Up to the year 9999: a time point further out would overflow the clock's nanoseconds.
+      if (in.received_at_ms && (*in.received_at_ms < 0 || *in.received_at_ms > kLastReceivedAtMs)) {
+        error(received, "'received_at' must be Unix milliseconds from 0 to 253402300799999 (the end of 9999)");
+        in.received_at_ms.reset();
+      }
     }
     return in;
   }
