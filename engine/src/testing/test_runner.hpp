@@ -1,6 +1,7 @@
 #pragma once
 // `sluice test PATH...`: runs the test files at PATH (a file, or a folder's test files) and
-// prints one line per test, with the differences of each that failed.
+// prints one line per test, with the differences of each that failed. Each test makes its
+// transforms afresh (testing/transform_chain.hpp), so no state passes from one test to the next.
 //
 // Exit code: 2 when any test file (or the pipeline file it names) cannot be used, each problem
 // printed as file:line:column; else 1 when any test failed; else 0. A bad file does not stop the
