@@ -71,6 +71,10 @@ class SluiceTest : public ::testing::Test {
       "  refused:\n"
       "    source: {type: generator}\n"
       "    transforms: [{type: refuse, level: 3}]\n"
+      "    sinks: [{type: drop}]\n"
+      "  unstamped:\n"
+      "    source: {type: generator}\n"
+      "    transforms: [{type: stamp}, {type: unstamp}]\n"
       "    sinks: [{type: drop}]\n";
 
   std::filesystem::path dir_;
@@ -107,12 +111,14 @@ TEST_F(SluiceTest, AFailingTestExitsOneWithWhatDiffers) {
                               "  - name: wrong\n"
                               "    pipeline: clicks\n"
                               "    input:\n"
-                              "      - {json: {page: home, clickNumber: 1}, metadata: {id: abc}, received_at: 1764460800000}\n"
+                              "      - {json: {page: home, clickNumber: 1}, metadata: {id: abc},\n"
+                              "         received_at: 1764460800000}\n"
                               "      - {json: {page: home, clickNumber: 2}, metadata: {id: def}}\n"
                               "      - {json: {page: 7, clickNumber: 3}}\n"
                               "      - {json: {clickNumber: 4}}\n"
                               "    output:\n"
-                              "      - json: {page: home, clickNumber: 2, id: abc, receivedAt: 1764460800000, extra: x}\n"
+                              "      - json: {page: home, clickNumber: 2, id: abc, receivedAt: 1764460800000,\n"
+                              "               extra: x}\n"
                               "      - fields: {id: {equals: xyz}, clickNumber: {equals: '2'}}\n"
                               "        metadata: {id: {matches: '^z'}}\n"
                               "    rejected:\n"
@@ -122,8 +128,9 @@ TEST_F(SluiceTest, AFailingTestExitsOneWithWhatDiffers) {
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":3:5: clicks: wrong\n"));
   // Exact JSON: one line per differing member, from nlohmann's JSON Patch.
-  EXPECT_THAT(r.out, HasSubstr("output 0 (line 11, input 0): got "
-                               "{\"page\":\"home\",\"clickNumber\":1,\"id\":\"abc\",\"receivedAt\":1764460800000}\n"));  // as written
+  EXPECT_THAT(r.out, HasSubstr("output 0 (line 12, input 0): got "
+                               // as written
+                               "{\"page\":\"home\",\"clickNumber\":1,\"id\":\"abc\",\"receivedAt\":1764460800000}\n"));
   EXPECT_THAT(r.out, HasSubstr("    /clickNumber: expected 2, got 1\n"));
   EXPECT_THAT(r.out, HasSubstr("    /extra: expected \"x\", absent\n"));
   // Conditions: the string '2' is not the number 2.
@@ -131,9 +138,9 @@ TEST_F(SluiceTest, AFailingTestExitsOneWithWhatDiffers) {
   EXPECT_THAT(r.out, HasSubstr("    field clickNumber: expected \"2\", got 2\n"));
   EXPECT_THAT(r.out, HasSubstr("    metadata id: expected to match /^z/, got \"def\"\n"));
   // A rejection that did not happen says what became of the input instead.
-  EXPECT_THAT(r.out, HasSubstr("rejection of input 1 (line 15): expected with a reason containing \"anything\", "
+  EXPECT_THAT(r.out, HasSubstr("rejection of input 1 (line 17): expected with a reason containing \"anything\", "
                                "but it came out as output 1\n"));
-  EXPECT_THAT(r.out, HasSubstr("rejection of input 3 (line 16): expected a reason containing \"must be\", got "
+  EXPECT_THAT(r.out, HasSubstr("rejection of input 3 (line 18): expected a reason containing \"must be\", got "
                                "\"missing field 'page'\" from transforms[0] json_validate\n"));
   // A rejection the test does not expect.
   EXPECT_THAT(r.out, HasSubstr("input 2: rejected by transforms[0] json_validate (\"field 'page' must be a string, "
@@ -146,7 +153,8 @@ TEST_F(SluiceTest, EveryEventIsAccountedFor) {
   const auto more = test_file("more.yaml",
                               "  - name: more\n"
                               "    pipeline: clicks\n"
-                              "    input: ['{\"page\":\"a\",\"clickNumber\":1}', '{\"page\":\"b\",\"clickNumber\":2}']\n"
+                              "    input: ['{\"page\":\"a\",\"clickNumber\":1}',\n"
+                              "            '{\"page\":\"b\",\"clickNumber\":2}']\n"
                               "    output: [{fields: {page: {equals: a}}}]\n"
                               "  - name: fewer\n"
                               "    pipeline: clicks\n"
@@ -159,9 +167,9 @@ TEST_F(SluiceTest, EveryEventIsAccountedFor) {
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":3:5: clicks: more\n        output 1 (input 1): not expected, got "
                                "{\"page\":\"b\",\"clickNumber\":2,"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":7:5: clicks: fewer\n        output 1 (line 10): expected "
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":8:5: clicks: fewer\n        output 1 (line 11): expected "
                                "{\"page\":\"b\"}, but only 1 event came out\n"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":11:5: clicks: no output given means none expected\n"
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":12:5: clicks: no output given means none expected\n"
                                "        output 0 (input 0): not expected"));
   EXPECT_THAT(r.out, HasSubstr("0 passed, 3 failed\n"));
 }
@@ -171,13 +179,14 @@ TEST_F(SluiceTest, DropsMadeEventsAndAThrowingTransform) {
                               "  - name: filter and stamp\n"
                               "    pipeline: shaped\n"
                               "    input: ['{\"n\":1}', '{\"n\":2,\"drop\":true}']\n"
-                              "    output: [{json: {n: 1}}, {json: {made: stamp}}]\n"
+                              "    output: [{json: {n: 1}}, {json: {made: stamp}}, {json: {made: stamp}}]\n"
                               "    dropped: [1]\n"
-                              "  - name: a transform that throws rejects the batch\n"
+                              "  - name: a transform that throws fails its batch, a failure and not a rejection\n"
                               "    pipeline: shaped\n"
                               "    transforms: [filter, explode]\n"
                               "    input: ['{\"n\":1}', '{\"explode\":1}']\n"
-                              "    rejected: [{input: 0, reason: 'explode failed: boom'}, {input: 1, reason: boom}]\n"
+                              "    output: [{json: {n: 1}}]\n"
+                              "    failed: [{input: 1, reason: 'transforms[2] explode failed: boom'}]\n"
                               "  - name: only the transforms named run\n"
                               "    pipeline: shaped\n"
                               "    transforms: [filter, 2]\n"
@@ -190,12 +199,184 @@ TEST_F(SluiceTest, DropsMadeEventsAndAThrowingTransform) {
                               "    output: [{json: {n: 1}}]\n");
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
+  // Each input is its own batch: the stamp adds one event to each.
   EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":3:5: shaped: filter and stamp\n"));
-  EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":8:5: shaped: a transform that throws rejects the batch\n"));
-  EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":13:5: shaped: only the transforms named run\n"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":18:5: shaped: an unexpected drop\n"
+  EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":8:5: shaped: a transform that throws fails its batch"));
+  EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":14:5: shaped: only the transforms named run\n"));
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":19:5: shaped: an unexpected drop\n"
                                "        input 1: dropped by transforms[0] filter, not expected\n"));
   EXPECT_THAT(r.out, HasSubstr("3 passed, 1 failed\n"));
+}
+
+TEST_F(SluiceTest, EachInputIsItsOwnBatchUnlessTheTestAsksForOne) {
+  const auto file = test_file("batches.yaml",
+                              "  - name: one batch fails together\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [explode]\n"
+                              "    batch: all\n"
+                              "    input: ['{\"n\":1}', '{\"explode\":1}']\n"
+                              "    failed: [{input: 0, reason: boom}, {input: 1, reason_matches: 'explode failed'}]\n"
+                              "  - name: a failure is not a rejection\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [explode]\n"
+                              "    input: ['{\"explode\":1}']\n"
+                              "    rejected: [{input: 0}]\n"
+                              "  - name: a failure not expected\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [explode]\n"
+                              "    batch: each\n"
+                              "    input: ['{\"n\":1}', '{\"explode\":1}']\n"
+                              "    output: [{json: {n: 1}}]\n");
+  const auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":3:5: shaped: one batch fails together\n"));
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":9:5: shaped: a failure is not a rejection\n"
+                               "        rejection of input 0 (line 13): expected with any reason, but it failed: "
+                               "\"transforms[2] explode failed: boom\"\n"
+                               "        input 0: failed in transforms[2] explode (\"transforms[2] explode failed: "
+                               "boom\"), not expected\n"));
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":14:5: shaped: a failure not expected\n"
+                               "        input 1: failed in transforms[2] explode"));
+  EXPECT_THAT(r.out, HasSubstr("1 passed, 2 failed\n"));
+  // 'batch' is each or all.
+  const auto bad = test_file("bad-batch.yaml", "  - {name: b, pipeline: shaped, batch: some, input: ['{}']}\n");
+  const auto b = sluice_test({bad});
+  EXPECT_EQ(b.code, 2) << b.out << b.err;
+  EXPECT_THAT(b.err, HasSubstr(bad + ":3:40: error: test 'b': 'batch' is 'each'"));
+}
+
+TEST_F(SluiceTest, AnEventMadeAndThenDroppedIsReported) {
+  const auto file = test_file("made.yaml",
+                              "  - name: made and dropped\n"
+                              "    pipeline: unstamped\n"
+                              "    input: ['{\"n\":1}']\n"
+                              "    output: [{json: {n: 1}}]\n");
+  const auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":3:5: unstamped: made and dropped\n"
+                               "        an event made by a transform: dropped by transforms[1] unstamp, "
+                               "not expected\n"));
+}
+
+TEST_F(SluiceTest, ReceivedAtGoesUpToTheLastTimeTheEventClockHolds) {
+  // system_clock counts nanoseconds in 64 bits: its last millisecond is 9223372036854 (in 2262).
+  const auto file = test_file("time.yaml",
+                              "  - name: the last millisecond\n"
+                              "    pipeline: clicks\n"
+                              "    input: [{json: {page: a, clickNumber: 1}, received_at: 9223372036854}]\n"
+                              "    output: [{fields: {receivedAt: {equals: 9223372036854}}}]\n");
+  auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const auto beyond = test_file("beyond.yaml",
+                                "  - name: one more\n"
+                                "    pipeline: clicks\n"
+                                "    input: [{json: {page: a, clickNumber: 1}, received_at: 9223372036855}]\n");
+  r = sluice_test({beyond});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(beyond + ":5:60: error: test 'one more': 'received_at' must be Unix milliseconds from "
+                               "0 to 9223372036854 (the last the clock holds, in 2262)\n"));
+}
+
+TEST_F(SluiceTest, ValuesJsonCannotHoldAreLocatedAndTheOtherFilesStillRun) {
+  const auto bad = test_file("numbers.yaml",
+                             "  - name: numbers\n"
+                             "    pipeline: clicks\n"
+                             "    input:\n"
+                             "      - {json: {page: a, clickNumber: 1e999}}\n"
+                             "      - {json: {page: a, clickNumber: 1e-400}}\n"
+                             "      - {json: {page: a, clickNumber: " + std::string(400, '9') + "}}\n"
+                             "      - {json: {page: \"a\xff\"}}\n");
+  const auto good = test_file("good.yaml", kPassing);
+  const auto r = sluice_test({bad, good});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(bad + ":6:39: error: test 'numbers': the number 1e999 is too large for a double"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":7:39: error: test 'numbers': the number 1e-400 is too small for a double"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":8:39: error: test 'numbers': the number 9999"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":9:23: error: test 'numbers': not UTF-8 text"));
+  EXPECT_THAT(r.out, HasSubstr("ok    " + good + ":3:5: clicks: clicks are enriched and bad ones rejected\n"));
+  EXPECT_THAT(r.out, HasSubstr("1 passed, 0 failed, 1 test file refused\n"));
+}
+
+TEST_F(SluiceTest, AnArrayIndexNoArrayHasIsAbsent) {
+  const auto file = test_file("pointer.yaml",
+                              "  - name: pointer\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [filter]\n"
+                              "    input: ['{\"a\":[1]}']\n"
+                              "    output: [{fields: {/a/99999999999999999999: {exists: false}, /a/0: {equals: 1}}}]\n"
+                              "  - name: pointer present\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [filter]\n"
+                              "    input: ['{\"a\":[1]}']\n"
+                              "    output: [{fields: {/a/99999999999999999999: {exists: true}}}]\n");
+  const auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":3:5: shaped: pointer\n"));
+  EXPECT_THAT(r.out, HasSubstr("        field /a/99999999999999999999: is absent\n"));
+}
+
+TEST_F(SluiceTest, LongTextNeitherOverflowsTheStackNorTakesForever) {
+  // A 200,000-digit number (a regex that classified it recursed once per digit), and output text
+  // of 1 MiB for a regex (the same): refused with a message, not a crash.
+  const auto file = test_file("long.yaml",
+                              "  - name: long number\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [filter]\n"
+                              "    input: [{json: {n: 1." + std::string(200000, '0') + "}}]\n"
+                              "    output: [{json: {n: 1.0}}]\n"
+                              "  - name: long text\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [filter]\n"
+                              "    input: ['{\"s\":\"" + std::string(1 << 20, 'a') + "\"}']\n"
+                              "    output: [{fields: {s: {matches: '^a*$'}}}]\n");
+  const auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":3:5: shaped: long number\n"));
+  EXPECT_THAT(r.out, HasSubstr("        field s: cannot match /^a*$/: it is 1048576 bytes, longer than the 4096 that a "
+                               "regex is tried on; check it with 'equals', or a shorter field\n"));
+  // Up to the bound, the regex is tried.
+  const auto ok = test_file("bound.yaml",
+                            "  - name: at the bound\n"
+                            "    pipeline: shaped\n"
+                            "    transforms: [filter]\n"
+                            "    input: ['{\"s\":\"" + std::string(4096, 'a') + "\"}']\n"
+                            "    output: [{fields: {s: {matches: '^a*$'}}}]\n");
+  const auto b = sluice_test({ok});
+  EXPECT_EQ(b.code, 0) << b.out << b.err;
+}
+
+TEST_F(SluiceTest, MetadataIsComparedAsText) {
+  const auto file = test_file("meta.yaml",
+                              "  - name: a number as written\n"
+                              "    pipeline: shaped\n"
+                              "    transforms: [filter]\n"
+                              "    input: [{payload: '{}', metadata: {n: 41, t: true}}]\n"
+                              "    output: [{metadata: {n: {equals: 41}, t: {equals: true}}}]\n");
+  auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const auto bad = test_file("meta-bad.yaml",
+                             "  - name: a list\n"
+                             "    pipeline: shaped\n"
+                             "    input: ['{}']\n"
+                             "    output: [{metadata: {n: {equals: [41]}}}]\n");
+  r = sluice_test({bad});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(bad + ":6:38: error: test 'a list': metadata values are strings: 'equals' must be a "
+                               "single value"));
+}
+
+TEST_F(SluiceTest, AKeyThatIsNotANameIsLocated) {
+  const auto file = test_file("keys.yaml",
+                              "  - name: keys\n"
+                              "    pipeline: shaped\n"
+                              "    input: [{payload: '{}', metadata: {[a]: b}}]\n"
+                              "    output: [{fields: {{x: 1}: {exists: true}}}]\n"
+                              "    [input]: 1\n");
+  const auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(file + ":5:40: error: test 'keys': a key must be a name, not a list or a mapping\n"));
+  EXPECT_THAT(r.err, HasSubstr(file + ":6:24: error: test 'keys': a key must be a name"));
+  EXPECT_THAT(r.err, HasSubstr(file + ":7:5: error: test 'keys': a key must be a name"));
 }
 
 TEST_F(SluiceTest, InputFromAnNdjsonFile) {
@@ -223,11 +404,13 @@ TEST_F(SluiceTest, ABadTestFileExitsTwoWithEveryProblemLocated) {
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr(file + ":6:5: error: test 'bad': unknown key 'outputs' in a test (did you mean "
-                               "'output'?); expected name, pipeline, transforms, input, input_file, output, rejected, dropped\n"));
+                               "'output'?); expected name, pipeline, transforms, input, input_file, batch, output, "
+                               "rejected, failed, dropped\n"));
   EXPECT_THAT(r.err, HasSubstr(file + ":8:17: error: test 'bad': input 5 does not exist: the test has 1 input event, "
                                "counted from 0\n"));
   EXPECT_THAT(r.err, HasSubstr(file + ":9:36: error: test 'bad': 'reason_matches' is not a regular expression"));
-  EXPECT_THAT(r.err, HasSubstr(file + ":10:15: error: test 'bad': input 0 is already expected to be rejected or dropped\n"));
+  EXPECT_THAT(r.err, HasSubstr(file + ":10:15: error: test 'bad': input 0 is already expected to be rejected, "
+                               "failed or dropped\n"));
   EXPECT_THAT(r.out, HasSubstr("0 passed, 0 failed, 1 test file refused\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("ok ")));
 }
@@ -254,8 +437,10 @@ TEST_F(SluiceTest, AnUnknownPipelineOrTransformIsABadTestFile) {
                               "    output: [{json: {}}, {json: {made: stamp}}]\n");
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
-  EXPECT_THAT(r.err, HasSubstr(file + ":4:15: error: test 'typo': no pipeline 'clickz' in " + (dir_ / "pipeline.yaml").string() +
-                               " (did you mean 'clicks'?); it defines clicks, shaped, refused\n"));
+  EXPECT_THAT(r.err, HasSubstr(file + ":4:15: error: test 'typo': no pipeline 'clickz' in " +
+                               (dir_ / "pipeline.yaml").string() +
+                               " (did you mean 'clicks'?); it defines clicks, shaped, refused, "
+                               "unstamped\n"));
   EXPECT_THAT(r.err, HasSubstr(file + ":8:25: error: test 'no such transform': pipeline 'shaped' has no transform of "
                                "type 'filtre' (did you mean 'filter'?); it has filter, stamp, explode (from 0)\n"));
   EXPECT_THAT(r.err, HasSubstr(file + ":8:33: error: test 'no such transform': pipeline 'shaped' has no transform 7"));
@@ -313,7 +498,8 @@ TEST_F(SluiceTest, NothingToRunIsAUsageError) {
   std::filesystem::create_directories(dir_ / "empty");
   const auto empty = sluice_test({(dir_ / "empty").string()});
   EXPECT_EQ(empty.code, 2);
-  EXPECT_THAT(empty.err, HasSubstr((dir_ / "empty").string() + ": error: no test files (*.yaml, *.yml) in this folder\n"));
+  EXPECT_THAT(empty.err,
+              HasSubstr((dir_ / "empty").string() + ": error: no test files (*.yaml, *.yml) in this folder\n"));
   const auto missing = sluice_test({(dir_ / "missing.yaml").string()});
   EXPECT_EQ(missing.code, 2);
   EXPECT_THAT(missing.err, HasSubstr("missing.yaml: error: cannot read the test file: No such file or directory\n"));

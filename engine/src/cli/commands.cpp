@@ -42,7 +42,7 @@ namespace {
 constexpr int kExitConfig = 2;
 
 int report(const config::ConfigErrors& errors) {
-  for (const auto& d : errors.diagnostics()) std::cerr << d.format() << "\n";
+  config::print(errors, std::cerr);
   const auto n = errors.diagnostics().size();
   std::cerr << n << (n == 1 ? " error" : " errors") << "; nothing was started\n";
   return kExitConfig;

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "testing/file_reader.hpp"
+
 namespace sluice::pipeline_test {
 namespace {
 
@@ -13,9 +15,14 @@ std::string shown(std::string_view text) {
   return std::string(text.substr(0, kShownBytes)) + "… (" + std::to_string(text.size()) + " bytes)";
 }
 
-std::string json_string(std::string_view text) { return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+// As JSON text, whatever the bytes: an output need not be UTF-8.
+std::string json_string(std::string_view text) {
+  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
-std::string dump(const nlohmann::json& j) { return shown(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); }
+std::string dump(const nlohmann::json& j) {
+  return shown(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
 
 std::string origin(const std::optional<std::size_t>& input) {
   return input ? "input " + std::to_string(*input) : "made by a transform";
@@ -33,14 +40,27 @@ std::string expected_at(const nlohmann::json& expected, const std::string& path)
 // nullopt when the value is absent: a top-level member, or a JSON Pointer (starting with '/').
 std::optional<nlohmann::json> field_of(const nlohmann::json& doc, const std::string& name) {
   if (!name.empty() && name[0] == '/') {
-    const nlohmann::json::json_pointer pointer(name);
-    if (!doc.contains(pointer)) return std::nullopt;
-    return doc.at(pointer);
+    try {
+      const nlohmann::json::json_pointer pointer(name);
+      if (!doc.contains(pointer)) return std::nullopt;
+      return doc.at(pointer);
+    } catch (const nlohmann::json::exception&) {
+      // An array index too large for any array (out_of_range.410): nothing can be there.
+      return std::nullopt;
+    }
   }
   if (!doc.is_object()) return std::nullopt;
   auto it = doc.find(name);
   if (it == doc.end()) return std::nullopt;
   return *it;
+}
+
+// Whether `text` matches, or why it cannot be tried: a regex search takes time in the square of
+// the text, so text longer than kMaxMatchedBytes is not searched (file_reader.hpp).
+std::optional<std::string> too_long_to_match(const std::string& text) {
+  if (text.size() <= kMaxMatchedBytes) return std::nullopt;
+  return "is " + std::to_string(text.size()) + " bytes, longer than the " + std::to_string(kMaxMatchedBytes) +
+         " that a regex is tried on; check it with 'equals', or a shorter field";
 }
 
 // Why `value` fails `c`, or empty. A string is matched as its text, anything else as its JSON.
@@ -52,7 +72,10 @@ std::string check(const Condition& c, const std::optional<nlohmann::json>& value
   if (c.exists == false) return "must be absent, got " + dump(*value);
   if (c.equals && *c.equals != *value) return "expected " + dump(*c.equals) + ", got " + dump(*value);
   if (c.pattern) {
-    const std::string text = value->is_string() ? value->get<std::string>() : value->dump();
+    const std::string text = value->is_string()
+                                 ? value->get<std::string>()
+                                 : value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (auto why = too_long_to_match(text)) return "cannot match /" + *c.matches + "/: it " + *why;
     if (!std::regex_search(text, *c.pattern)) return "expected to match /" + *c.matches + "/, got " + dump(*value);
   }
   return {};
@@ -61,7 +84,8 @@ std::string check(const Condition& c, const std::optional<nlohmann::json>& value
 // The differences of one event from its expectation, each line starting "  ".
 void compare_event(const ExpectedOutput& want, const ChainOutput& got, std::vector<std::string>& lines) {
   if (want.payload && *want.payload != got.payload) {
-    lines.push_back("    payload: expected " + shown(json_string(*want.payload)) + ", got " + shown(json_string(got.payload)));
+    lines.push_back("    payload: expected " + shown(json_string(*want.payload)) + ", got " +
+                    shown(json_string(got.payload)));
   }
   std::optional<nlohmann::json> doc;
   if (want.json || !want.fields.empty()) {
@@ -82,7 +106,8 @@ void compare_event(const ExpectedOutput& want, const ChainOutput& got, std::vect
       } else if (kind == "remove") {
         lines.push_back("    " + where + ": expected " + expected_at(*want.json, path) + ", absent");
       } else {
-        lines.push_back("    " + where + ": expected " + expected_at(*want.json, path) + ", got " + dump(op.at("value")));
+        lines.push_back("    " + where + ": expected " + expected_at(*want.json, path) + ", got " +
+                        dump(op.at("value")));
       }
     }
   }
@@ -109,6 +134,16 @@ std::string reason_wanted(const ExpectedRejection& r) {
   return out.empty() ? "any reason" : out;
 }
 
+// Why `reason` is not the one wanted, or empty.
+std::string reason_differs(const ExpectedRejection& want, const std::string& reason) {
+  if (want.reason && reason.find(*want.reason) == std::string::npos) return "expected " + reason_wanted(want);
+  if (want.pattern) {
+    if (auto why = too_long_to_match(reason)) return "cannot match /" + *want.reason_matches + "/: the reason " + *why;
+    if (!std::regex_search(reason, *want.pattern)) return "expected " + reason_wanted(want);
+  }
+  return {};
+}
+
 // What became of input `n`, for a message about an expectation it did not meet.
 std::string fate(std::size_t n, const ChainResult& got) {
   for (std::size_t i = 0; i < got.outputs.size(); ++i) {
@@ -117,26 +152,29 @@ std::string fate(std::size_t n, const ChainResult& got) {
   for (const auto& r : got.rejected) {
     if (r.input == n) return "it was rejected by " + r.by + ": " + json_string(r.reason);
   }
+  for (const auto& f : got.failed) {
+    if (f.input == n) return "it failed: " + json_string(f.reason);
+  }
   for (const auto& d : got.dropped) {
     if (d.input == n) return "it was dropped by " + d.by;
   }
   return "it did not come out";
 }
 
-}  // namespace
+std::string line_of(const SourceLocation& at) { return " (line " + std::to_string(at.line) + ")"; }
 
-std::vector<std::string> compare(const TestCase& test, const ChainResult& got) {
-  std::vector<std::string> lines;
-  auto line_of = [](const SourceLocation& at) { return " " + std::to_string(at.line); };
-
+void compare_outputs(const TestCase& test, const ChainResult& got, std::vector<std::string>& lines) {
   const std::size_t outputs = std::max(test.outputs.size(), got.outputs.size());
   for (std::size_t i = 0; i < outputs; ++i) {
     const std::string name = "output " + std::to_string(i);
     if (i >= got.outputs.size()) {
       const auto& want = test.outputs[i];
-      std::string like = want.json ? dump(*want.json) : want.payload ? shown(json_string(*want.payload)) : "the event of line " + std::to_string(want.at.line);
-      lines.push_back(name + " (line" + line_of(want.at) + "): expected " + like + ", but only " +
-                      std::to_string(got.outputs.size()) + (got.outputs.size() == 1 ? " event" : " events") + " came out");
+      const std::string like = want.json      ? dump(*want.json)
+                               : want.payload ? shown(json_string(*want.payload))
+                                              : "the event of line " + std::to_string(want.at.line);
+      lines.push_back(name + line_of(want.at) + ": expected " + like + ", but only " +
+                      std::to_string(got.outputs.size()) + (got.outputs.size() == 1 ? " event" : " events") +
+                      " came out");
       continue;
     }
     const auto& event = got.outputs[i];
@@ -147,45 +185,71 @@ std::vector<std::string> compare(const TestCase& test, const ChainResult& got) {
     std::vector<std::string> differences;
     compare_event(test.outputs[i], event, differences);
     if (differences.empty()) continue;
-    lines.push_back(name + " (line" + line_of(test.outputs[i].at) + ", " + origin(event.input) + "): got " + shown(event.payload));
+    lines.push_back(name + " (line " + std::to_string(test.outputs[i].at.line) + ", " + origin(event.input) +
+                    "): got " + shown(event.payload));
     lines.insert(lines.end(), differences.begin(), differences.end());
   }
+}
 
-  std::map<std::size_t, const ChainRemoval*> rejected, dropped;
-  for (const auto& r : got.rejected) {
-    if (r.input) rejected.emplace(*r.input, &r);
+// Rejections (`what` "rejection", `done` "rejected by") or failures ("failure", "failed in": a
+// transform threw on its batch).
+void compare_removals(const std::vector<ExpectedRejection>& wanted, const std::vector<ChainRemoval>& happened,
+                      const ChainResult& got, const std::string& what, const std::string& done,
+                      std::vector<std::string>& lines) {
+  std::map<std::size_t, const ChainRemoval*> by_input;
+  for (const auto& r : happened) {
+    if (r.input) by_input.emplace(*r.input, &r);
   }
-  for (const auto& d : got.dropped) {
-    if (d.input) dropped.emplace(*d.input, &d);
-  }
-  for (const auto& want : test.rejections) {
-    auto it = rejected.find(want.input);
-    const std::string name = "rejection of input " + std::to_string(want.input) + " (line" + line_of(want.at) + ")";
-    if (it == rejected.end()) {
+  for (const auto& want : wanted) {
+    auto it = by_input.find(want.input);
+    const std::string name = what + " of input " + std::to_string(want.input) + line_of(want.at);
+    if (it == by_input.end()) {
       lines.push_back(name + ": expected with " + reason_wanted(want) + ", but " + fate(want.input, got));
       continue;
     }
     const std::string& reason = it->second->reason;
-    const bool ok = (!want.reason || reason.find(*want.reason) != std::string::npos) &&
-                    (!want.pattern || std::regex_search(reason, *want.pattern));
-    if (!ok) lines.push_back(name + ": expected " + reason_wanted(want) + ", got " + json_string(reason) + " from " + it->second->by);
-    rejected.erase(it);
+    if (auto why = reason_differs(want, reason); !why.empty()) {
+      lines.push_back(name + ": " + why + ", got " + json_string(reason) + " from " + it->second->by);
+    }
+    by_input.erase(it);
+  }
+  for (const auto& [input, r] : by_input) {
+    lines.push_back("input " + std::to_string(input) + ": " + done + " " + r->by + " (" + json_string(r->reason) +
+                    "), not expected");
+  }
+  for (const auto& r : happened) {
+    if (!r.input) {
+      lines.push_back("an event made by a transform: " + done + " " + r.by + ": " + json_string(r.reason) +
+                      ", not expected");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> compare(const TestCase& test, const ChainResult& got) {
+  std::vector<std::string> lines;
+  compare_outputs(test, got, lines);
+  compare_removals(test.rejections, got.rejected, got, "rejection", "rejected by", lines);
+  compare_removals(test.failures, got.failed, got, "failure", "failed in", lines);
+
+  std::map<std::size_t, const ChainRemoval*> dropped;
+  for (const auto& d : got.dropped) {
+    if (d.input) dropped.emplace(*d.input, &d);
   }
   for (const auto& want : test.drops) {
     if (dropped.erase(want.input) == 0) {
-      lines.push_back("drop of input " + std::to_string(want.input) + " (line" + line_of(want.at) + "): expected, but " +
+      lines.push_back("drop of input " + std::to_string(want.input) + line_of(want.at) + ": expected, but " +
                       fate(want.input, got));
     }
-  }
-  for (const auto& [input, r] : rejected) {
-    lines.push_back("input " + std::to_string(input) + ": rejected by " + r->by + " (" + json_string(r->reason) +
-                    "), not expected");
   }
   for (const auto& [input, d] : dropped) {
     lines.push_back("input " + std::to_string(input) + ": dropped by " + d->by + ", not expected");
   }
-  for (const auto& r : got.rejected) {
-    if (!r.input) lines.push_back("an event made by a transform was rejected by " + r.by + ": " + json_string(r.reason));
+  // A test cannot name an event a transform made, so its drop is never expected: every event is
+  // accounted for, and a transform that makes events only to drop them is shown doing so.
+  for (const auto& d : got.dropped) {
+    if (!d.input) lines.push_back("an event made by a transform: dropped by " + d.by + ", not expected");
   }
   return lines;
 }

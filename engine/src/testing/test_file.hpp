@@ -14,10 +14,14 @@
 //       output:
 //         - json: {page: home, clickNumber: 1}
 //         - fields: {id: {matches: '^[0-9a-f-]{36}$'}, receivedAt: {exists: true}}
-//       rejected:
+//       rejected:                             # refused as bad input (Batch::reject)
 //         - {input: 1, reason: "missing field 'clickNumber'"}
+//       failed:                               # a transform threw: the engine nacks, no dead letter
+//         - {input: 3, reason_matches: 'failed: .*'}
 //       dropped: [2]
+//       batch: each                           # each input its own batch (default), or all: one
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,10 +32,15 @@
 #include <nlohmann/json.hpp>
 
 #include "config/diagnostics.hpp"
+#include "sluice/event.hpp"
 
 namespace sluice::pipeline_test {
 
 using config::SourceLocation;
+
+// The last `received_at` an event's clock can hold: it counts nanoseconds in 64 bits (to 2262).
+inline constexpr std::int64_t kLastReceivedAtMs =
+    std::chrono::duration_cast<std::chrono::milliseconds>(Clock::duration::max()).count();
 
 // One check of a JSON field or metadata value. A value that is absent passes only `exists: false`.
 struct Condition {
@@ -55,6 +64,7 @@ struct ExpectedOutput {
   std::vector<FieldCondition> metadata;
 };
 
+// An input that must be rejected (`rejected:`) or failed (`failed:`), with its reason.
 struct ExpectedRejection {
   SourceLocation at;
   std::size_t input = 0;                 // position in the test's inputs, from 0
@@ -91,7 +101,9 @@ struct TestCase {
   std::vector<InputEvent> inputs;
   std::vector<ExpectedOutput> outputs;
   std::vector<ExpectedRejection> rejections;
+  std::vector<ExpectedRejection> failures;  // inputs in a batch a transform threw on
   std::vector<ExpectedDrop> drops;
+  bool one_batch = false;                   // batch: all
 };
 
 struct TestFile {

@@ -14,14 +14,6 @@
 namespace sluice::pipeline_test {
 namespace {
 
-std::string located(const SourceLocation& at) {
-  return at.file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
-}
-
-void report(const config::ConfigErrors& errors, std::ostream& err) {
-  for (const auto& d : errors.diagnostics()) err << d.format() << "\n";
-}
-
 const config::PipelineConfig* find_pipeline(const config::Config& config, const std::string& name) {
   for (const auto& p : config.pipelines) {
     if (p.name == name) return &p;
@@ -45,15 +37,17 @@ std::vector<std::size_t> positions_of(const TestCase& test, const config::Pipeli
   for (const auto& ref : *test.transforms) {
     std::optional<std::size_t> position = ref.position;
     if (position && *position >= count) {
-      errors.push_back({ref.at, where, "pipeline '" + pipeline.name + "' has no transform " + std::to_string(*position) +
-                                           "; " + listing});
+      errors.push_back({ref.at, where,
+                        "pipeline '" + pipeline.name + "' has no transform " + std::to_string(*position) + "; " +
+                            listing});
       continue;
     }
     if (!position) {
       const auto n = std::count(types.begin(), types.end(), ref.type);
       if (n == 0) {
-        errors.push_back({ref.at, where, "pipeline '" + pipeline.name + "' has no transform of type '" + ref.type + "'" +
-                                             config::did_you_mean(ref.type, types) + "; " + listing});
+        errors.push_back({ref.at, where,
+                          "pipeline '" + pipeline.name + "' has no transform of type '" + ref.type + "'" +
+                              config::did_you_mean(ref.type, types) + "; " + listing});
         continue;
       }
       if (n > 1) {
@@ -89,23 +83,27 @@ struct Planned {
   std::vector<std::size_t> positions;
 };
 
-void run_file(const std::string& path, const plugins::PluginRegistry& registry, std::ostream& out, std::ostream& err,
-              TestTally& tally) {
+// A file's tests, or why none of them can run (a bad file).
+void run_file_tests(const std::string& path, const plugins::PluginRegistry& registry, std::ostream& out,
+                    std::ostream& err, TestTally& tally) {
   TestFile file;
   config::Config pipelines;
   try {
     file = load_test_file(path);
   } catch (const config::ConfigErrors& errors) {
-    report(errors, err);
+    config::print(errors, err);
     ++tally.bad_files;
     return;
   }
   try {
     pipelines = config::load_config_file(file.pipeline_file, registry);
   } catch (const config::ConfigErrors& errors) {
-    report(errors, err);
-    err << located(file.pipeline_file_at) << ": error: the pipeline file " << file.pipeline_file
-        << " cannot be loaded (above); no test of this file ran\n";
+    config::print(errors, err);
+    err << config::Diagnostic{file.pipeline_file_at, "",
+                              "the pipeline file " + file.pipeline_file +
+                                  " cannot be loaded (above); no test of this file ran"}
+               .format()
+        << "\n";
     ++tally.bad_files;
     return;
   }
@@ -120,13 +118,14 @@ void run_file(const std::string& path, const plugins::PluginRegistry& registry, 
     if (!pipeline) {
       errors.push_back({test.pipeline_at, "test '" + test.name + "'",
                         "no pipeline '" + test.pipeline + "' in " + file.pipeline_file +
-                            config::did_you_mean(test.pipeline, names) + "; it defines " + config::join_names(names)});
+                            config::did_you_mean(test.pipeline, names) + "; it defines " +
+                            config::join_names(names)});
       continue;
     }
     plan.push_back({&test, pipeline, positions_of(test, *pipeline, errors)});
   }
   if (!errors.empty()) {
-    report(config::ConfigErrors(std::move(errors)), err);
+    config::print(config::ConfigErrors(std::move(errors)), err);
     ++tally.bad_files;
     return;
   }
@@ -138,24 +137,39 @@ void run_file(const std::string& path, const plugins::PluginRegistry& registry, 
     ChainResult result;
     try {
       TransformChain chain(registry, *pipeline, positions);
-      result = chain.run(inputs);
+      result = chain.run(inputs, test->one_batch);
     } catch (const config::ConfigErrors& cannot) {
-      report(cannot, err);
-      err << located(test->at) << ": error: test '" << test->name << "': its transforms cannot be created (above)\n";
+      config::print(cannot, err);
+      err << config::Diagnostic{test->at, "test '" + test->name + "'", "its transforms cannot be created (above)"}
+                 .format()
+          << "\n";
       refused = true;
       continue;
     }
     const auto differences = compare(*test, result);
     if (differences.empty()) {
-      out << "ok    " << located(test->at) << ": " << test->pipeline << ": " << test->name << "\n";
+      out << "ok    " << test->at.format() << ": " << test->pipeline << ": " << test->name << "\n";
       ++tally.passed;
       continue;
     }
-    out << "FAIL  " << located(test->at) << ": " << test->pipeline << ": " << test->name << "\n";
+    out << "FAIL  " << test->at.format() << ": " << test->pipeline << ": " << test->name << "\n";
     for (const auto& line : differences) out << "        " << line << "\n";
     ++tally.failed;
   }
   if (refused) ++tally.bad_files;
+}
+
+// No exception from one file stops the others: what the reader, a plugin or the comparison did
+// not foresee makes this file a bad one, reported with its name.
+void run_file(const std::string& path, const plugins::PluginRegistry& registry, std::ostream& out, std::ostream& err,
+              TestTally& tally) {
+  try {
+    run_file_tests(path, registry, out, err, tally);
+  } catch (const std::exception& e) {
+    err << config::Diagnostic{{path, 0, 0}, "", std::string("cannot run this test file: ") + e.what()}.format()
+        << "\n";
+    ++tally.bad_files;
+  }
 }
 
 }  // namespace
@@ -164,10 +178,14 @@ std::vector<std::string> test_files_at(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_directory(path, ec)) return {path};
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-    const auto ext = entry.path().extension();
-    if ((ext == ".yaml" || ext == ".yml") && !entry.is_directory(ec) && !is_pipeline_file(entry.path())) {
-      files.push_back(entry.path().string());
+  // The error_code overloads throughout: a folder that changes or cannot be read while listed
+  // ends the listing instead of throwing.
+  std::filesystem::directory_iterator it(path, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const auto ext = it->path().extension();
+    std::error_code type_ec;
+    if ((ext == ".yaml" || ext == ".yml") && !it->is_directory(type_ec) && !is_pipeline_file(it->path())) {
+      files.push_back(it->path().string());
     }
   }
   std::sort(files.begin(), files.end());
@@ -186,7 +204,9 @@ TestTally run_tests(const std::vector<std::string>& paths, const plugins::Plugin
     for (const auto& file : files) run_file(file, registry, out, err, tally);
   }
   out << tally.passed << " passed, " << tally.failed << " failed";
-  if (tally.bad_files > 0) out << ", " << tally.bad_files << (tally.bad_files == 1 ? " test file" : " test files") << " refused";
+  if (tally.bad_files > 0) {
+    out << ", " << tally.bad_files << (tally.bad_files == 1 ? " test file" : " test files") << " refused";
+  }
   out << "\n";
   return tally;
 }

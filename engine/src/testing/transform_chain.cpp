@@ -1,5 +1,7 @@
 #include "testing/transform_chain.hpp"
 
+#include <utility>
+
 #include <boost/asio/io_context.hpp>
 
 #include "config/component_checks.hpp"
@@ -20,8 +22,10 @@ std::optional<std::size_t> input_of(Event& e) {
   return origin - 1;
 }
 
-// The batch's removals as the engine applies them (Pipeline::apply_removals): out-of-range and
-// repeated positions are ignored, the rest leave the batch in order.
+// The batch's removals as the engine applies them (Pipeline::apply_removals in
+// runtime/pipeline.cpp; keep the two alike): out-of-range and repeated positions are ignored, the
+// rest leave the batch in order. The engine's version also settles acks, dead-letters and refuses
+// a request's other events; none of which a test has, so it is not called from here.
 void apply_removals(Batch& batch, const std::string& by, ChainResult& result) {
   auto removals = batch.take_removals();
   if (removals.empty()) return;
@@ -90,28 +94,37 @@ TransformChain::~TransformChain() {
   io_.reset();
 }
 
-ChainResult TransformChain::run(const std::vector<ChainInput>& inputs) {
+ChainResult TransformChain::run(const std::vector<ChainInput>& inputs, bool one_batch) {
   ChainResult result;
   std::vector<Event> events;
-  events.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const ChainInput& in = inputs[i];
     Clock::time_point received = Clock::now();
+    // The test file's reader bounds received_at by kLastReceivedAtMs: no overflow here.
     if (in.received_at_ms) received = Clock::time_point(std::chrono::milliseconds(*in.received_at_ms));
     Event e(in.payload, received);
     for (const auto& [key, value] : in.metadata) e.meta().set(key, value);
     origin_of(e) = static_cast<std::uint32_t>(i + 1);
     events.push_back(std::move(e));
+    if (!one_batch) run_batch(std::exchange(events, {}), result);
   }
+  if (one_batch) run_batch(std::move(events), result);
+  return result;
+}
+
+void TransformChain::run_batch(std::vector<Event> events, ChainResult& result) {
   Batch batch(std::move(events));
   for (auto& t : transforms_) {
     try {
       t.object->process(batch);
     } catch (const std::exception& e) {
-      // As the engine: a transform that throws fails every event of the batch.
+      // As the engine (Pipeline::run_transforms): a transform that throws fails every event of
+      // the batch, its removals so far forgotten.
       (void)batch.take_removals();
-      for (auto& event : batch) result.rejected.push_back({input_of(event), t.label(), t.label() + " failed: " + e.what()});
-      return result;
+      for (auto& event : batch) {
+        result.failed.push_back({input_of(event), t.label(), t.label() + " failed: " + e.what()});
+      }
+      return;
     }
     apply_removals(batch, t.label(), result);
   }
@@ -129,7 +142,6 @@ ChainResult TransformChain::run(const std::vector<ChainInput>& inputs) {
     for (const auto& entry : event.meta()) out.metadata.push_back(entry);
     result.outputs.push_back(std::move(out));
   }
-  return result;
 }
 
 }  // namespace sluice::pipeline_test

@@ -1,14 +1,19 @@
 #pragma once
 // A pipeline's transforms, made by their real plugins and run in this process on events a test
 // gives, without the pipeline's source or sinks: what `sluice test` runs. Batches go through the
-// transforms as the pipeline thread sends them (runtime/pipeline.cpp): after each transform its
-// rejections and drops leave the batch, a transform that throws rejects the whole batch, and an
-// edited payload that cannot be serialised is rejected by the engine before the sinks.
+// transforms as the pipeline thread sends them (runtime/pipeline.cpp, run_transforms and
+// apply_removals, which transform_chain.cpp mirrors): after each transform its rejections and drops
+// leave the batch; a transform that throws fails the whole batch (the engine nacks it: a failure,
+// not a rejection, and never dead-lettered); an edited payload that cannot be serialised is
+// rejected by the engine before the sinks.
 //
-// What is not the engine's: each input event is its own emit (as Kafka messages are), so a
-// rejection never refuses its neighbours the way one in an http request does; Context::io is an
-// io_context that never runs (a transform's timers never fire, so a test sees no periodic
-// events) and Context::inject refuses, so a test's outcome does not depend on the clock.
+// Each input event is its own batch by default, as the engine processes each emit alone while
+// the pipeline is idle (Pipeline::process_here), so one throwing event does not fail the others.
+// A test may ask for all its inputs as one batch (one emit of several events). What is not the
+// engine's: a rejection never refuses the other events of its batch the way one in an http
+// request does; Context::io is an io_context that never runs (a transform's timers never fire,
+// so a test sees no periodic events) and Context::inject refuses, so a test's outcome does not
+// depend on the clock.
 
 #include <cstdint>
 #include <memory>
@@ -47,6 +52,7 @@ struct ChainRemoval {
 struct ChainResult {
   std::vector<ChainOutput> outputs;
   std::vector<ChainRemoval> rejected;
+  std::vector<ChainRemoval> failed;  // in a batch a transform threw on; reason "LABEL failed: WHAT"
   std::vector<ChainRemoval> dropped;
 };
 
@@ -60,10 +66,12 @@ class TransformChain {
   TransformChain(const TransformChain&) = delete;
   TransformChain& operator=(const TransformChain&) = delete;
 
-  // One batch of `inputs` through every transform.
-  ChainResult run(const std::vector<ChainInput>& inputs);
+  // `inputs` through every transform: each its own batch, in order, or all as one batch.
+  ChainResult run(const std::vector<ChainInput>& inputs, bool one_batch = false);
 
  private:
+  void run_batch(std::vector<Event> events, ChainResult& result);
+
   // Declared first, destroyed last: the transforms and their pending handlers hold plugin code.
   std::vector<std::shared_ptr<plugins::PluginLibrary>> libraries_;
   std::unique_ptr<boost::asio::io_context> io_;

@@ -12,7 +12,8 @@ namespace sluice::pipeline_test {
 
 // Keys keep the order they are written in (an input event's payload is the text its writer sees).
 // Throws YAML::RepresentationException (with the node's mark) for what JSON cannot hold: .inf,
-// .nan, or nesting deeper than 64 levels.
+// .nan, a number a double cannot hold (1e999, 1e-400), text that is not UTF-8, or nesting deeper
+// than 64 levels.
 nlohmann::ordered_json yaml_to_json(const YAML::Node& node);
 
 }  // namespace sluice::pipeline_test
