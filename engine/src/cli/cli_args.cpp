@@ -11,6 +11,8 @@ const char* const kUsage =
     "commands:\n"
     "  run FILE [--only NAME]...   run the pipelines of FILE until they end or SIGINT/SIGTERM\n"
     "  validate FILE               check FILE against the plugins' options; runs nothing\n"
+    "  test PATH...                run the tests of pipeline files: test files, or folders of them\n"
+    "                              (exit 1 when a test fails, 2 when a test file is wrong)\n"
     "  plugins [--describe TYPE]   list the components found, or one type's options\n"
     "  plugins --markdown          the plugin reference as Markdown (for the README)\n"
     "  new-plugin NAME --kind source|transform|sink [DIR]\n"

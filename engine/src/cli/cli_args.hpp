@@ -8,8 +8,8 @@
 namespace sluice::cli {
 
 struct CliArgs {
-  std::string command;                   // run | validate | plugins | new-plugin | version | help
-  std::vector<std::string> positional;   // after the command (the pipeline file)
+  std::string command;                   // run | validate | test | plugins | new-plugin | version | help
+  std::vector<std::string> positional;   // after the command (the pipeline file; test files)
   std::vector<std::string> plugin_dirs;  // --plugin-dir, repeatable
   std::vector<std::string> only;         // --only, repeatable
   std::optional<std::string> describe;   // plugins --describe TYPE

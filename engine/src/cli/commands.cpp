@@ -17,9 +17,6 @@
 #endif
 
 namespace sluice::cli {
-namespace {
-
-constexpr int kExitConfig = 2;
 
 // Loads every plugin on the search path; refused libraries are reported, not fatal.
 plugins::PluginRegistry load_plugins(const CliArgs& args) {
@@ -40,8 +37,12 @@ plugins::PluginRegistry load_plugins(const CliArgs& args) {
   return registry;
 }
 
+namespace {
+
+constexpr int kExitConfig = 2;
+
 int report(const config::ConfigErrors& errors) {
-  for (const auto& d : errors.diagnostics()) std::cerr << d.format() << "\n";
+  config::print(errors, std::cerr);
   const auto n = errors.diagnostics().size();
   std::cerr << n << (n == 1 ? " error" : " errors") << "; nothing was started\n";
   return kExitConfig;

@@ -62,6 +62,7 @@ int run(const sluice::cli::CliArgs& args) {
     if (args.command == "validate") return validate_command(args);
     if (args.command == "plugins") return plugins_command(args);
     if (args.command == "new-plugin") return new_plugin_command(args);
+    if (args.command == "test") return test_command(args);
     if (args.command == "version") return version_command();
     if (args.command == "help") {
       std::cout << kUsage;
@@ -72,7 +73,7 @@ int run(const sluice::cli::CliArgs& args) {
     return 1;
   }
   std::cerr << "sluice: unknown command '" << args.command << "'"
-            << sluice::config::did_you_mean(args.command, {"run", "validate", "plugins", "new-plugin", "version"}) << "\n\n"
+            << sluice::config::did_you_mean(args.command, {"run", "validate", "test", "plugins", "new-plugin", "version"}) << "\n\n"
             << kUsage;
   return 2;
 }

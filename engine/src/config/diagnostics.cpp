@@ -2,10 +2,13 @@
 
 namespace sluice::config {
 
+std::string SourceLocation::format() const {
+  if (line <= 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
 std::string Diagnostic::format() const {
-  std::string out = at.file;
-  if (at.line > 0) out += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
-  out += ": error: ";
+  std::string out = at.format() + ": error: ";
   if (!where.empty()) out += where + ": ";
   out += message;
   return out;
@@ -18,6 +21,10 @@ std::string join(const std::vector<Diagnostic>& diagnostics) {
   return all;
 }
 }  // namespace
+
+void print(const ConfigErrors& errors, std::ostream& out) {
+  for (const auto& d : errors.diagnostics()) out << d.format() << "\n";
+}
 
 ConfigErrors::ConfigErrors(std::vector<Diagnostic> diagnostics)
     : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {}

@@ -2,6 +2,7 @@
 // A configuration problem, located in the YAML file. Loading collects all of them before it
 // reports, so a user fixes a file in one pass rather than one error per run.
 
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,9 @@ struct SourceLocation {
   std::string file;
   int line = 0;    // 1-based; 0 when unknown
   int column = 0;  // 1-based
+
+  // "file:3:5", or "file" when the line is unknown.
+  std::string format() const;
 };
 
 struct Diagnostic {
@@ -32,5 +36,8 @@ class ConfigErrors : public std::runtime_error {
  private:
   std::vector<Diagnostic> diagnostics_;
 };
+
+// Each diagnostic formatted, one a line.
+void print(const ConfigErrors& errors, std::ostream& out);
 
 }  // namespace sluice::config
