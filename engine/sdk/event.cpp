@@ -147,48 +147,63 @@ std::optional<JsonType> type_of(const simdjson::dom::element& v) {
   return std::nullopt;
 }
 
-// The index entry of member `key` = `v` of the object `text`, its value held as nlohmann would
-// parse it: a non-negative integer is unsigned there, a negative one signed.
-JsonIndex::Member member_of(JsonIndex& index, const std::string& text, std::string_view key,
-                            const simdjson::dom::element& v, JsonType type) {
+// A new entry for member `key` of type `type`; its value is the DOM's until one is held.
+JsonIndex::Member entry_for(JsonIndex& index, std::string_view key, JsonType type) {
   JsonIndex::Member m;
   m.key_at = index.keep(key);
   m.key_size = static_cast<std::uint32_t>(key.size());
   m.type = type;
+  return m;
+}
+
+// Holds integer `i` as nlohmann reads it from JSON text: unsigned when it is not negative.
+void hold_integer(JsonIndex::Member& m, std::int64_t i) {
+  if (i >= 0) {
+    m.value = JsonIndex::Value::unsigned_integer;
+    m.as.unsigned_integer = static_cast<std::uint64_t>(i);
+  } else {
+    m.value = JsonIndex::Value::signed_integer;
+    m.as.signed_integer = i;
+  }
+}
+
+void hold_unsigned(JsonIndex::Member& m, std::uint64_t u) {
+  m.value = JsonIndex::Value::unsigned_integer;
+  m.as.unsigned_integer = u;
+}
+
+void hold_string(JsonIndex& index, JsonIndex::Member& m, std::string_view text) {
+  m.value = JsonIndex::Value::string;
+  m.as.string = {index.keep(text), static_cast<std::uint32_t>(text.size())};
+}
+
+void hold_boolean(JsonIndex::Member& m, bool b) {
+  m.value = JsonIndex::Value::boolean;
+  m.as.boolean = b;
+}
+
+// The index entry of member `key` = `v` of the object `text`, its value held as nlohmann would
+// parse it: a non-negative integer is unsigned there, a negative one signed.
+JsonIndex::Member member_of(JsonIndex& index, const std::string& text, std::string_view key,
+                            const simdjson::dom::element& v, JsonType type) {
+  JsonIndex::Member m = entry_for(index, key, type);
   switch (v.type()) {
     case simdjson::dom::element_type::NULL_VALUE: m.value = JsonIndex::Value::null; break;
-    case simdjson::dom::element_type::BOOL:
-      m.value = JsonIndex::Value::boolean;
-      m.as.boolean = v.get_bool().value_unsafe();
-      break;
+    case simdjson::dom::element_type::BOOL: hold_boolean(m, v.get_bool().value_unsafe()); break;
     case simdjson::dom::element_type::INT64: {
       // simdjson reads "-0" as the integer 0, nlohmann as a signed zero ("0" is unsigned there):
       // with "-0" anywhere in the text, a zero is left to the DOM.
       const std::int64_t i = v.get_int64().value_unsafe();
       if (i == 0 && text.find("-0") != std::string::npos) break;
-      if (i >= 0) {
-        m.value = JsonIndex::Value::unsigned_integer;
-        m.as.unsigned_integer = static_cast<std::uint64_t>(i);
-      } else {
-        m.value = JsonIndex::Value::signed_integer;
-        m.as.signed_integer = i;
-      }
+      hold_integer(m, i);
       break;
     }
-    case simdjson::dom::element_type::UINT64:
-      m.value = JsonIndex::Value::unsigned_integer;
-      m.as.unsigned_integer = v.get_uint64().value_unsafe();
-      break;
+    case simdjson::dom::element_type::UINT64: hold_unsigned(m, v.get_uint64().value_unsafe()); break;
     case simdjson::dom::element_type::DOUBLE:
       m.value = JsonIndex::Value::floating;
       m.as.floating = v.get_double().value_unsafe();
       break;
-    case simdjson::dom::element_type::STRING: {
-      const std::string_view value = v.get_string().value_unsafe();
-      m.value = JsonIndex::Value::string;
-      m.as.string = {index.keep(value), static_cast<std::uint32_t>(value.size())};
-      break;
-    }
+    case simdjson::dom::element_type::STRING: hold_string(index, m, v.get_string().value_unsafe()); break;
     default: break;  // object, array: the DOM's
   }
   return m;
@@ -255,38 +270,14 @@ std::optional<nlohmann::json> value_of(const JsonIndex& index, const JsonIndex::
 
 // The index entry for a member set_member appends, with `value` as it was written.
 void index_appended(JsonIndex& index, std::string_view key, const nlohmann::json& value) {
-  JsonIndex::Member m;
-  m.key_at = index.keep(key);
-  m.key_size = static_cast<std::uint32_t>(key.size());
-  m.type = sluice::type_of(value);
+  JsonIndex::Member m = entry_for(index, key, sluice::type_of(value));
   switch (value.type()) {
     case nlohmann::json::value_t::null: m.value = JsonIndex::Value::null; break;
-    case nlohmann::json::value_t::boolean:
-      m.value = JsonIndex::Value::boolean;
-      m.as.boolean = value.get<bool>();
-      break;
-    case nlohmann::json::value_t::number_integer: {
-      // As json() will read the text back: a non-negative integer is unsigned there.
-      const auto i = value.get<std::int64_t>();
-      if (i >= 0) {
-        m.value = JsonIndex::Value::unsigned_integer;
-        m.as.unsigned_integer = static_cast<std::uint64_t>(i);
-      } else {
-        m.value = JsonIndex::Value::signed_integer;
-        m.as.signed_integer = i;
-      }
-      break;
-    }
-    case nlohmann::json::value_t::number_unsigned:
-      m.value = JsonIndex::Value::unsigned_integer;
-      m.as.unsigned_integer = value.get<std::uint64_t>();
-      break;
-    case nlohmann::json::value_t::string: {
-      const auto& text = value.get_ref<const std::string&>();
-      m.value = JsonIndex::Value::string;
-      m.as.string = {index.keep(text), static_cast<std::uint32_t>(text.size())};
-      break;
-    }
+    case nlohmann::json::value_t::boolean: hold_boolean(m, value.get<bool>()); break;
+    // As json() will read the text back: a non-negative integer is unsigned there.
+    case nlohmann::json::value_t::number_integer: hold_integer(m, value.get<std::int64_t>()); break;
+    case nlohmann::json::value_t::number_unsigned: hold_unsigned(m, value.get<std::uint64_t>()); break;
+    case nlohmann::json::value_t::string: hold_string(index, m, value.get_ref<const std::string&>()); break;
     default: break;  // a double is read back from the DOM: the text written may round differently
   }
   index.members.push_back(m);

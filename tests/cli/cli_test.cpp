@@ -27,17 +27,9 @@ std::string write_file(const std::string& name, const std::string& text) {
   return path;
 }
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result sluice(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+Finished sluice(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
   args.insert(args.begin(), kSluice);
-  Result r;
-  r.code = run_to_end(args, &r.out, &r.err, env);
-  return r;
+  return run_finished(args, env);
 }
 
 TEST(Cli, VersionNamesTheAbi) {

@@ -18,16 +18,9 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result sluice(std::vector<std::string> args) {
+Finished sluice(std::vector<std::string> args) {
   args.insert(args.begin(), SLUICE_TEST_BINARY);
-  Result r;
-  r.code = run_to_end(args, &r.out, &r.err);
-  return r;
+  return run_finished(args);
 }
 
 class NewPlugin : public ::testing::Test {

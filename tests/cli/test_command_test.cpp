@@ -17,19 +17,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
 // The engine's plugins (beside the executable) and the fixture transforms.
-Result sluice_test(const std::vector<std::string>& paths) {
+Finished sluice_test(const std::vector<std::string>& paths) {
   std::vector<std::string> args = {SLUICE_TEST_BINARY, "--plugin-dir", SLUICE_TEST_TRANSFORMS_DIR, "test"};
   args.insert(args.end(), paths.begin(), paths.end());
-  Result r;
-  r.code = run_to_end(args, &r.out, &r.err);
-  return r;
+  return run_finished(args);
 }
 
 // A folder of its own per test, so that files of one test never meet another's.
@@ -491,8 +483,7 @@ TEST_F(SluiceTest, AFolderRunsEveryFileAndTheWorstOutcomeIsTheExitCode) {
 }
 
 TEST_F(SluiceTest, NothingToRunIsAUsageError) {
-  Result r;
-  r.code = run_to_end({SLUICE_TEST_BINARY, "test"}, &r.out, &r.err);
+  const Finished r = run_finished({SLUICE_TEST_BINARY, "test"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("sluice test: expected at least one test file or folder"));
   std::filesystem::create_directories(dir_ / "empty");

@@ -45,4 +45,18 @@ class Subprocess {
 int run_to_end(const std::vector<std::string>& argv, std::string* out, std::string* err,
                const std::map<std::string, std::string>& env = {});
 
+// What a finished run of a program said: its exit code and its output.
+struct Finished {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` to completion (for the CLI tests: the sluice binary and its arguments).
+inline Finished run_finished(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
+  Finished r;
+  r.code = run_to_end(argv, &r.out, &r.err, env);
+  return r;
+}
+
 }  // namespace sluice::test
