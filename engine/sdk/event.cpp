@@ -364,13 +364,16 @@ JsonType Event::member_type(std::string_view key) const {
 }
 
 std::optional<nlohmann::json> Event::member(std::string_view key) const {
-  const JsonType type = member_type(key);
-  if (type == JsonType::absent) return std::nullopt;
+  if (json_type() != JsonType::object) return std::nullopt;
   if (index_) {
-    if (auto value = detail::value_of(*index_, *index_->find(key))) return value;
+    const auto* m = index_->find(key);
+    if (m == nullptr) return std::nullopt;
+    if (auto value = detail::value_of(*index_, *m)) return value;
   }
-  const nlohmann::json& doc = json();
-  return *doc.find(key);
+  const nlohmann::json& doc = json();  // an object or array member, or a text simdjson left to nlohmann
+  const auto it = doc.find(key);
+  if (it == doc.end()) return std::nullopt;
+  return *it;
 }
 
 const nlohmann::json& Event::json() const {
