@@ -31,7 +31,11 @@ PayloadTemplate::PayloadTemplate(const std::string& text) {
     }
     pos = close + 2;
   }
-  for (const auto& [kind, literal] : parts_) literal_size_ += literal.size();
+  for (const auto& [kind, literal] : parts_) {
+    literal_size_ += literal.size();
+    seq_parts_ += kind == Part::seq;
+    timestamp_parts_ += kind == Part::timestamp_ms;
+  }
 }
 
 std::string PayloadTemplate::render(std::uint64_t seq, std::int64_t timestamp_ms) const {
@@ -42,13 +46,8 @@ std::string PayloadTemplate::render(std::uint64_t seq, std::int64_t timestamp_ms
   const std::string_view seq_digits(seq_text, std::to_chars(seq_text, seq_text + sizeof seq_text, seq).ptr - seq_text);
   const std::string_view time_digits(time_text,
                                      std::to_chars(time_text, time_text + sizeof time_text, timestamp_ms).ptr - time_text);
-  std::size_t size = literal_size_;
-  for (const auto& part : parts_) {
-    if (part.first == Part::seq) size += seq_digits.size();
-    if (part.first == Part::timestamp_ms) size += time_digits.size();
-  }
   std::string out;
-  out.reserve(size);
+  out.reserve(literal_size_ + seq_parts_ * seq_digits.size() + timestamp_parts_ * time_digits.size());
   for (const auto& [kind, literal] : parts_) {
     switch (kind) {
       case Part::text: out += literal; break;

@@ -20,6 +20,7 @@ class PayloadTemplate {
   enum class Part { text, seq, timestamp_ms };
   std::vector<std::pair<Part, std::string>> parts_;
   std::size_t literal_size_ = 0;
+  std::size_t seq_parts_ = 0, timestamp_parts_ = 0;  // placeholders of each kind: render's exact size
 };
 
 }  // namespace sluice::generator
