@@ -14,6 +14,7 @@
 #include <string>
 #include <typeinfo>
 
+#include "config_errors_check.hpp"
 #include "fuzz_check.hpp"
 #include "testing/test_file.hpp"
 
@@ -33,12 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& d : t.drops) FUZZ_CHECK(d.input < t.inputs.size(), "a drop of no input");
     }
   } catch (const config::ConfigErrors& e) {
-    FUZZ_CHECK(!e.diagnostics().empty(), "ConfigErrors without a diagnostic: ", printable(yaml));
-    for (const auto& d : e.diagnostics()) {
-      FUZZ_CHECK(d.at.line >= 1 && d.at.column >= 1, "a diagnostic without a location: ", printable(d.format()),
-                 "; the file: ", printable(yaml));
-      FUZZ_CHECK(!d.message.empty(), "a diagnostic without a message at ", d.at.line, ":", d.at.column);
-    }
+    sluice::fuzz::check_diagnostics(e, yaml);
   } catch (const std::exception& e) {
     sluice::fuzz::violated("only ConfigErrors", "reading threw ", typeid(e).name(), ": ", e.what(), "; the file: ",
                            printable(yaml));

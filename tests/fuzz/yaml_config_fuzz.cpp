@@ -22,6 +22,7 @@
 #include "config/component_catalog.hpp"
 #include "config/config_loader.hpp"
 #include "config/env_interpolation.hpp"
+#include "config_errors_check.hpp"
 #include "fuzz_check.hpp"
 #include "generator_source.hpp"
 #include "http_source.hpp"
@@ -102,12 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& s : p.sinks) check_component(catalog, s, yaml);
     }
   } catch (const config::ConfigErrors& e) {
-    FUZZ_CHECK(!e.diagnostics().empty(), "ConfigErrors without a diagnostic: ", printable(yaml));
-    for (const auto& d : e.diagnostics()) {
-      FUZZ_CHECK(d.at.line >= 1 && d.at.column >= 1, "a diagnostic without a location: ", printable(d.format()),
-                 "; the file: ", printable(yaml));
-      FUZZ_CHECK(!d.message.empty(), "a diagnostic without a message at ", d.at.line, ":", d.at.column);
-    }
+    sluice::fuzz::check_diagnostics(e, yaml);
   } catch (const std::exception& e) {
     sluice::fuzz::violated("only ConfigErrors", "loading threw ", typeid(e).name(), ": ", e.what(), "; the file: ",
                            printable(yaml));
