@@ -72,6 +72,13 @@ const Case kCases[] = {
      "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, properties: {no.such: x}}]\n",
      ":4:49: error: pipeline 'p', sinks[0] (kafka): librdkafka refuses no.such=x: No such configuration property: "
      "\"no.such\""},
+    // The aggregate reads rebuild_topic through the kafka source's connection settings: its
+    // rebuild_properties are librdkafka's, checked the same way.
+    {"rebuild_property.yaml",
+     "pipelines:\n  p:\n    source: {type: generator}\n"
+     "    transforms: [{type: aggregate, rebuild_topic: t, rebuild_properties: {no.such: x}}]\n    sinks: [{type: drop}]\n",
+     ":4:74: error: pipeline 'p', transforms[0] (aggregate): librdkafka refuses no.such=x: No such configuration "
+     "property: \"no.such\""},
 };
 
 TEST(Validate, RefusesWhatRunRefusesWithTheSameMessage) {
