@@ -48,7 +48,7 @@ struct Case {
   const char* expected;  // the whole diagnostic after the file name
 };
 
-// The five files of issue 10 that `validate` used to accept and `run` refused.
+// The five files of issue 10 that `validate` used to accept and `run` refused, and one more.
 const Case kCases[] = {
     {"placeholder.yaml",
      "pipelines:\n  p:\n    source: {type: generator, payload: '{{sequence}}'}\n    sinks: [{type: drop}]\n",
