@@ -31,7 +31,8 @@ OptionTable aggregate_options() {
   t.add("interval", OptionType::duration, "How often a stats event is emitted").default_to("1s").at_least(50);
   t.add("rebuild_topic", OptionType::string, "Kafka topic to rebuild the totals from at start; empty keeps totals in memory only")
       .default_to("").example("clicks");
-  t.add("rebuild_brokers", OptionType::string_list, "Kafka bootstrap servers for rebuild_topic").default_to("127.0.0.1:9092");
+  // rebuild_brokers and rebuild_properties: the kafka source's connection settings, for rebuild_topic.
+  option_groups::kafka_connection(t, "rebuild_");
   return t;
 }
 
@@ -75,61 +76,76 @@ Aggregate::Aggregate(const Options& o, Context& context)
       max_key_bytes_(static_cast<std::size_t>(o.get_int("max_key_bytes"))),
       window_(o.get_duration("window")),
       interval_(o.get_duration("interval")),
-      per_key_(static_cast<std::size_t>(o.get_int("max_keys"))) {
-  const std::string topic = o.get_string("rebuild_topic");
-  if (!topic.empty()) {
-    rebuild_topic_ = topic;
-    const auto brokers = o.get_list("rebuild_brokers");
-    history_ = topic_end(brokers, topic, std::chrono::seconds(3));
+      rebuild_topic_(o.get_string("rebuild_topic")),
+      rebuild_from_(kafka_support::KafkaConnection::from(o, "rebuild_")),
+      per_key_(static_cast<std::size_t>(o.get_int("max_keys"))) {}
+
+void Aggregate::validate(const Options& o, ValidationContext& check) {
+  if (o.get_string("rebuild_topic").empty()) return;  // nothing is read: the settings are unused
+  kafka_support::KafkaConnection::from(o, "rebuild_").check(check);
+}
+
+void Aggregate::start() {
+  if (!rebuild_topic_.empty()) {
+    history_ = topic_end(rebuild_from_, rebuild_topic_, std::chrono::seconds(3));
     if (!history_.error.empty()) {
-      context.log.warn("cannot read where topic '", topic, "' ends (", history_.error,
-                       "); totals start from zero this time");
+      context_.log.warn("cannot read where topic '", rebuild_topic_, "' ends (", history_.error,
+                        "); totals start from zero this time");
       history_.end.clear();
     } else if (!history_.end.empty()) {
       rebuilding_ = true;
-      rebuilder_ = std::thread([this, brokers, topic] {
-        std::uint64_t n = 0;
-        std::string error;
-        try {
-          error = read_history(
-              brokers, topic, history_,
-              [&](std::string_view payload) {
-                // Not JSON (or not UTF-8): a discarded value, nothing counted, nothing thrown.
-                const Event event{std::string(payload)};
-                try {
-                  if (event.json_type() != JsonType::object) return;
-                } catch (const EventError&) {
-                  return;
-                }
-                count(event, 0);  // no time: in the totals, not charted
-                ++n;
-              },
-              [this] { return stopping_.load(); });
-        } catch (const std::exception& e) {
-          error = e.what();  // out of memory, say: the totals are short, the engine goes on
-        }
-        {
-          std::lock_guard lock(mutex_);
-          rebuilding_ = false;
-        }
-        if (error.empty()) {
-          context_.log.info("totals rebuilt from ", n, " events of topic '", topic, "'");
-        } else {
-          context_.log.warn("rebuilding totals from topic '", topic, "' stopped after ", n, " events: ", error);
-        }
-      });
+      rebuilder_ = std::thread([this] { rebuild(); });
     }
   }
-  if (context.io != nullptr && context.inject) {
-    timer_ = std::make_unique<boost::asio::steady_timer>(*context.io);
+  if (context_.io != nullptr && context_.inject) {
+    timer_ = std::make_unique<boost::asio::steady_timer>(*context_.io);
     schedule();
   }
 }
 
-Aggregate::~Aggregate() {
+void Aggregate::rebuild() {
+  std::uint64_t n = 0;
+  std::string error;
+  try {
+    error = read_history(
+        rebuild_from_, rebuild_topic_, history_,
+        [&](std::string_view payload) {
+          // Not JSON (or not UTF-8): a discarded value, nothing counted, nothing thrown.
+          const Event event{std::string(payload)};
+          try {
+            if (event.json_type() != JsonType::object) return;
+          } catch (const EventError&) {
+            return;
+          }
+          count(event, 0);  // no time: in the totals, not charted
+          ++n;
+        },
+        [this] { return stopping_.load(); });
+  } catch (const std::exception& e) {
+    error = e.what();  // out of memory, say: the totals are short, the engine goes on
+  }
+  {
+    std::lock_guard lock(mutex_);
+    rebuilding_ = false;
+  }
+  if (error.empty()) {
+    context_.log.info("totals rebuilt from ", n, " events of topic '", rebuild_topic_, "'");
+  } else {
+    context_.log.warn("rebuilding totals from topic '", rebuild_topic_, "' stopped after ", n, " events: ", error);
+  }
+}
+
+void Aggregate::stop() {
   stopping_ = true;
   if (rebuilder_.joinable()) rebuilder_.join();
-  if (timer_) timer_->cancel();
+  // The io_context has stopped (sluice/thread_model.hpp): no handler of the timer runs, so it is
+  // dropped here without racing one; a queued handler is destroyed unrun with the io_context.
+  timer_.reset();
+}
+
+Aggregate::~Aggregate() {
+  // stop() ran if start() did; this is for a transform made but never started (or a unit test).
+  stop();
 }
 
 // Counts one JSON object. Its key is cut to max_key_bytes_ before it is looked up, so each

@@ -8,11 +8,15 @@
 // per-second series holds only the chart's last minute, and the stats event's JSON text is at
 // most kStatsMaxBytes (64 KiB): the keys that do not fit are added to its `other` total.
 //
-// Totals survive a restart: with `rebuild_topic`, the topic is the source of truth. At start the
-// transform notes where each partition ends, reads the history up to there in the background, and
+// Totals survive a restart: with `rebuild_topic`, the topic is the source of truth. At start()
+// (not in the constructor: `sluice test` makes it without a broker) the transform notes where each
+// partition ends, reads the history up to there in the background, and
 // counts live events only from those offsets on. Older events that the kafka source hands it again
 // (after a restart) were counted already; they are dropped here rather than shown twice. A live
 // event delivered again (a batch the source retries) passes through but is not counted twice.
+// It reads the topic through the Kafka connection option group (`rebuild_brokers`,
+// `rebuild_properties`: plugins/common/kafka_support), as the kafka source reads it, so a cluster
+// that needs TLS or SASL properties works for both.
 
 #include <atomic>
 #include <map>
@@ -21,6 +25,7 @@
 
 #include "counted_offsets.hpp"
 #include "heavy_hitters.hpp"
+#include "kafka_support/kafka_connection.hpp"
 #include "sluice/asio.hpp"
 #include "sluice/sdk.hpp"
 #include "topic_history.hpp"
@@ -38,10 +43,17 @@ class Aggregate final : public Transform {
  public:
   Aggregate(const Options& options, Context& context);
   ~Aggregate() override;
+  // The rebuild's connection settings are what librdkafka accepts (nothing connects).
+  static void validate(const Options& options, ValidationContext& check);
+  // Reads where rebuild_topic ends (up to 3 s), starts the rebuild's thread and the stats timer.
+  void start() override;
+  // Stops and joins the rebuild's thread and drops the timer (the io_context has stopped).
+  void stop() override;
   void process(Batch& batch) override;
 
  private:
   void count(const Event& event, std::int64_t received_ms);
+  void rebuild();  // the rebuild thread's body
   void schedule();
   void publish();
   std::string stats_json();
@@ -53,6 +65,7 @@ class Aggregate final : public Transform {
   const Duration window_;
   const Duration interval_;
   std::string rebuild_topic_;
+  const kafka_support::KafkaConnection rebuild_from_;
 
   std::mutex mutex_;
   std::uint64_t total_ = 0;

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/metadata_keys.hpp"
-#include "sluice/uuid.hpp"
+#include "ids/random_uuid.hpp"
 #include "utf8.hpp"
 
 namespace sluice::clicks {

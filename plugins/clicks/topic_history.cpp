@@ -3,6 +3,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
+#include <utility>
+
+#include "sluice/errors.hpp"
 
 namespace sluice::clicks {
 namespace {
@@ -14,18 +17,26 @@ struct Handle {
   }
 };
 
-std::string make_consumer(const std::vector<std::string>& brokers, Handle& h) {
-  std::string list;
-  for (const auto& b : brokers) list += (list.empty() ? "" : ",") + b;
-  char err[512];
+// The connection's brokers, then this reader's own settings, then the connection's properties
+// (last, as the kafka source applies them: TLS or SASL settings, or an override of ours).
+std::string make_consumer(const kafka_support::KafkaConnection& connection, Handle& h) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", list.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK ||
-      rd_kafka_conf_set(conf, "group.id", "sluice-aggregate-history", err, sizeof err) != RD_KAFKA_CONF_OK ||
-      rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) != RD_KAFKA_CONF_OK ||
-      rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err) != RD_KAFKA_CONF_OK) {
+  try {
+    connection.set_brokers(conf);
+    for (const auto& [name, value] : {std::pair<const char*, const char*>{"group.id", "sluice-aggregate-history"},
+                                      {"enable.auto.commit", "false"},
+                                      {"log_level", "0"}}) {
+      if (auto refused = kafka_support::set_property(conf, name, value); !refused.empty()) throw Error(refused);
+    }
+    connection.set_properties(conf);
+  } catch (const ConfigError& e) {
     rd_kafka_conf_destroy(conf);
-    return err;
+    return e.option() + ": " + e.what();
+  } catch (const Error& e) {
+    rd_kafka_conf_destroy(conf);
+    return e.what();
   }
+  char err[512];
   h.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!h.rk) {
     rd_kafka_conf_destroy(conf);
@@ -36,11 +47,11 @@ std::string make_consumer(const std::vector<std::string>& brokers, Handle& h) {
 
 }  // namespace
 
-TopicHistory topic_end(const std::vector<std::string>& brokers, const std::string& topic,
+TopicHistory topic_end(const kafka_support::KafkaConnection& connection, const std::string& topic,
                        std::chrono::milliseconds timeout) {
   TopicHistory out;
   Handle h;
-  if (out.error = make_consumer(brokers, h); !out.error.empty()) return out;
+  if (out.error = make_consumer(connection, h); !out.error.empty()) return out;
   rd_kafka_topic_t* t = rd_kafka_topic_new(h.rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   const int ms = static_cast<int>(timeout.count());
@@ -66,10 +77,10 @@ TopicHistory topic_end(const std::vector<std::string>& brokers, const std::strin
   return out;
 }
 
-std::string read_history(const std::vector<std::string>& brokers, const std::string& topic, const TopicHistory& history,
+std::string read_history(const kafka_support::KafkaConnection& connection, const std::string& topic, const TopicHistory& history,
                          const std::function<void(std::string_view)>& each, const std::function<bool()>& cancelled) {
   Handle h;
-  if (auto e = make_consumer(brokers, h); !e.empty()) return e;
+  if (auto e = make_consumer(connection, h); !e.empty()) return e;
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(static_cast<int>(history.end.size()));
   std::map<std::int32_t, bool> done;
   for (const auto& [p, end] : history.end) {

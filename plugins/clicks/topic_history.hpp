@@ -1,7 +1,8 @@
 #pragma once
 // Reads a Kafka topic from its beginning up to where it ended when we started: the history the
 // aggregate transform rebuilds its totals from. A plain consumer with manual assignment, so it
-// joins no group and commits nothing.
+// joins no group and commits nothing. It connects as `connection` says: the aggregate's
+// rebuild_brokers and rebuild_properties, the same option group as the kafka source's.
 
 #include <chrono>
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include "kafka_support/kafka_connection.hpp"
 
 namespace sluice::clicks {
 
@@ -20,12 +23,12 @@ struct TopicHistory {
 
 // Asks the broker for the topic's partitions and their end offsets. Quick; used before any live
 // event is counted.
-TopicHistory topic_end(const std::vector<std::string>& brokers, const std::string& topic,
+TopicHistory topic_end(const kafka_support::KafkaConnection& connection, const std::string& topic,
                        std::chrono::milliseconds timeout);
 
 // Reads every message before `history.end` and hands its payload to `each`. Returns an error text
 // or "".
-std::string read_history(const std::vector<std::string>& brokers, const std::string& topic, const TopicHistory& history,
+std::string read_history(const kafka_support::KafkaConnection& connection, const std::string& topic, const TopicHistory& history,
                          const std::function<void(std::string_view payload)>& each,
                          const std::function<bool()>& cancelled);
 

@@ -7,7 +7,7 @@
 #include "click_body.hpp"
 #include "request_framing.hpp"
 #include "sluice/metadata_keys.hpp"
-#include "sluice/uuid.hpp"
+#include "ids/random_uuid.hpp"
 
 namespace sluice::http {
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "net_support/origin_policy.hpp"
 #include "sluice/sdk.hpp"
 #include "rate_limiter.hpp"
 #include "static_files.hpp"

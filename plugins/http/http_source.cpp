@@ -3,7 +3,8 @@
 #include <boost/asio/strand.hpp>
 
 #include "http_session.hpp"
-#include "sluice/listen.hpp"
+#include "net_support/listen.hpp"
+#include "net_support/listener_options.hpp"
 
 namespace sluice::http {
 

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "sluice/asio.hpp"
-#include "sluice/listen.hpp"
+#include "net_support/listen.hpp"
 
 #include "http_shared.hpp"
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kafka_properties.hpp"
+#include "kafka_support/kafka_connection.hpp"
 
 namespace sluice::kafka {
 

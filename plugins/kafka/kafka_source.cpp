@@ -3,6 +3,7 @@
 #include <map>
 
 #include "kafka_properties.hpp"
+#include "kafka_support/kafka_connection.hpp"
 #include "sluice/metadata_keys.hpp"
 
 namespace sluice::kafka {

@@ -1,6 +1,7 @@
 #include "websocket_sink.hpp"
 
-#include "sluice/listen.hpp"
+#include "net_support/listen.hpp"
+#include "net_support/listener_options.hpp"
 
 #include <boost/asio/strand.hpp>
 

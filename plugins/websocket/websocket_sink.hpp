@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "sluice/asio.hpp"
-#include "sluice/listen.hpp"
+#include "net_support/listen.hpp"
 
 #include "ws_session.hpp"
 

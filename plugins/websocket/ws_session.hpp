@@ -16,6 +16,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "broadcast_hub.hpp"
+#include "net_support/origin_policy.hpp"
 
 namespace sluice::websocket {
 

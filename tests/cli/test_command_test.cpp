@@ -496,5 +496,23 @@ TEST_F(SluiceTest, NothingToRunIsAUsageError) {
   EXPECT_THAT(missing.err, HasSubstr("missing.yaml: error: cannot read the test file: No such file or directory\n"));
 }
 
+// As the engine does: a transform is started before the first batch and stopped after the last.
+TEST_F(SluiceTest, TransformsAreStartedBeforeTheFirstBatchAndStoppedAfterTheLast) {
+  const auto stop_file = dir_ / "stopped";
+  write("lifecycle.yaml", "pipelines:\n  p:\n    source: {type: generator}\n"
+                          "    transforms: [{type: lifecycle, stop_file: '" + stop_file.string() + "'}]\n"
+                          "    sinks: [{type: drop}]\n");
+  const auto file = write("lifecycle_test.yaml", "pipeline_file: lifecycle.yaml\ntests:\n"
+                                                 "  - name: started\n    pipeline: p\n"
+                                                 "    input: [{json: {n: 1}}, {json: {n: 2}}]\n"
+                                                 "    output: [{json: {n: 1, started: true}}, {json: {n: 2, started: true}}]\n");
+  const auto r = sluice_test({file});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  std::ifstream stopped(stop_file);
+  std::string text;
+  std::getline(stopped, text);
+  EXPECT_EQ(text, "stopped") << "stop() ran once the test's batches were through";
+}
+
 }  // namespace
 }  // namespace sluice::test

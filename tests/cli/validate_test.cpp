@@ -48,7 +48,7 @@ struct Case {
   const char* expected;  // the whole diagnostic after the file name
 };
 
-// The five files of issue 10 that `validate` used to accept and `run` refused.
+// The five files of issue 10 that `validate` used to accept and `run` refused, and one more.
 const Case kCases[] = {
     {"placeholder.yaml",
      "pipelines:\n  p:\n    source: {type: generator, payload: '{{sequence}}'}\n    sinks: [{type: drop}]\n",
@@ -72,6 +72,13 @@ const Case kCases[] = {
      "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, properties: {no.such: x}}]\n",
      ":4:49: error: pipeline 'p', sinks[0] (kafka): librdkafka refuses no.such=x: No such configuration property: "
      "\"no.such\""},
+    // The aggregate reads rebuild_topic through the kafka source's connection settings: its
+    // rebuild_properties are librdkafka's, checked the same way.
+    {"rebuild_property.yaml",
+     "pipelines:\n  p:\n    source: {type: generator}\n"
+     "    transforms: [{type: aggregate, rebuild_topic: t, rebuild_properties: {no.such: x}}]\n    sinks: [{type: drop}]\n",
+     ":4:74: error: pipeline 'p', transforms[0] (aggregate): librdkafka refuses no.such=x: No such configuration "
+     "property: \"no.such\""},
 };
 
 TEST(Validate, RefusesWhatRunRefusesWithTheSameMessage) {

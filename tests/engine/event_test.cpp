@@ -11,7 +11,7 @@
 
 #include "sluice/errors.hpp"
 #include "sluice/event.hpp"
-#include "sluice/uuid.hpp"
+#include "ids/random_uuid.hpp"
 
 namespace sluice {
 namespace {

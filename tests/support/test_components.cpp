@@ -1,3 +1,4 @@
+#include "sluice/asio.hpp"  // first: see the header
 #include "test_components.hpp"
 
 #include <sstream>
@@ -253,6 +254,53 @@ class ThreadTagTransform final : public Transform {
   }
 };
 
+std::mutex g_journal_mutex;
+std::vector<std::string> g_journal;
+void journal(std::string what) {
+  std::lock_guard lock(g_journal_mutex);
+  g_journal.push_back(std::move(what));
+}
+
+// Journals its calls (lifecycle_journal). From start() until it is destroyed it keeps a timer
+// ticking every millisecond on the shared io_context, whose handler touches `this`: were a handler
+// run after stop() or after the destructor, the journal (and, under ASan, a use after free)
+// would show it. `fail_start: true` makes start() throw.
+class LifecycleTransform final : public Transform {
+ public:
+  LifecycleTransform(const Options& o, Context& context) : context_(context), fail_start_(o.get_bool("fail_start")) {
+    journal("construct");
+  }
+  ~LifecycleTransform() override { journal(std::string("destroy io=") + io_state()); }
+  void start() override {
+    journal("start");
+    if (fail_start_) throw std::runtime_error("cannot start");
+    timer_ = std::make_unique<boost::asio::steady_timer>(*context_.io);
+    tick();
+  }
+  void stop() override {
+    journal(std::string("stop io=") + io_state());
+    stopped_ = true;
+  }
+  void process(Batch&) override { journal("process"); }
+
+ private:
+  const char* io_state() const { return context_.io->stopped() ? "stopped" : "running"; }
+  void tick() {
+    timer_->expires_after(std::chrono::milliseconds(1));
+    timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (stopped_) journal("tick after stop");
+      ++ticks_;
+      tick();
+    });
+  }
+  Context& context_;
+  const bool fail_start_;
+  std::atomic<bool> stopped_{false};
+  std::uint64_t ticks_ = 0;
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+};
+
 // Writes bytes that are not UTF-8 into marked events, as a transform copying a raw header would.
 class NotUtf8Transform final : public MarkerTransform {
  public:
@@ -281,7 +329,16 @@ std::shared_ptr<CaptureStore> capture_store(const std::string& name) { return na
 std::shared_ptr<Gate> gate(const std::string& name) { return named(g_gates, name); }
 std::shared_ptr<AckLog> ack_log(const std::string& name) { return named(g_ack_logs, name); }
 
+std::vector<std::string> lifecycle_journal() {
+  std::lock_guard lock(g_journal_mutex);
+  return g_journal;
+}
+
 void reset_test_components() {
+  {
+    std::lock_guard lock(g_journal_mutex);
+    g_journal.clear();
+  }
   std::lock_guard lock(g_mutex);
   g_captures.clear();
   g_gates.clear();
@@ -372,6 +429,11 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   m.add(transform_component<RejectTransform>("reject", "Rejects marked events.", marker_options()));
   m.add(transform_component<DropTransform>("drop_marked", "Drops marked events.", marker_options()));
   m.add(transform_component<ThrowTransform>("explode", "Throws.", OptionTable{}));
+  {
+    OptionTable lifecycle;
+    lifecycle.add("fail_start", OptionType::boolean, "start() throws").default_to("false");
+    m.add(transform_component<LifecycleTransform>("lifecycle", "Journals start, process, stop and destroy.", lifecycle));
+  }
   m.add(transform_component<EditTransform>("edit", "Sets edited=true in the JSON.", OptionTable{}));
   m.add(transform_component<ThreadTagTransform>("thread_tag", "Sets metadata 'thread' to the running thread.",
                                                 OptionTable{}));

@@ -125,6 +125,10 @@ std::shared_ptr<AckLog> ack_log(const std::string& name);
 std::shared_ptr<CaptureStore> capture_store(const std::string& name);
 std::shared_ptr<Gate> gate(const std::string& name);
 void reset_test_components();
+// What the `lifecycle` transforms did, in order: "construct", "start", "process",
+// "stop io=stopped|running", "destroy io=stopped|running" (whether the shared io_context was
+// stopped at that moment).
+std::vector<std::string> lifecycle_journal();
 
 // The test library as a manifest: scripted source; capture, gate, fail sinks; reject, drop-odd,
 // throw transforms.

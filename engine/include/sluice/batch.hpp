@@ -13,6 +13,10 @@
 
 namespace sluice {
 
+namespace detail {
+struct BatchAccess;  // the engine's: takes the removals (engine/src/runtime/batch_access.hpp)
+}  // namespace detail
+
 class SLUICE_EXPORT Batch {
  public:
   Batch() = default;
@@ -35,17 +39,21 @@ class SLUICE_EXPORT Batch {
   // A new event, acknowledged to nobody.
   void add(Event event) { events_.push_back(std::move(event)); }
 
-  // For the engine: what the last transform rejected and dropped, cleared when taken.
+  // What reject() and drop() asked for since the batch last went through the engine, in call
+  // order: read-only, for a plugin's unit test (the engine applies them after the transform
+  // returns, ignoring positions out of range and repeated ones).
   struct Removal {
     std::size_t index;
-    bool rejected;
-    std::string reason;
+    bool rejected;       // false: dropped
+    std::string reason;  // empty for a drop
   };
-  std::vector<Removal> take_removals() { return std::exchange(removals_, {}); }
+  const std::vector<Removal>& removals() const { return removals_; }
   std::vector<Event>& events() { return events_; }
   const std::vector<Event>& events() const { return events_; }
 
  private:
+  friend struct detail::BatchAccess;
+
   std::vector<Event> events_;
   std::vector<Removal> removals_;
 };

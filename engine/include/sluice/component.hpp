@@ -1,6 +1,7 @@
 #pragma once
 // The three component kinds. A plugin implements the few calls its kind needs; batching, bounded
-// queues, backpressure, acknowledgements and shutdown order belong to the engine.
+// queues, backpressure, acknowledgements and shutdown order belong to the engine. Which thread
+// calls each function, what may block, and what outlives what: sluice/thread_model.hpp.
 
 #include <chrono>
 #include <functional>
@@ -12,6 +13,7 @@
 #include "sluice/event.hpp"
 #include "sluice/export.hpp"
 #include "sluice/log.hpp"
+#include "sluice/thread_model.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -99,6 +101,17 @@ class SLUICE_EXPORT Source {
 class SLUICE_EXPORT Transform {
  public:
   virtual ~Transform();
+  // Called once, on the engine's main thread, before the first process() and before the
+  // pipeline's source starts: connect, query, start threads and timers here, not in the
+  // constructor (which also runs for `sluice validate`-like checks of a whole file, and for
+  // `sluice test`). May block briefly (it delays the start of the run). An exception fails the
+  // pipeline: it does not run, and `sluice run` exits 1.
+  virtual void start() {}
+  // Called once, on the engine's main thread, after the last process() returned and after the
+  // shared io_context stopped (no handler of any plugin runs), before the destructor; only when
+  // start() returned. Join the threads and drop the timers start() made. Context::inject refuses
+  // by then. Not called when start() threw.
+  virtual void stop() {}
   // One batch at a time, on one thread at a time: the pipeline thread, or the thread of a source's
   // emit that found the pipeline idle. Each call sees what the previous one wrote (the engine
   // orders them), so a transform needs no lock for its own state; state shared with a thread of

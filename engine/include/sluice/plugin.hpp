@@ -26,7 +26,10 @@
 //    read from the file before the library is mapped, no longer a function.
 // 5: Event holds what json_type() learnt (layout); Transform::process and Sink::write may run on
 //    a source's thread that emitted into an idle pipeline (meaning).
-#define SLUICE_ABI_VERSION 5u
+// 6: Transform::start() and Transform::stop() (vtable); Batch::take_removals() left the SDK
+//    (Batch::removals() reads them); option groups, origin_policy.hpp, listen.hpp and uuid.hpp
+//    left the SDK for plugins/common (HostPolicy and OriginPolicy were exported).
+#define SLUICE_ABI_VERSION 6u
 
 #define SLUICE_STRINGIFY_(x) #x
 #define SLUICE_STRINGIFY(x) SLUICE_STRINGIFY_(x)

@@ -42,7 +42,7 @@ class ValidationContext {
   // shared ("channel 'clicks' already has an inproc source; a channel has exactly one reader"),
   // and the engine adds "; the first is <component>, at <file:line:column>". Resources are plain
   // strings compared exactly: components of different plugins that share one (a TCP port) must
-  // spell it alike (see claim_listen in sluice/listen.hpp).
+  // spell it alike (see check_listen in plugins/common/net_support/listen.hpp).
   virtual bool claim(const std::string& resource, const std::string& option, const std::string& what) = 0;
 
   // Runs `step`, turning a ConfigError it throws into error(option, message): a check can reuse

@@ -307,7 +307,7 @@ TEST(@CLASS@Test, SetsTheFieldOnEachObject) {
   transform.process(batch);
   EXPECT_EQ(batch[0].json(), nlohmann::json::parse(R"({"n":1,"source":"web"})"));
   EXPECT_EQ(batch[1].json(), nlohmann::json::parse(R"({"n":2,"source":"web"})"));
-  EXPECT_TRUE(batch.take_removals().empty());
+  EXPECT_TRUE(batch.removals().empty());
 }
 
 TEST(@CLASS@Test, RejectsWhatIsNotAJsonObject) {
@@ -315,7 +315,7 @@ TEST(@CLASS@Test, RejectsWhatIsNotAJsonObject) {
   @CLASS@ transform(options_of({}), context);
   auto batch = batch_of({"[1,2]", "not json", R"({"n":3})"});
   transform.process(batch);
-  const auto removals = batch.take_removals();
+  const auto& removals = batch.removals();
   ASSERT_EQ(removals.size(), 2u);
   EXPECT_EQ(removals[0].index, 0u);
   EXPECT_EQ(removals[0].reason, "@NAME@: expected a JSON object");

@@ -169,6 +169,7 @@ void Engine::start() {
   io_->start(log_);
   for (auto& p : pipelines_) {
     p->start_sinks();
+    p->start_transforms();  // before any batch: the worker and the source start after
     p->start_worker();
   }
   for (auto& p : pipelines_) p->start_source();
@@ -242,8 +243,13 @@ void Engine::teardown() {
   for (auto& p : pipelines_) p->request_stop(std::chrono::steady_clock::now());
   for (auto& p : pipelines_) p->abort();
   for (auto& p : pipelines_) p->join();
-  // No handler may run while components are destroyed.
+  // No handler may run while components are stopped or destroyed: every `[this]` handler of a
+  // plugin relies on it (sluice/thread_model.hpp). io_->stop() returns once the I/O threads are
+  // joined; handlers still queued are destroyed unrun with the io_context, in ~Engine.
   io_->stop();
+  // After the last batch (join() above) and with no handler running: a transform's stop() may
+  // join its own threads and cancel its timers without racing a handler.
+  for (auto& p : pipelines_) p->stop_transforms();
   for (auto& p : pipelines_) p->destroy_sinks();
   for (auto& p : pipelines_) p->destroy_transforms();
   for (auto& p : pipelines_) p->destroy_source();

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "runtime/ack_group.hpp"
+#include "runtime/transform_steps.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice::runtime {
@@ -83,6 +85,8 @@ bool Pipeline::inject(std::vector<Event>& events, const std::string& by) {
 Pipeline::~Pipeline() {
   abort();
   join();
+  // Normally the Engine did this already, after stopping its io_context.
+  stop_transforms();
   destroy_sinks();
   destroy_transforms();
   destroy_source();
@@ -105,6 +109,18 @@ void Pipeline::start_sinks() {
       failed_ = true;
     }
   }
+}
+
+void Pipeline::start_transforms() {
+  if (failed_) return;  // a sink did not start: the pipeline will not run
+  transforms_started_ = runtime::start_transforms(transforms_, [this](ComponentInstance<Transform>& t, const std::string& what) {
+    t.context->log.error("failed to start: ", what);
+    failed_ = true;
+  });
+}
+
+void Pipeline::stop_transforms() {
+  runtime::stop_transforms(transforms_, std::exchange(transforms_started_, 0));
 }
 
 void Pipeline::start_worker() { worker_ = std::thread([this] { run(); }); }
@@ -286,13 +302,7 @@ void Pipeline::process_and_dispatch(std::shared_ptr<Batch> batch, std::size_t fi
   if (!run_transforms(*batch, first_transform) || batch->empty()) return;
   // Sinks share the batch read-only; serialise edited JSON once, here, not in each sink. An
   // event whose edit cannot be serialised is refused alone; the rest of the batch goes on.
-  for (std::size_t i = 0; i < batch->size(); ++i) {
-    try {
-      (void)(*batch)[i].payload();
-    } catch (const EventError& e) {
-      batch->reject(i, e.what());
-    }
-  }
+  reject_unserialisable(*batch);
   apply_removals(*batch, "engine");
   if (batch->empty()) return;
   events_to_sinks_.fetch_add(batch->size(), std::memory_order_relaxed);
@@ -316,47 +326,33 @@ void Pipeline::finish_run() {
 }
 
 bool Pipeline::run_transforms(Batch& batch, std::size_t first) {
-  for (std::size_t i = first; i < transforms_.size(); ++i) {
-    auto& t = transforms_[i];
-    try {
-      t.object->process(batch);
-    } catch (const std::exception& e) {
-      // A transform that breaks is the engine's problem, not bad input: a delivery failure.
-      Failure failure{t.label() + " failed: " + e.what(), false};
-      failure.component = t.label();
-      t.context->log.warn("rejected a batch of ", batch.size(), " events: ", e.what());
-      (void)batch.take_removals();
-      events_rejected_.fetch_add(batch.size(), std::memory_order_relaxed);
-      settle_range(batch.events(), 0, batch.size(), &failure);
-      batch.events().clear();
-      return false;
-    }
-    apply_removals(batch, t.label());
-  }
-  return true;
+  return runtime::run_transforms(
+      transforms_, first, batch, [this](Batch& b, const std::string& label) { apply_removals(b, label); },
+      [this](Batch& b, ComponentInstance<Transform>& t, const std::string& what) {
+        // A transform that breaks is the engine's problem, not bad input: a delivery failure.
+        Failure failure{t.label() + " failed: " + what, false};
+        failure.component = t.label();
+        t.context->log.warn("rejected a batch of ", b.size(), " events: ", what);
+        events_rejected_.fetch_add(b.size(), std::memory_order_relaxed);
+        settle_range(b.events(), 0, b.size(), &failure);
+      });
 }
 
 void Pipeline::apply_removals(Batch& batch, const std::string& label) {
-  auto removals = batch.take_removals();
-  if (removals.empty()) return;
-  auto& events = batch.events();
-  std::vector<char> removed(events.size(), 0);
   std::vector<detail::AckGroup*> refused;  // emits with a rejected event
   // A request source answers 400 whatever happens, so its rejections are dead-lettered only when
   // the pipeline asks for it.
   const bool to_dead_letters =
       dead_letters_ && (!emits_are_requests_ || dead_letters_->include_refused_requests());
   std::vector<Event> dead;
-  for (auto& r : removals) {
-    if (r.index >= events.size() || removed[r.index]) continue;  // out of range or already removed
-    removed[r.index] = 1;
+  const auto each = [&](std::vector<Event>& events, Batch::Removal& r) {
     if (r.rejected) {
       if (auto* group = detail::EventAccess::ack(events[r.index])) refused.push_back(group);
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
       if (to_dead_letters) {
         // Its ack goes with it: the source hears once the dead-letter sink has answered.
         dead.push_back(dead_letter_copy(events[r.index], label, r.reason));
-        continue;
+        return;
       }
       Failure failure{label + ": " + r.reason, true};
       failure.component = label;
@@ -366,11 +362,12 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
       events_dropped_.fetch_add(1, std::memory_order_relaxed);
       settle_range(events, r.index, r.index + 1, nullptr);
     }
-  }
+  };
   // For a source whose emits are requests, a rejection refuses the whole emit: the source answers
   // "no" (an HTTP 400), so none of the emit's other events may reach a sink, or a client
   // correcting and resending its request would store them twice.
-  if (!refused.empty() && emits_are_requests_) {
+  const auto more = [&](std::vector<Event>& events, std::vector<char>& removed) {
+    if (refused.empty() || !emits_are_requests_) return;
     Failure collateral{label + ": refused with another event of the same request", true, true};
     collateral.component = label;
     for (std::size_t i = 0; i < events.size(); ++i) {
@@ -380,15 +377,8 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
       settle_range(events, i, i + 1, &collateral);
     }
-  }
-  std::size_t keep = 0;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!removed[i]) {
-      if (keep != i) events[keep] = std::move(events[i]);
-      ++keep;
-    }
-  }
-  events.resize(keep);
+  };
+  runtime::apply_removals(batch, each, more);
   if (!dead.empty() && !dead_letters_->push(dead)) {
     // Aborted at the shutdown deadline: a plain nack, so the source does not move past them.
     for (std::size_t i = 0; i < dead.size(); ++i) {

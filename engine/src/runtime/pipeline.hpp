@@ -11,10 +11,12 @@
 // through the queue, since it asked for batches fuller than one emit.
 //
 // Lifecycle, driven by the Engine:
-//   start_sinks(), start_worker()  for every pipeline, then start_source() for every pipeline
+//   start_sinks(), start_transforms(), start_worker()  for every pipeline, then start_source()
 //   request_stop(deadline)         source stops taking events; the queue drains; sinks flush
 //   abort()                        only when the deadline passed: unblock everything, nack the rest
-//   join(), then destroy_sinks() / destroy_transforms() / destroy_source() across all pipelines
+//   join(); the Engine stops its io_context; stop_transforms() (after the last batch: no thread
+//   processes any more once join() returned and the queue is aborted); then destroy_sinks() /
+//   destroy_transforms() / destroy_source() across all pipelines (sluice/thread_model.hpp)
 
 #include <atomic>
 #include <functional>
@@ -55,6 +57,10 @@ class Pipeline final : private Emitter {
   const std::string& name() const { return name_; }
 
   void start_sinks();
+  // Transform::start() on each, in order; a throw fails the pipeline (its source is not started).
+  void start_transforms();
+  // Transform::stop() on each that started; call after join(), once no batch can run any more.
+  void stop_transforms();
   void start_worker();
   void start_source();
   void request_stop(Deadline deadline);
@@ -113,6 +119,7 @@ class Pipeline final : private Emitter {
 
   ComponentInstance<Source> source_;
   std::vector<ComponentInstance<Transform>> transforms_;
+  std::size_t transforms_started_ = 0;  // the first n of transforms_ whose start() returned
   std::vector<ComponentInstance<Sink>> sinks_;
   std::shared_ptr<DeadLetters> dead_letters_;  // null when the pipeline has no dead_letter block
 

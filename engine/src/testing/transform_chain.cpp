@@ -6,6 +6,7 @@
 
 #include "config/component_checks.hpp"
 #include "runtime/ack_group.hpp"
+#include "runtime/transform_steps.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice::pipeline_test {
@@ -22,29 +23,14 @@ std::optional<std::size_t> input_of(Event& e) {
   return origin - 1;
 }
 
-// The batch's removals as the engine applies them (Pipeline::apply_removals in
-// runtime/pipeline.cpp; keep the two alike): out-of-range and repeated positions are ignored, the
-// rest leave the batch in order. The engine's version also settles acks, dead-letters and refuses
-// a request's other events; none of which a test has, so it is not called from here.
-void apply_removals(Batch& batch, const std::string& by, ChainResult& result) {
-  auto removals = batch.take_removals();
-  if (removals.empty()) return;
-  auto& events = batch.events();
-  std::vector<char> removed(events.size(), 0);
-  for (auto& r : removals) {
-    if (r.index >= events.size() || removed[r.index]) continue;
-    removed[r.index] = 1;
+// The batch's removals as the engine applies them (runtime/transform_steps.hpp), recorded. The
+// engine's pipeline also settles acks, dead-letters and refuses a request's other events; none of
+// which a test has.
+void record_removals(Batch& batch, const std::string& by, ChainResult& result) {
+  runtime::apply_removals(batch, [&](std::vector<Event>& events, Batch::Removal& r) {
     ChainRemoval removal{input_of(events[r.index]), by, r.rejected ? std::move(r.reason) : std::string()};
     (r.rejected ? result.rejected : result.dropped).push_back(std::move(removal));
-  }
-  std::size_t keep = 0;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!removed[i]) {
-      if (keep != i) events[keep] = std::move(events[i]);
-      ++keep;
-    }
-  }
-  events.resize(keep);
+  });
 }
 
 }  // namespace
@@ -81,15 +67,27 @@ TransformChain::TransformChain(const plugins::PluginRegistry& registry, const co
     }
     transforms_.push_back(std::move(instance));
   }
+  if (errors.empty()) {
+    // As the engine does before the first batch. A transform that cannot start is reported at
+    // its place in the pipeline file.
+    started_ = runtime::start_transforms(transforms_, [&](runtime::ComponentInstance<Transform>& t, const std::string& what) {
+      for (const std::size_t position : positions) {
+        const config::ComponentConfig& c = pipeline.transforms.at(position);
+        if (c.label == t.label()) errors.push_back({c.at, config::component_where(pipeline.name, c), "failed to start: " + what});
+      }
+    });
+  }
   if (!errors.empty()) {
+    runtime::stop_transforms(transforms_, std::exchange(started_, 0));
     while (!transforms_.empty()) transforms_.pop_back();
     throw config::ConfigErrors(std::move(errors));
   }
 }
 
 TransformChain::~TransformChain() {
-  // Last made, first destroyed, as the engine does; then the io_context (its handlers may hold
-  // plugin code), then the libraries.
+  // Stopped after the last batch, then last made, first destroyed, as the engine does; then the
+  // io_context (its handlers may hold plugin code), then the libraries. The io_context never ran.
+  runtime::stop_transforms(transforms_, std::exchange(started_, 0));
   while (!transforms_.empty()) transforms_.pop_back();
   io_.reset();
 }
@@ -114,29 +112,16 @@ ChainResult TransformChain::run(const std::vector<ChainInput>& inputs, bool one_
 
 void TransformChain::run_batch(std::vector<Event> events, ChainResult& result) {
   Batch batch(std::move(events));
-  for (auto& t : transforms_) {
-    try {
-      t.object->process(batch);
-    } catch (const std::exception& e) {
-      // As the engine (Pipeline::run_transforms): a transform that throws fails every event of
-      // the batch, its removals so far forgotten.
-      (void)batch.take_removals();
-      for (auto& event : batch) {
-        result.failed.push_back({input_of(event), t.label(), t.label() + " failed: " + e.what()});
-      }
-      return;
-    }
-    apply_removals(batch, t.label(), result);
-  }
+  const bool passed = runtime::run_transforms(
+      transforms_, 0, batch, [&](Batch& b, const std::string& label) { record_removals(b, label, result); },
+      [&](Batch& b, runtime::ComponentInstance<Transform>& t, const std::string& what) {
+        // As the engine: a transform that throws fails every event of the batch.
+        for (auto& event : b) result.failed.push_back({input_of(event), t.label(), t.label() + " failed: " + what});
+      });
+  if (!passed) return;
   // The engine serialises edited JSON once before the sinks; an event that cannot be is refused.
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    try {
-      (void)batch[i].payload();
-    } catch (const EventError& e) {
-      batch.reject(i, e.what());
-    }
-  }
-  apply_removals(batch, "engine", result);
+  runtime::reject_unserialisable(batch);
+  record_removals(batch, "engine", result);
   for (auto& event : batch) {
     ChainOutput out{input_of(event), std::string(event.payload()), {}};
     for (const auto& entry : event.meta()) out.metadata.push_back(entry);

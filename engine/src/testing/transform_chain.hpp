@@ -1,8 +1,8 @@
 #pragma once
 // A pipeline's transforms, made by their real plugins and run in this process on events a test
 // gives, without the pipeline's source or sinks: what `sluice test` runs. Batches go through the
-// transforms as the pipeline thread sends them (runtime/pipeline.cpp, run_transforms and
-// apply_removals, which transform_chain.cpp mirrors): after each transform its rejections and drops
+// transforms as the pipeline thread sends them (the same code: runtime/transform_steps.hpp), each
+// transform started before the first batch and stopped after the last: after each transform its rejections and drops
 // leave the batch; a transform that throws fails the whole batch (the engine nacks it: a failure,
 // not a rejection, and never dead-lettered); an edited payload that cannot be serialised is
 // rejected by the engine before the sinks.
@@ -76,6 +76,7 @@ class TransformChain {
   std::vector<std::shared_ptr<plugins::PluginLibrary>> libraries_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::vector<runtime::ComponentInstance<Transform>> transforms_;
+  std::size_t started_ = 0;  // the first n of transforms_ whose start() returned
 };
 
 }  // namespace sluice::pipeline_test

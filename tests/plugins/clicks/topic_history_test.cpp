@@ -13,15 +13,20 @@ namespace {
 namespace kafka = sluice::test::kafka;
 using namespace std::chrono_literals;
 
+// As the aggregate's rebuild_brokers and rebuild_properties give it.
+kafka_support::KafkaConnection via(const std::string& brokers, StringMap properties = {}) {
+  return {brokers, std::move(properties), "rebuild_brokers", "rebuild_properties"};
+}
+
 std::vector<std::string> read_all(const std::string& topic, const TopicHistory& history, std::string& error) {
   std::vector<std::string> out;
-  error = read_history({kafka::kBrokers}, topic, history, [&](std::string_view p) { out.emplace_back(p); },
+  error = read_history(via(kafka::kBrokers), topic, history, [&](std::string_view p) { out.emplace_back(p); },
                        [] { return false; });
   return out;
 }
 
 TEST(TopicHistory, ATopicThatDoesNotExistIsNoHistory) {
-  const auto history = topic_end({kafka::kBrokers}, kafka::unique_name("never-written"), 10s);
+  const auto history = topic_end(via(kafka::kBrokers), kafka::unique_name("never-written"), 10s);
   EXPECT_EQ(history.error, "");
   EXPECT_TRUE(history.end.empty()) << "everything is live";
   std::string error;
@@ -32,7 +37,7 @@ TEST(TopicHistory, ATopicThatDoesNotExistIsNoHistory) {
 TEST(TopicHistory, ExactlyTheMessagesBeforeTheEndAreReadInOrder) {
   const std::string topic = kafka::unique_name("history");
   kafka::produce(topic, {R"({"page":"a"})", R"({"page":"b"})", "not json", R"({"page":"c"})"});
-  const auto history = topic_end({kafka::kBrokers}, topic, 10s);
+  const auto history = topic_end(via(kafka::kBrokers), topic, 10s);
   ASSERT_EQ(history.error, "");
   EXPECT_EQ(history.end, (std::map<std::int32_t, std::int64_t>{{0, 4}}));
   std::string error;
@@ -50,11 +55,11 @@ TEST(TopicHistory, ExactlyTheMessagesBeforeTheEndAreReadInOrder) {
 TEST(TopicHistory, ACancelledReadStopsAndSaysSo) {
   const std::string topic = kafka::unique_name("history-cancel");
   kafka::produce(topic, {"1", "2"});
-  auto history = topic_end({kafka::kBrokers}, topic, 10s);
+  auto history = topic_end(via(kafka::kBrokers), topic, 10s);
   ASSERT_EQ(history.error, "");
   history.end[0] = 1000;  // more than there is: without a cancel this would wait for ever
   std::size_t read = 0;
-  const std::string error = read_history({kafka::kBrokers}, topic, history, [&](std::string_view) { ++read; },
+  const std::string error = read_history(via(kafka::kBrokers), topic, history, [&](std::string_view) { ++read; },
                                          [&] { return read >= 2; });
   EXPECT_EQ(error, "cancelled");
   EXPECT_EQ(read, 2u);
@@ -62,10 +67,27 @@ TEST(TopicHistory, ACancelledReadStopsAndSaysSo) {
 
 TEST(TopicHistory, ABrokerThatDoesNotAnswerIsAnErrorWithinTheTimeout) {
   const auto started = std::chrono::steady_clock::now();
-  const auto history = topic_end({"127.0.0.1:1"}, "clicks", 1s);  // nothing listens on port 1
+  const auto history = topic_end(via("127.0.0.1:1"), "clicks", 1s);  // nothing listens on port 1
   EXPECT_NE(history.error, "");
   EXPECT_TRUE(history.end.empty());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "bounded by the timeout, not hanging";
+}
+
+// The aggregate reads the topic through the kafka source's connection settings: `properties` reach
+// its consumer, applied after the brokers (a TLS or SASL cluster needs them). Seen on the real
+// broker: the same brokers work until a property points the consumer elsewhere.
+TEST(TopicHistory, ConnectionPropertiesReachTheConsumerAfterTheBrokers) {
+  const std::string topic = kafka::unique_name("history-properties");
+  kafka::produce(topic, {"1"});
+  const auto plain = topic_end(via(kafka::kBrokers, {{"client.id", "sluice-rebuild-test"}}), topic, 10s);
+  ASSERT_EQ(plain.error, "");
+  EXPECT_EQ(plain.end, (std::map<std::int32_t, std::int64_t>{{0, 1}}));
+  const auto elsewhere = topic_end(via(kafka::kBrokers, {{"bootstrap.servers", "127.0.0.1:1"}}), topic, 1s);
+  EXPECT_NE(elsewhere.error, "") << "the property overrode rebuild_brokers: nothing listens on port 1";
+  EXPECT_TRUE(elsewhere.end.empty());
+  const auto refused = topic_end(via(kafka::kBrokers, {{"no.such.property", "1"}}), topic, 1s);
+  EXPECT_THAT(refused.error, testing::HasSubstr("rebuild_properties"));
+  EXPECT_THAT(refused.error, testing::HasSubstr("no.such.property"));
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "sluice/errors.hpp"
-#include "sluice/listen.hpp"
-#include "sluice/origin_policy.hpp"
+#include "net_support/listen.hpp"
+#include "net_support/origin_policy.hpp"
 
 namespace sluice {
 namespace {

@@ -1,4 +1,4 @@
-// The `listen` option (engine/include/sluice/listen.hpp) as the http source and the websocket
+// The `listen` option (plugins/common/net_support/listen.hpp) as the http source and the websocket
 // sink read it: host:port with an IP address or localhost, IPv6 in brackets, port 0 for any free
 // port; anything else is a ConfigError at `listen`, before a socket is opened.
 
@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "sluice/errors.hpp"
-#include "sluice/listen.hpp"
+#include "net_support/listen.hpp"
 
 namespace sluice {
 namespace {

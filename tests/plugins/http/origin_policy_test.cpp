@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sluice/origin_policy.hpp"
+#include "net_support/origin_policy.hpp"
 
 namespace sluice {
 namespace {

@@ -1,5 +1,6 @@
 #pragma once
-// Random (version 4) UUIDs for event ids.
+// Random (version 4) UUIDs for event ids, for the plugins that give events an id (the http source,
+// enrich). Plugin-side code (plugins/common, target sluice_id_support), not part of the SDK.
 
 #include <array>
 #include <cstdint>

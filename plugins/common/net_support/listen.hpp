@@ -1,6 +1,7 @@
 #pragma once
 // Opening the listening socket of a network plugin from its `listen` option (the listener option
 // group): one parser and one set of error messages for every plugin that accepts connections.
+// Plugin-side code (plugins/common, library sluice_net_support), not part of the SDK.
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "sluice/origin_policy.hpp"
+#include "net_support/origin_policy.hpp"
 
 #include <arpa/inet.h>
 

@@ -11,16 +11,17 @@
 // upgrade), so the server itself must refuse foreign origins. A request without Origin is not
 // from a web page (curl, a backend) and passes; a page served by this server passes: its Origin
 // is scheme://Host, and Host has passed HostPolicy.
+//
+// Plugin-side code (plugins/common, library sluice_net_support), not part of the SDK.
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "sluice/export.hpp"
 
 namespace sluice {
 
-class SLUICE_EXPORT HostPolicy {
+class HostPolicy {
  public:
   // `listen` is the listener's `listen` option (host:port), `allowed` its `allowed_hosts` option:
   // "name" (any port), "name:port" (that port only), an IP address, or "*" (any Host: no
@@ -45,7 +46,7 @@ class SLUICE_EXPORT HostPolicy {
   std::vector<Entry> allowed_;
 };
 
-class SLUICE_EXPORT OriginPolicy {
+class OriginPolicy {
  public:
   explicit OriginPolicy(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
 

@@ -1,0 +1,54 @@
+// Transform::start() and stop() as sluice/thread_model.hpp states them: start before the first
+// batch, stop after the last with the shared io_context already stopped (no `[this]` handler of a
+// plugin runs any more), the destructor after stop; a start that throws fails the run and is not
+// followed by stop.
+
+#include <algorithm>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine_harness.hpp"
+#include "wait.hpp"
+
+namespace sluice::test {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr const char* kPipeline =
+    "pipelines:\n  p:\n    source: {type: scripted, name: src}\n"
+    "    transforms: [{type: lifecycle}]\n"
+    "    sinks: [{type: capture, name: out}]\n";
+
+TEST(TransformLifecycle, StartBeforeTheFirstBatchStopAfterTheLastWithTheIoContextStopped) {
+  auto [engine, source, acks] = start_scripted(kPipeline);
+  EXPECT_THAT(lifecycle_journal(), ElementsAre("construct", "start")) << "started by Engine::start, before any event";
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(source->emit({"e" + std::to_string(i)}));
+  ASSERT_TRUE(eventually([] { return capture_store("out")->size() == 3; }));
+  engine->request_stop();
+  EXPECT_EQ(engine->wait(), 0);
+
+  auto journal = lifecycle_journal();
+  ASSERT_GE(journal.size(), 5u);
+  EXPECT_EQ(journal[0], "construct");
+  EXPECT_EQ(journal[1], "start");
+  const auto processes = std::count(journal.begin(), journal.end(), "process");
+  EXPECT_GE(processes, 1);
+  // Every process() between start and stop; stop once, then the destructor, both with no I/O
+  // thread running; no timer handler after stop.
+  std::vector<std::string> after(journal.begin() + 2 + processes, journal.end());
+  EXPECT_THAT(after, ElementsAre("stop io=stopped", "destroy io=stopped"));
+}
+
+TEST(TransformLifecycle, AStartThatThrowsFailsTheRunAndIsNotStopped) {
+  auto [engine, source, acks] = start_scripted(
+      "pipelines:\n  p:\n    source: {type: scripted, name: src}\n"
+      "    transforms: [{type: lifecycle, fail_start: true}]\n"
+      "    sinks: [{type: capture, name: out}]\n");
+  EXPECT_EQ(engine->wait(), 1) << "a component that cannot start fails the run";
+  EXPECT_THAT(lifecycle_journal(), ElementsAre("construct", "start", "destroy io=stopped"));
+}
+
+}  // namespace
+}  // namespace sluice::test
