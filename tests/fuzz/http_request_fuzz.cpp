@@ -54,7 +54,12 @@ using sluice::fuzz::printable;
 
 // The source's options, as a pipeline file would give them ("listen" is added with a free port).
 // A small max_body makes 413 reachable with small inputs.
-constexpr const char* kOptions = "max_body: 1KiB\nmax_batch: 16\n";
+// The click tracker's API routes (pipelines/click-tracker.yaml), which the corpus requests.
+constexpr const char* kOptions =
+    "max_body: 1KiB\nmax_batch: 16\n"
+    "routes: [{path: /click, action: events, content_types: [application/json, text/plain]},\n"
+    "  {path: /clicks, action: events, body: batch, content_types: [application/json, text/plain, application/x-ndjson]},\n"
+    "  {path: /health, action: health}]\n";
 constexpr std::size_t kMaxBody = 1024;
 // The request header limit the source sets on its parser (http_session.cpp).
 constexpr std::size_t kHeaderLimit = 16 * 1024;
