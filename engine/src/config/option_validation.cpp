@@ -256,10 +256,12 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
         continue;
       }
       out.options.set(spec.name, std::move(*value));
-    } else if (spec.is_required && !seen.count(spec.name)) {
-      scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
-                           "): " + spec.description);
-      out.readable = false;
+    } else if (spec.is_required) {
+      if (!seen.count(spec.name)) {
+        scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
+                             "): " + spec.description);
+      }
+      out.readable = false;  // missing, or refused with no default to read in its place
     }
   }
   return out;
