@@ -31,7 +31,7 @@ OptionTable http_source_options() {
         "308) with Location `location`. `health`: GET answers whether the pipeline's sinks are ready. Other "
         "paths get 404")
       .required()
-      .example("[{path: /orders, action: events, body: batch}, {path: /health, action: health}]");
+      .example("[{path: /orders, action: events, body: batch}, {path: /ready, action: health}]");
   t.add("static_cache", OptionType::bytes,
         "Memory for each static route's files, read once and served from memory (read again when changed); the "
         "least recently used make room, and a file larger than this is not served (404)")
