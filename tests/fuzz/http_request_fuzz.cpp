@@ -2,7 +2,7 @@
 // listens on 127.0.0.1, on an io_context this target runs; each input is sent over a fresh TCP
 // connection, the client half-closes, and everything the server answers is read back until it
 // closes. The pipeline behind the source is a stub that settles each emit at once, in turn: acked,
-// acked, acked, rejected (400 with an index), refused as full (503). No static_dir is served.
+// acked, acked, rejected (400 with an index), refused as full (503). No static folder is served.
 //
 // What the server should have seen is worked out without it: the input is cut into requests by
 // Beast's request parser with the source's limits (kHeaderLimit, max_body), up to the first
