@@ -1,5 +1,5 @@
 # The click tracker's pages (web/) and the chart library the dashboard loads, installed to
-# share/sluice/web: the folder to give the http source as `static_dir` (WEB_DIR in the pipelines;
+# share/sluice/web: the folder of the http source's static route (WEB_DIR in the pipelines;
 # the Docker image links /app/web to it). uPlot comes from npm into web/node_modules
 # (`npm ci --prefix web`, which scripts/setup runs); only the files the dashboard loads are
 # installed, with uPlot's licence, under the same paths the pages ask for (/node_modules/...).

@@ -18,6 +18,7 @@ std::string_view option_type_name(OptionType type) {
     case OptionType::bytes: return "size";
     case OptionType::string_list: return "list of strings";
     case OptionType::string_map: return "map of strings";
+    case OptionType::map_list: return "list of maps";
   }
   return "value";
 }
@@ -127,6 +128,9 @@ std::optional<OptionValue> parse_scalar_option(OptionType type, std::string_view
     case OptionType::string_map:
       expected = "a map of keys to values";
       return std::nullopt;
+    case OptionType::map_list:
+      expected = "a list of maps";
+      return std::nullopt;
   }
   expected = "a value";
   return std::nullopt;
@@ -196,5 +200,6 @@ bool Options::get_bool(const std::string& name) const { return get<bool>(name); 
 Duration Options::get_duration(const std::string& name) const { return get<Duration>(name); }
 const StringList& Options::get_list(const std::string& name) const { return get<StringList>(name); }
 const StringMap& Options::get_map(const std::string& name) const { return get<StringMap>(name); }
+const MapList& Options::get_map_list(const std::string& name) const { return get<MapList>(name); }
 
 }  // namespace sluice

@@ -1,8 +1,9 @@
 #pragma once
-// Turns a request body into events: one JSON document (POST /click), or a JSON array or NDJSON
-// (POST /clicks). Syntax errors name the element or line, for the 400 answer. Each event carries
-// the document it was parsed into, so the pipeline's transforms do not parse it again. A leading
-// UTF-8 byte order mark (of the body, and of each NDJSON line) is dropped: payloads are JSON text.
+// Turns a request body into events: one JSON document (a `body: single` route, such as the click
+// tracker's POST /click), or a JSON array or NDJSON (`body: batch`, POST /clicks). Syntax errors
+// name the element or line, for the 400 answer. Each event carries the document it was parsed
+// into, so the pipeline's transforms do not parse it again. A leading UTF-8 byte order mark (of
+// the body, and of each NDJSON line) is dropped: payloads are JSON text.
 // Pure functions of their input, safe to fuzz: any bytes give events or a BodyError, never a throw.
 
 #include <optional>

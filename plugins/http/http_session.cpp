@@ -1,5 +1,7 @@
 #include "http_session.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -16,13 +18,28 @@ using json = nlohmann::json;
 
 namespace {
 
-bool accepted_type(std::string_view content_type, bool batch) {
-  const auto semicolon = content_type.find(';');
-  std::string type(content_type.substr(0, semicolon));
+// The media type without parameters, lower case: "Application/JSON; charset=utf-8" is
+// application/json.
+std::string media_type(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
   for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  // text/plain is what navigator.sendBeacon sends.
-  return type == "application/json" || type == "text/plain" || (batch && type == "application/x-ndjson");
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  return type;
+}
+
+bool accepted_type(std::string_view content_type, const Route& route) {
+  const std::string type = media_type(content_type);
+  return std::find(route.content_types.begin(), route.content_types.end(), type) != route.content_types.end();
+}
+
+// "use POST", "use POST or PUT": what the 405 answer suggests.
+std::string use(const std::vector<std::string>& methods) {
+  std::string out = "use ";
+  for (std::size_t i = 0; i < methods.size(); ++i) {
+    if (i > 0) out += i + 1 == methods.size() ? " or " : ", ";
+    out += methods[i];
+  }
+  return out;
 }
 
 json error_body(const std::string& message) { return {{"ok", false}, {"error", message}}; }
@@ -123,67 +140,79 @@ void Session::handle(Request&& req) {
     }
     allowed_host_ = std::string(host);
   }
-  const bool api = path == "/click" || path == "/clicks";
-  if (api && !origin.empty()) {
-    if (!shared_->origins.allows(origin, req[bhttp::field::host])) {
-      return send_json(bhttp::status::forbidden, error_body("origin " + origin + " is not allowed to post clicks"));
+  if (const Route* route = shared_->routes.exact(path)) {
+    switch (route->action) {
+      case RouteAction::events: return handle_events(req, *route, path, origin);
+      case RouteAction::health: return handle_health(req, path);
+      case RouteAction::redirect:
+        if (method != bhttp::verb::get && method != bhttp::verb::head) break;  // a static mount may hold it
+        return send_json(static_cast<bhttp::status>(route->status), {{"ok", true}, {"location", route->location}},
+                         {{bhttp::field::location, route->location}});
+      case RouteAction::static_files: break;  // never exact
     }
-    allow_origin_ = origin;
   }
-  if (api) {
-    if (method == bhttp::verb::options) {
-      Response res{bhttp::status::no_content, version_};  // 204: no body, by definition
-      res.set(bhttp::field::access_control_allow_methods, "POST, OPTIONS");
-      res.set(bhttp::field::access_control_allow_headers, "Content-Type");
-      res.set(bhttp::field::access_control_max_age, "600");
-      return send(std::move(res));
-    }
-    if (method != bhttp::verb::post) {
-      return send_json(bhttp::status::method_not_allowed,
-                       error_body(std::string(req.method_string()) + " is not allowed on " + path + "; use POST"),
-                       {{bhttp::field::allow, "POST, OPTIONS"}});
-    }
-    if (!accepted_type(req[bhttp::field::content_type], path == "/clicks")) {
-      return send_json(bhttp::status::unsupported_media_type,
-                       error_body("send application/json or text/plain" +
-                                  std::string(path == "/clicks" ? " (or application/x-ndjson)" : "")));
-    }
-    return handle_clicks(req, path == "/clicks");
-  }
-  if (path == "/health") {
-    if (method != bhttp::verb::get && method != bhttp::verb::head) {
-      return send_json(bhttp::status::method_not_allowed,
-                       error_body(std::string(req.method_string()) + " is not allowed on /health; use GET"),
-                       {{bhttp::field::allow, "GET, HEAD"}});
-    }
-    std::string detail;
-    const bool ready = shared_->context.sinks_ready ? shared_->context.sinks_ready(detail) : true;
-    json body = {{"status", ready && !shared_->stopping ? "ok" : "degraded"},
-                 {"live", true},
-                 {"ready", ready},
-                 {"accepting", !shared_->stopping.load()},
-                 {"pipeline", shared_->context.pipeline}};
-    if (!detail.empty()) body["detail"] = detail;
-    return send_json(bhttp::status::ok, body);
-  }
-  if (shared_->files.enabled() && (method == bhttp::verb::get || method == bhttp::verb::head)) {
-    if (path == "/" || path == "/frontend" || path == "/dashboard") {
-      const std::string location = path == "/" ? "/frontend/" : path + "/";
-      return send_json(bhttp::status::found, {{"ok", true}, {"location", location}},
-                       {{bhttp::field::location, location}});
-    }
-    if (auto file = shared_->files.find(path)) {
-      Response res{bhttp::status::ok, version_};
-      res.set(bhttp::field::content_type, file->content_type);
-      res.set(bhttp::field::cache_control, "no-cache");
-      res.body() = *file->body;  // HEAD: send() keeps its length and drops it
-      return send(std::move(res));
+  if (method == bhttp::verb::get || method == bhttp::verb::head) {
+    std::string inside;
+    if (const Route* mount = shared_->routes.mount(path, inside)) {
+      if (auto file = mount->files->find(inside)) {
+        Response res{bhttp::status::ok, version_};
+        res.set(bhttp::field::content_type, file->content_type);
+        res.set(bhttp::field::cache_control, "no-cache");
+        res.body() = *file->body;  // HEAD: send() keeps its length and drops it
+        return send(std::move(res));
+      }
     }
   }
   send_json(bhttp::status::not_found, error_body("no such path: " + path));
 }
 
-void Session::handle_clicks(const Request& req, bool batch) {
+void Session::handle_events(const Request& req, const Route& route, const std::string& path,
+                            const std::string& origin) {
+  const auto method = req.method();
+  if (!origin.empty()) {
+    if (!route.origins->allows(origin, req[bhttp::field::host])) {
+      return send_json(bhttp::status::forbidden, error_body("origin " + origin + " is not allowed to post to " + path));
+    }
+    allow_origin_ = origin;
+  }
+  if (method == bhttp::verb::options) {
+    Response res{bhttp::status::no_content, version_};  // 204: no body, by definition
+    res.set(bhttp::field::access_control_allow_methods, route.allow);
+    res.set(bhttp::field::access_control_allow_headers, "Content-Type");
+    res.set(bhttp::field::access_control_max_age, "600");
+    return send(std::move(res));
+  }
+  const std::string verb(req.method_string());
+  if (std::find(route.methods.begin(), route.methods.end(), verb) == route.methods.end()) {
+    return send_json(bhttp::status::method_not_allowed,
+                     error_body(verb + " is not allowed on " + path + "; " + use(route.methods)),
+                     {{bhttp::field::allow, route.allow}});
+  }
+  if (!accepted_type(req[bhttp::field::content_type], route)) {
+    return send_json(bhttp::status::unsupported_media_type, error_body("send " + route.types_in_words));
+  }
+  handle_body(req, route.batch);
+}
+
+void Session::handle_health(const Request& req, const std::string& path) {
+  const auto method = req.method();
+  if (method != bhttp::verb::get && method != bhttp::verb::head) {
+    return send_json(bhttp::status::method_not_allowed,
+                     error_body(std::string(req.method_string()) + " is not allowed on " + path + "; use GET"),
+                     {{bhttp::field::allow, "GET, HEAD"}});
+  }
+  std::string detail;
+  const bool ready = shared_->context.sinks_ready ? shared_->context.sinks_ready(detail) : true;
+  json body = {{"status", ready && !shared_->stopping ? "ok" : "degraded"},
+               {"live", true},
+               {"ready", ready},
+               {"accepting", !shared_->stopping.load()},
+               {"pipeline", shared_->context.pipeline}};
+  if (!detail.empty()) body["detail"] = detail;
+  send_json(bhttp::status::ok, body);
+}
+
+void Session::handle_body(const Request& req, bool batch) {
   if (shared_->stopping) return send_unavailable("the server is shutting down");
   std::vector<Event> events;
   const auto now = Clock::now();

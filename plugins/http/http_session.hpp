@@ -1,7 +1,8 @@
 #pragma once
 // One client connection, in the shape of Boost.Beast's async server example: a strand per
 // connection, shared_from_this in every handler, do_x/on_x pairs, a body limit and timeouts on
-// the stream. A click is answered only once the pipeline has acknowledged it (ack: delivered).
+// the stream. What each path answers comes from the source's routes (route_table.hpp). An event is
+// answered only once the pipeline has acknowledged it (ack: delivered).
 
 #include <array>
 #include <initializer_list>
@@ -45,7 +46,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(Request&& req);
-  void handle_clicks(const Request& req, bool batch);
+  // An events route: Origin, CORS preflight, method and content type, then handle_body.
+  void handle_events(const Request& req, const Route& route, const std::string& path, const std::string& origin);
+  void handle_health(const Request& req, const std::string& path);
+  // The body becomes events (one, or a batch), rate-limited, emitted, answered.
+  void handle_body(const Request& req, bool batch);
   void answer_ack(const AckResult& result, const std::vector<std::string>& ids, std::uint64_t request);
   void send(Response&& res);
   void send_json(bhttp::status status, const nlohmann::json& body,

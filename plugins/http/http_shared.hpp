@@ -10,7 +10,7 @@
 #include "net_support/origin_policy.hpp"
 #include "sluice/sdk.hpp"
 #include "rate_limiter.hpp"
-#include "static_files.hpp"
+#include "route_table.hpp"
 
 namespace sluice::http {
 
@@ -20,8 +20,7 @@ struct HttpShared {
   Context& context;
   Emitter* out = nullptr;  // set by start(); the pipeline outlives every handler that runs
   const HostPolicy hosts;
-  const OriginPolicy origins;
-  const StaticFiles files;
+  const RouteTable routes;
   const std::size_t max_body;
   const std::size_t max_batch;
   const int max_connections;

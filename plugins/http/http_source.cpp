@@ -20,17 +20,22 @@ OptionTable http_source_options() {
         "Longest a client waits for delivery before it gets 503 (the event may still be delivered later)")
       .default_to("30s").at_least(1).example("10s");
   t.add("max_body", OptionType::bytes, "Largest request body; larger ones get 413").default_to("64KiB").at_least(2).example("1MiB");
-  t.add("max_batch", OptionType::integer, "Most events in one POST /clicks").default_to("1000").at_least(1).example("500");
-  t.add("cors_origins", OptionType::string_list,
-        "Web origins (scheme://host:port) allowed to POST, besides pages this server serves itself; \"*\" allows any")
-      .default_to("").example("[http://localhost:8000]");
-  t.add("static_dir", OptionType::string,
-        "A folder to serve over GET (the click tracker's web/); empty serves none. Dotfiles (any path segment "
-        "starting with .) are never served")
-      .default_to("").example("web");
+  t.add("max_batch", OptionType::integer, "Most events in one body of a `body: batch` route").default_to("1000").at_least(1).example("500");
+  t.add("routes", OptionType::map_list,
+        "What the source answers, one map per route, each with a `path` (from /, matched exactly; a static "
+        "mount holds the paths under it) and an `action`. `events`: the body becomes events, with `methods` "
+        "(default [POST]; POST, PUT, PATCH), `content_types` (default [application/json]), `body` (`single`, the "
+        "default: one JSON document; `batch`: a JSON array or NDJSON, at most max_batch events) and "
+        "`cors_origins` (web origins scheme://host:port allowed to post, besides pages this server serves "
+        "itself; \"*\" allows any; a request from any other Origin gets 403). `static`: serves `folder` over GET "
+        "under the path (dotfiles never). `redirect`: GET answers `status` (default 302; 301, 302, 303, 307, "
+        "308) with Location `location`. `health`: GET answers whether the pipeline's sinks are ready. Other "
+        "paths get 404")
+      .required()
+      .example("[{path: /orders, action: events, body: batch}, {path: /ready, action: health}]");
   t.add("static_cache", OptionType::bytes,
-        "Memory for static_dir's files, read once and served from memory (read again when changed); the least "
-        "recently used make room, and a file larger than this is not served (404)")
+        "Memory for each static route's files, read once and served from memory (read again when changed); the "
+        "least recently used make room, and a file larger than this is not served (404)")
       .default_to("16MiB").at_least(1024).example("64MiB");
   t.add("rate_limit", OptionType::floating,
         "Events per second one client may post, on average (a token bucket: a batch of 100 events costs 100, a "
@@ -59,8 +64,7 @@ OptionTable http_source_options() {
 HttpShared::HttpShared(const Options& o, Context& c)
     : context(c),
       hosts(o.get_string("listen"), o.get_list("allowed_hosts")),
-      origins(o.get_list("cors_origins")),
-      files(o.get_string("static_dir"), static_cast<std::size_t>(o.get_int("static_cache"))),
+      routes(o.get_map_list("routes"), static_cast<std::size_t>(o.get_int("static_cache"))),
       max_body(static_cast<std::size_t>(o.get_int("max_body"))),
       max_batch(static_cast<std::size_t>(o.get_int("max_batch"))),
       max_connections(static_cast<int>(o.get_int("max_connections"))),
@@ -78,8 +82,9 @@ void HttpSource::validate(const Options& o, ValidationContext& check) {
   check_listen(o.get_string("listen"), check);
   check.attempt([&] { (void)HostPolicy(o.get_string("listen"), o.get_list("allowed_hosts")); });
   check.attempt([&] { (void)TrustedProxies(o.get_list("trusted_proxies")); });
-  // Only whether the folder can be read; its files are read per request.
-  check.attempt([&] { (void)StaticFiles(o.get_string("static_dir"), 0); });
+  // Static folders: only whether they can be read; their files are read per request.
+  RouteTable::check(o.get_map_list("routes"),
+                    [&](const std::string& option, const std::string& message) { check.error(option, message); });
 }
 
 HttpSource::HttpSource(const Options& o, Context& context)
@@ -89,7 +94,7 @@ HttpSource::HttpSource(const Options& o, Context& context)
   retry_.emplace(acceptor_->get_executor());
   const auto bound = acceptor_->local_endpoint();
   context.log.info("listening on http://", bound.address().to_string(), ":", bound.port(),
-                   shared_->files.enabled() ? " (API and pages)" : " (API)");
+                   " (", shared_->routes.size(), shared_->routes.size() == 1 ? " route)" : " routes)");
 }
 
 HttpSource::~HttpSource() {

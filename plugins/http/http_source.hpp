@@ -1,6 +1,6 @@
 #pragma once
-// `http` source: the click tracker's API (POST /click, POST /clicks, GET /health) and, with
-// static_dir, its pages. Bad input is answered and harms nothing: 400 with the reason (and the
+// `http` source: answers the routes its `routes` option declares (route_table.hpp): bodies posted
+// to an events route become events; static folders, redirects and a health check. Bad input is answered and harms nothing: 400 with the reason (and the
 // element, for a batch), 413 for a body over max_body, 405, 404, 403 for a foreign Origin, 503
 // with Retry-After when the pipeline is full or its sinks cannot deliver.
 
@@ -19,7 +19,7 @@ OptionTable http_source_options();
 class HttpSource final : public Source {
  public:
   // The check step: listen (parsed, and not taken by another component of the file),
-  // allowed_hosts, trusted_proxies and static_dir, with the same parsers the constructor uses.
+  // allowed_hosts, trusted_proxies and routes (static folders included), with the same parsers the constructor uses.
   static void validate(const Options& options, ValidationContext& check);
   HttpSource(const Options& options, Context& context);
   ~HttpSource() override;

@@ -154,7 +154,7 @@ TEST(ComponentChecks, KafkaRefusesAnUnknownLibrdkafkaProperty) {
 TEST(ComponentChecks, TwoListenersOnOnePort) {
   const std::string yaml = R"(pipelines:
   demo:
-    source: {type: http, listen: "127.0.0.1:18080"}
+    source: {type: http, listen: "127.0.0.1:18080", routes: [{path: /health, action: health}]}
     sinks: [{type: websocket, listen: "127.0.0.1:18080"}]
 )";
   const auto all = errors_of(yaml);

@@ -2,7 +2,7 @@
 // listens on 127.0.0.1, on an io_context this target runs; each input is sent over a fresh TCP
 // connection, the client half-closes, and everything the server answers is read back until it
 // closes. The pipeline behind the source is a stub that settles each emit at once, in turn: acked,
-// acked, acked, rejected (400 with an index), refused as full (503). No static_dir is served.
+// acked, acked, rejected (400 with an index), refused as full (503). No static folder is served.
 //
 // What the server should have seen is worked out without it: the input is cut into requests by
 // Beast's request parser with the source's limits (kHeaderLimit, max_body), up to the first
@@ -54,7 +54,12 @@ using sluice::fuzz::printable;
 
 // The source's options, as a pipeline file would give them ("listen" is added with a free port).
 // A small max_body makes 413 reachable with small inputs.
-constexpr const char* kOptions = "max_body: 1KiB\nmax_batch: 16\n";
+// The click tracker's API routes (pipelines/click-tracker.yaml), which the corpus requests.
+constexpr const char* kOptions =
+    "max_body: 1KiB\nmax_batch: 16\n"
+    "routes: [{path: /click, action: events, content_types: [application/json, text/plain]},\n"
+    "  {path: /clicks, action: events, body: batch, content_types: [application/json, text/plain, application/x-ndjson]},\n"
+    "  {path: /health, action: health}]\n";
 constexpr std::size_t kMaxBody = 1024;
 // The request header limit the source sets on its parser (http_session.cpp).
 constexpr std::size_t kHeaderLimit = 16 * 1024;

@@ -32,6 +32,12 @@ enum class OptionType {
   bytes,        // "512", "64KiB", "1MiB", "1GiB"
   string_list,  // a sequence of scalars (a single scalar counts as a list of one)
   string_map,   // a map of scalar keys to scalar values
+  // A list of mappings, each from scalar keys to a scalar or a list of scalars (a scalar reads as a
+  // list of one): records such as the http source's routes. The engine checks the shape; the
+  // component checks the keys and values of each item (in its validate step), and reports a
+  // problem at "NAME[i]" (the item) or "NAME[i].KEY" (that key's value), which the engine places
+  // at the item's or the value's line and column.
+  map_list,
 };
 
 SLUICE_EXPORT std::string_view option_type_name(OptionType type);
@@ -69,8 +75,9 @@ class SLUICE_EXPORT OptionTable {
 using Duration = std::chrono::milliseconds;
 using StringList = std::vector<std::string>;
 using StringMap = std::map<std::string, std::string>;
+using MapList = std::vector<std::map<std::string, StringList>>;
 using OptionValue =
-    std::variant<std::monostate, std::string, std::int64_t, double, bool, Duration, StringList, StringMap>;
+    std::variant<std::monostate, std::string, std::int64_t, double, bool, Duration, StringList, StringMap, MapList>;
 
 // The checked options of one component instance: every declared option with a default or a
 // user value is present, with the declared type. Asking for an undeclared name or the wrong type
@@ -87,6 +94,7 @@ class SLUICE_EXPORT Options {
   Duration get_duration(const std::string& name) const;
   const StringList& get_list(const std::string& name) const;
   const StringMap& get_map(const std::string& name) const;
+  const MapList& get_map_list(const std::string& name) const;
 
   const std::map<std::string, OptionValue>& values() const { return values_; }
 

@@ -48,6 +48,7 @@ std::string expected_for(const OptionSpec& spec) {
   switch (spec.type) {
     case OptionType::string_list: return "a list of strings";
     case OptionType::string_map: return "a map of keys to values";
+    case OptionType::map_list: return "a list of maps";
     default: (void)parse_scalar_option(spec.type, "\x01", expected); return expected.empty() ? "a string" : expected;
   }
 }
@@ -77,8 +78,71 @@ std::string check_limits(const OptionSpec& spec, const OptionValue& value) {
   return "";
 }
 
-std::optional<OptionValue> convert(const OptionSpec& spec, const YAML::Node& node, const ValidationScope& scope) {
+// A map_list: each item a mapping whose values are scalars or lists of scalars. Where each item
+// and each value was written goes into `at` as "NAME[i]" and "NAME[i].KEY", so the component's
+// check step can point at the very value it refuses.
+std::optional<OptionValue> convert_map_list(const OptionSpec& spec, const YAML::Node& node, const ValidationScope& scope,
+                                            std::map<std::string, SourceLocation>& at) {
   const std::string subject = "option '" + spec.name + "'";
+  if (!node.IsSequence()) {
+    scope.error(node, subject + " expects a list of maps, got " + describe_kind(node));
+    return std::nullopt;
+  }
+  MapList list;
+  bool ok = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string name = spec.name + "[" + std::to_string(i) + "]";
+    if (!item.IsMap()) {
+      scope.error(item, subject + " expects a list of maps, but item " + std::to_string(i) + " is " + describe_kind(item));
+      ok = false;
+      continue;
+    }
+    at[name] = scope.at(item);
+    std::map<std::string, StringList> record;
+    for (const auto& kv : item) {
+      const std::string key = kv.first.Scalar();
+      if (record.count(key)) {
+        scope.error(kv.first, subject + ": duplicate key '" + key + "' in item " + std::to_string(i));
+        ok = false;
+        continue;
+      }
+      StringList values;
+      if (kv.second.IsScalar()) {
+        auto text = scalar_text(kv.second, scope);
+        if (!text) { ok = false; continue; }
+        values.push_back(*text);
+      } else if (kv.second.IsSequence()) {
+        for (const auto& v : kv.second) {
+          if (!v.IsScalar()) {
+            scope.error(v, subject + ": '" + key + "' expects a value or a list of values, but this item is " +
+                               describe_kind(v));
+            ok = false;
+            continue;
+          }
+          auto text = scalar_text(v, scope);
+          if (!text) { ok = false; continue; }
+          values.push_back(*text);
+        }
+      } else {
+        scope.error(kv.second, subject + ": '" + key + "' expects a value or a list of values, got " +
+                                   describe_kind(kv.second));
+        ok = false;
+        continue;
+      }
+      at[name + "." + key] = scope.at(kv.second);
+      record.emplace(key, std::move(values));
+    }
+    list.push_back(std::move(record));
+  }
+  if (!ok) return std::nullopt;
+  return list;
+}
+
+std::optional<OptionValue> convert(const OptionSpec& spec, const YAML::Node& node, const ValidationScope& scope,
+                                   std::map<std::string, SourceLocation>& at) {
+  const std::string subject = "option '" + spec.name + "'";
+  if (spec.type == OptionType::map_list) return convert_map_list(spec, node, scope, at);
   if (spec.type == OptionType::string_list) {
     if (node.IsScalar()) {
       auto text = scalar_text(node, scope);
@@ -167,7 +231,7 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
       out.refused.insert(key);
       continue;
     }
-    if (auto value = convert(*spec, kv.second, scope)) {
+    if (auto value = convert(*spec, kv.second, scope, out.option_at)) {
       out.options.set(key, std::move(*value));
       out.option_at[key] = scope.at(kv.second);
     } else {
@@ -185,16 +249,19 @@ ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& ma
       // Lists and maps default to empty; there is no scalar text for "a map".
       if (spec.type == OptionType::string_list && spec.default_text->empty()) value = StringList{};
       if (spec.type == OptionType::string_map && spec.default_text->empty()) value = StringMap{};
+      if (spec.type == OptionType::map_list && spec.default_text->empty()) value = MapList{};
       if (!value) {
         scope.error(map, "plugin bug: the default of option '" + spec.name + "' is not " + expected);
         out.readable = false;
         continue;
       }
       out.options.set(spec.name, std::move(*value));
-    } else if (spec.is_required && !seen.count(spec.name)) {
-      scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
-                           "): " + spec.description);
-      out.readable = false;
+    } else if (spec.is_required) {
+      if (!seen.count(spec.name)) {
+        scope.error(map, "missing required option '" + spec.name + "' (" + std::string(option_type_name(spec.type)) +
+                             "): " + spec.description);
+      }
+      out.readable = false;  // missing, or refused with no default to read in its place
     }
   }
   return out;

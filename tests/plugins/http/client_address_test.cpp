@@ -20,7 +20,7 @@ using json = nlohmann::json;
 std::string pipeline(const std::string& source_options) {
   return "pipelines:\n"
          "  ingest:\n"
-         "    source: {type: http, listen: '127.0.0.1:0'" +
+         "    source: {type: http, listen: '127.0.0.1:0', routes: [{path: /click, action: events}]" +
          source_options +
          "}\n"
          "    transforms: [{type: enrich, client_address: true}]\n"

@@ -58,7 +58,7 @@ TEST(HttpAnswers, EveryApiAnswerIsJsonIncluding405And302And404) {
   const auto dir = std::filesystem::temp_directory_path() / ("sluice-http-json-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "frontend");
   std::ofstream(dir / "frontend" / "index.html") << "<p>hi</p>";
-  TestServer server("static_dir: '" + dir.string() + "'");
+  TestServer server(click_routes(dir.string()));
   const auto health = exchange(server.port(), "POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 405);
@@ -207,7 +207,7 @@ TEST(HttpAnswers, StaticFilesHeadGivesTheLengthAndDotfilesAreNotServed) {
   std::ofstream(dir / "page.html") << std::string(1234, 'x');
   std::ofstream(dir / ".gitignore") << "secret";
   std::ofstream(dir / ".git" / "config") << "secret";
-  TestServer server("static_dir: '" + dir.string() + "'");
+  TestServer server(click_routes(dir.string()));
   const auto head = exchange(server.port(), "HEAD /page.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);

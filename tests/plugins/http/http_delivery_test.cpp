@@ -26,7 +26,8 @@ std::string ingest(const std::string& source_options, const std::string& transfo
   return "engine: {shutdown_timeout: 10s}\n"
          "pipelines:\n"
          "  ingest:\n"
-         "    source: {type: http, listen: '127.0.0.1:0'" +
+         "    source: {type: http, listen: '127.0.0.1:0', "
+         "routes: [{path: /click, action: events}, {path: /health, action: health}]" +
          source_options +
          "}\n"
          "    transforms: " +

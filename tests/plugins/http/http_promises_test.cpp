@@ -58,7 +58,7 @@ std::string preflight(const std::string& origin) {
 }
 
 TEST(HttpPromises, CorsOriginsStarAllowsAnyOriginsPreflightAndPost) {
-  TestServer server("cors_origins: ['*']");
+  TestServer server(click_routes("", "['*']"));
   for (const std::string origin : {"https://any.example", "http://localhost:8000", "null"}) {
     const auto pre = exchange(server.port(), preflight(origin));
     ASSERT_TRUE(pre) << origin;
@@ -79,7 +79,7 @@ TEST(HttpPromises, CorsOriginsStarAllowsAnyOriginsPreflightAndPost) {
 }
 
 TEST(HttpPromises, WithoutCorsOriginsAForeignOriginIsRefusedAndAListedOneIsNot) {
-  TestServer server("cors_origins: ['http://localhost:8000']");
+  TestServer server(click_routes("", "['http://localhost:8000']"));
   const auto pre = exchange(server.port(), preflight("https://any.example"));
   ASSERT_TRUE(pre);
   EXPECT_EQ(pre->status, 403);

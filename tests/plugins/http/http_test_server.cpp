@@ -38,7 +38,24 @@ std::vector<std::string> RecordingEmitter::ids() {
   return ids_;
 }
 
-TestServer::TestServer(const std::string& options) {
+std::string click_routes(const std::string& folder, const std::string& cors_origins) {
+  std::string routes = "routes: [{path: /click, action: events, body: single, content_types: [application/json, text/plain], "
+                       "cors_origins: " + cors_origins + "}, "
+                       "{path: /clicks, action: events, body: batch, "
+                       "content_types: [application/json, text/plain, application/x-ndjson], cors_origins: " +
+                       cors_origins + "}, {path: /health, action: health}";
+  if (!folder.empty()) {
+    routes += ", {path: /, action: redirect, location: /frontend/}, "
+              "{path: /frontend, action: redirect, location: /frontend/}, "
+              "{path: /dashboard, action: redirect, location: /dashboard/}, "
+              "{path: /, action: static, folder: '" + folder + "'}";
+  }
+  return routes + "]";
+}
+
+TestServer::TestServer(const std::string& options_text) {
+  std::string options = options_text;
+  if (options.find("routes:") == std::string::npos) options += (options.empty() ? "" : ", ") + click_routes();
   auto env = config::process_environment();
   std::vector<config::Diagnostic> diagnostics;
   config::ValidationScope scope{"test", "http source", &env, &diagnostics};

@@ -35,10 +35,16 @@ class RecordingEmitter final : public Emitter {
   std::vector<std::string> ids_;
 };
 
+// The click tracker's routes (as pipelines/click-tracker.yaml declares them) as YAML flow-map
+// content, "routes: [...]": POST /click (single), POST /clicks (batch), GET /health, and with a
+// `folder` its pages: the redirects of /, /frontend and /dashboard and the folder mounted at /.
+// `cors_origins`: the flow list both event routes take, e.g. "['*']".
+std::string click_routes(const std::string& folder = "", const std::string& cors_origins = "[]");
+
 class TestServer {
  public:
   // `options`: the source's options as YAML flow-map content, e.g. "max_connections: 1";
-  // listen defaults to 127.0.0.1:0.
+  // listen defaults to 127.0.0.1:0, and routes to click_routes() when `options` has none.
   explicit TestServer(const std::string& options = "");
   ~TestServer();
   unsigned short port() const { return port_; }

@@ -198,7 +198,7 @@ TEST_F(StaticFilesTest, AnEmptyRootServesNothingAndAMissingOneIsAConfigError) {
 // for a 404; a second request on the same connection proves no body bytes were sent after a HEAD.
 TEST_F(StaticFilesTest, HeadAnswersWhatGetWouldWithoutTheBody) {
   write("web/page.html", std::string(1234, 'x'));
-  test::TestServer server("static_dir: '" + (root / "web").string() + "'");
+  test::TestServer server(test::click_routes((root / "web").string()));
   for (const char* path : {"/page.html", "/sub/a.js", "/frontend/missing.js"}) {
     test::RawClient client(server.port());
     client.send(std::string("HEAD ") + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + "GET " + path +
