@@ -104,8 +104,11 @@ void SinkConnection::finish(beast::error_code ec) {
     if (auto it = answer.find(bhttp::field::retry_after); it != answer.end()) out.retry_after = std::string(it->value());
     if (auto it = answer.find(bhttp::field::location); it != answer.end()) out.location = std::string(it->value());
     out.body = std::move(answer.body());
-    // A 101 (a protocol switch nobody asked for) leaves the connection in another protocol.
-    out.reusable = !ec && !timed_out_ && parser_->is_done() && answer.keep_alive() && out.status >= 200;
+    // A 101 (a protocol switch nobody asked for) leaves the connection in another protocol. Bytes
+    // already read past the answer answer no request of ours (a server answering twice, a wrong
+    // Content-Length): the next request on this connection would take them for its answer.
+    out.reusable = !ec && !timed_out_ && parser_->is_done() && answer.keep_alive() && out.status >= 200 &&
+                   buffer_.size() == 0;
   }
   parser_.reset();
   request_.reset();

@@ -226,6 +226,22 @@ TEST_F(HttpSinkTest, AnInterimAnswerIsNotTheAnswerAndLeavesNothingForTheNextRequ
   EXPECT_EQ(server_.connections_accepted(), 1u) << "the connection stays usable after an interim answer";
 }
 
+TEST_F(HttpSinkTest, AConnectionWithBytesLeftAfterTheAnswerIsNotUsedAgain) {
+  // A second answer already waiting on the connection answers no request of ours: used again, the
+  // connection would give it to the next request, acknowledged before the server answered it.
+  server_.script({Reply(200).twice()});
+  server_.set_fallback(Reply(200).held());
+  start("max_connections: 1");
+  ASSERT_TRUE(run_.source->emit({R"({"n":1})"}));
+  EXPECT_TRUE(answer(0).ok);
+  ASSERT_TRUE(run_.source->emit({R"({"n":2})"}));
+  ASSERT_TRUE(eventually([&] { return server_.held() == 1; }));
+  EXPECT_EQ(run_.acks->answered(), 1u) << "the second batch was acknowledged before the server answered it";
+  server_.release_held();
+  EXPECT_TRUE(answer(1).ok);
+  EXPECT_EQ(server_.connections_accepted(), 2u);
+}
+
 TEST_F(HttpSinkTest, AServerThatDoesNotAnswerPushesBackOnTheSource) {
   server_.set_fallback(Reply(200).held());
   start("max_connections: 1", "    queue_capacity: 4\n    sink_max_in_flight: 2\n");
