@@ -52,7 +52,8 @@ set(CPACK_DEBIAN_SDK_PACKAGE_NAME sluice-dev)
 set(CPACK_DEBIAN_SDK_PACKAGE_SECTION libdevel)
 # The headers include nlohmann/json; plugins that use sluice/asio.hpp also need this Boost.
 set(CPACK_DEBIAN_SDK_PACKAGE_DEPENDS "sluice (= ${PROJECT_VERSION}), nlohmann-json3-dev (>= ${nlohmann_json_VERSION})")
-set(CPACK_DEBIAN_SDK_PACKAGE_SUGGESTS "libboost${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}-dev, cmake (>= 3.25), g++")
+# What a `sluice new-plugin` folder needs to build and run its test (and an asio plugin, Boost).
+set(CPACK_DEBIAN_SDK_PACKAGE_SUGGESTS "libboost${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}-dev, cmake (>= 3.25), g++, libgtest-dev")
 set(CPACK_DEBIAN_SDK_DESCRIPTION "The plugin SDK: headers, the SDK link and the CMake package (find_package(Sluice), sluice_add_plugin) to build
 Sluice plugins.")
 include(CPack)

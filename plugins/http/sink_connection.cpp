@@ -16,7 +16,7 @@ void SinkConnection::exchange(std::shared_ptr<SinkRequest> request, Done done) {
   reused_ = socket_.is_open();
   parser_.emplace();
   parser_->body_limit(kMaxAnswerBody);
-  parser_->header_limit(16 * 1024);
+  parser_->header_limit(kMaxAnswerHeader);
   busy_ = true;
   deadline_.expires_after(timeout_);
   // A timer that expired just as the exchange finished may still run: the generation tells it
@@ -60,6 +60,16 @@ void SinkConnection::on_write(beast::error_code ec) {
 
 void SinkConnection::on_header(beast::error_code ec) {
   if (ec) return finish(ec);
+  // An interim answer (100 Continue, 103 Early Hints) comes before the real one: it answers
+  // nothing, and taking it for the answer would leave the real one on the connection, where the
+  // next request would read it as its own. Read on; the exchange's timer still bounds the wait.
+  if (const unsigned status = parser_->get().result_int(); status >= 100 && status < 200 && status != 101) {
+    reused_ = false;  // the server has the request: a close from now on is no stale connection
+    parser_.emplace();
+    parser_->body_limit(kMaxAnswerBody);
+    parser_->header_limit(kMaxAnswerHeader);
+    return on_write({});
+  }
   if (parser_->is_done()) return finish({});
   bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->on_body(ec);
@@ -94,7 +104,11 @@ void SinkConnection::finish(beast::error_code ec) {
     if (auto it = answer.find(bhttp::field::retry_after); it != answer.end()) out.retry_after = std::string(it->value());
     if (auto it = answer.find(bhttp::field::location); it != answer.end()) out.location = std::string(it->value());
     out.body = std::move(answer.body());
-    out.reusable = !ec && !timed_out_ && parser_->is_done() && answer.keep_alive();
+    // A 101 (a protocol switch nobody asked for) leaves the connection in another protocol. Bytes
+    // already read past the answer answer no request of ours (a server answering twice, a wrong
+    // Content-Length): the next request on this connection would take them for its answer.
+    out.reusable = !ec && !timed_out_ && parser_->is_done() && answer.keep_alive() && out.status >= 200 &&
+                   buffer_.size() == 0;
   }
   parser_.reset();
   request_.reset();

@@ -44,6 +44,7 @@ class SinkConnection : public std::enable_shared_from_this<SinkConnection> {
  public:
   // Answers larger than this are read no further: the status decides, the connection closes.
   static constexpr std::size_t kMaxAnswerBody = 64 * 1024;
+  static constexpr std::size_t kMaxAnswerHeader = 16 * 1024;
   using Done = std::function<void(ExchangeOutcome)>;
 
   SinkConnection(boost::asio::strand<boost::asio::io_context::executor_type> strand, const SinkUrl& url,

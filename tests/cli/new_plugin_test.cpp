@@ -72,6 +72,17 @@ TEST_F(NewPlugin, RefusesABadNameOrKindAndWritesNothing) {
   EXPECT_FALSE(fs::exists(dir_));
 }
 
+TEST_F(NewPlugin, RefusesANameCMakeKeepsForItsOwnTargets) {
+  // The name becomes a CMake target, and CMake refuses `test` (with CTest), `install`, `all`, ...:
+  // the folder would not even configure.
+  for (const char* name : {"test", "install", "all", "package"}) {
+    const auto r = sluice({"new-plugin", name, "--kind", "sink", dir_.string()});
+    EXPECT_EQ(r.code, 2) << name;
+    EXPECT_THAT(r.err, HasSubstr(std::string("'") + name + "' is a name CMake keeps for its own targets; choose another"));
+  }
+  EXPECT_FALSE(fs::exists(dir_));
+}
+
 TEST_F(NewPlugin, RefusesAFolderThatIsNotEmptyAndLeavesItAlone) {
   fs::create_directories(dir_);
   std::ofstream(dir_ / "mine.txt") << "keep me";

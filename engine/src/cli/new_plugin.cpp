@@ -74,6 +74,12 @@ int new_plugin_command(const CliArgs& args) {
     return refuse("'" + name + "' is not a plugin name: use 1 to 40 lowercase letters, digits and _, starting with a "
                   "letter (it becomes the YAML type and libsluice-" + name + ".so)");
   }
+  // The name is also the CMake target of sluice_add_plugin(): these CMake keeps for itself (CMP0037;
+  // `test` once CTest is included, as the folder does), and the folder would not configure.
+  for (const char* reserved : {"all", "clean", "help", "install", "install_local", "install_strip", "test", "package",
+                               "package_source", "edit_cache", "rebuild_cache", "list_install_components"}) {
+    if (name == reserved) return refuse("'" + name + "' is a name CMake keeps for its own targets; choose another");
+  }
   if (!args.kind) return refuse("say which kind of component: --kind source, --kind transform or --kind sink");
   const std::string& kind = *args.kind;
   const auto files = plugin_templates(kind);

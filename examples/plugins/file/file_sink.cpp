@@ -48,6 +48,11 @@ void FileSink::validate(const Options& options, ValidationContext& check) {
   const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!fs::is_directory(folder, ec)) check.error("path", "folder '" + folder.string() + "' does not exist");
   if (fs::is_directory(path, ec)) check.error("path", "'" + path.string() + "' is a folder, not a file");
+  // Two sinks on one file would rotate it under each other: one renames PATH while the other still
+  // appends to it, and deletes rotated files the other's acknowledged lines are in. One writer per
+  // file, then, across every pipeline (the same file however it is spelt: ./a, a, dir/../a).
+  check.claim("file " + fs::weakly_canonical(fs::absolute(path, ec), ec).string(), "path",
+              "another file sink writes to this file; each file has one writer (its rotation is that sink's)");
 }
 
 FileSink::FileSink(const Options& options, Context& context)
@@ -56,10 +61,7 @@ FileSink::FileSink(const Options& options, Context& context)
       max_files_(static_cast<int>(options.get_int("max_files"))),
       context_(context) {
   // Opened here so that a file that cannot be opened stops `sluice run` before anything starts.
-  if (const std::string error = open_file(); !error.empty()) {
-    if (fd_ >= 0) ::close(fd_);
-    throw ConfigError("path", error);
-  }
+  if (const std::string error = open_file(); !error.empty()) throw ConfigError("path", error);
 }
 
 FileSink::~FileSink() {
@@ -195,17 +197,26 @@ void FileSink::write_round(std::vector<Job>& jobs) {
 std::string FileSink::open_file() {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) return "cannot open " + path_ + " for appending: " + errno_text(errno);
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) return "cannot read the size of " + path_ + ": " + errno_text(errno);
-  size_ = synced_size_ = static_cast<std::uint64_t>(st.st_size);
-  // The new file's name must survive a crash too: sync its folder.
-  const fs::path folder = fs::path(path_).has_parent_path() ? fs::path(path_).parent_path() : fs::path(".");
-  if (const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    const int rc = ::fsync(dir);
+  // On any failure below the file is closed again, so the next round opens it afresh and syncs
+  // the folder then: lines must not be acknowledged into a file whose name may not survive a crash.
+  const auto failed = [&](const std::string& what) {
     const int err = errno;
-    ::close(dir);
-    if (rc != 0) return "cannot sync folder " + folder.string() + ": " + errno_text(err);
-  }
+    ::close(fd_);
+    fd_ = -1;
+    return what + ": " + errno_text(err);
+  };
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return failed("cannot read the size of " + path_);
+  size_ = synced_size_ = static_cast<std::uint64_t>(st.st_size);
+  // The new file's name (and a rotation's renames) must survive a crash too: sync the folder.
+  const fs::path folder = fs::path(path_).has_parent_path() ? fs::path(path_).parent_path() : fs::path(".");
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return failed("cannot open folder " + folder.string() + " to sync it");
+  const int rc = ::fsync(dir);
+  const int err = errno;
+  ::close(dir);
+  errno = err;
+  if (rc != 0) return failed("cannot sync folder " + folder.string());
   return {};
 }
 

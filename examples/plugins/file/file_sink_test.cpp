@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -201,8 +202,14 @@ TEST_F(FileSinkTest, AFileThatCannotBeOpenedStopsTheStartWithItsReason) {
 class Checks : public ValidationContext {
  public:
   void error(const std::string& option, const std::string& message) override { errors.push_back(option + ": " + message); }
-  bool claim(const std::string&, const std::string&, const std::string&) override { return true; }
+  // As the engine does: the first claim of a resource wins, a second is an error at its option.
+  bool claim(const std::string& resource, const std::string& option, const std::string& what) override {
+    if (claimed.insert(resource).second) return true;
+    error(option, what);
+    return false;
+  }
   std::vector<std::string> errors;
+  std::set<std::string> claimed;
 };
 
 TEST_F(FileSinkTest, TheCheckStepRefusesAMissingFolderAndAFolderAsPath) {
@@ -213,6 +220,19 @@ TEST_F(FileSinkTest, TheCheckStepRefusesAMissingFolderAndAFolderAsPath) {
   ASSERT_EQ(checks.errors.size(), 2u);
   EXPECT_EQ(checks.errors[0], "path: folder '" + (dir_ / "nope").string() + "' does not exist");
   EXPECT_EQ(checks.errors[1], "path: '" + dir_.string() + "' is a folder, not a file");
+}
+
+TEST_F(FileSinkTest, TwoSinksCannotWriteOneFileHoweverItIsSpelt) {
+  // Each would rotate the file under the other, and delete rotated files holding lines the other
+  // had acknowledged.
+  Checks checks;
+  fs::create_directories(dir_ / "sub");
+  FileSink::validate(options_of(file_options(), {{"path", (dir_ / "a.ndjson").string()}}), checks);
+  FileSink::validate(options_of(file_options(), {{"path", (dir_ / "sub" / ".." / "a.ndjson").string()}}), checks);
+  FileSink::validate(options_of(file_options(), {{"path", (dir_ / "b.ndjson").string()}}), checks);
+  ASSERT_EQ(checks.errors.size(), 1u);
+  EXPECT_EQ(checks.errors[0], "path: another file sink writes to this file; each file has one writer (its rotation is that "
+                              "sink's)");
 }
 
 }  // namespace

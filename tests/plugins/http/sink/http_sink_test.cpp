@@ -208,6 +208,40 @@ TEST_F(HttpSinkTest, AKeptAliveConnectionTheServerClosedIsReplacedAtOnceNotCount
   EXPECT_EQ(delivered_bodies(), (std::vector<std::string>{"{\"n\":1}\n", "{\"n\":2}\n"}));
 }
 
+TEST_F(HttpSinkTest, AnInterimAnswerIsNotTheAnswerAndLeavesNothingForTheNextRequest) {
+  // 103 Early Hints, then 200: the 200 answers the request. Had the sink taken the 103 for the
+  // answer, it would have nacked the first batch, and the 200 left on the kept-alive connection
+  // would have acknowledged the second before the server (holding it) answered.
+  server_.script({Reply(200).interim_first(103)});
+  server_.set_fallback(Reply(200).held());
+  start("max_connections: 1");
+  ASSERT_TRUE(run_.source->emit({R"({"n":1})"}));
+  const AckResult first = answer(0);
+  EXPECT_TRUE(first.ok) << first.reason;
+  ASSERT_TRUE(run_.source->emit({R"({"n":2})"}));
+  ASSERT_TRUE(eventually([&] { return server_.held() == 1; }));
+  EXPECT_EQ(run_.acks->answered(), 1u) << "the second batch was acknowledged before the server answered it";
+  server_.release_held();
+  EXPECT_TRUE(answer(1).ok);
+  EXPECT_EQ(server_.connections_accepted(), 1u) << "the connection stays usable after an interim answer";
+}
+
+TEST_F(HttpSinkTest, AConnectionWithBytesLeftAfterTheAnswerIsNotUsedAgain) {
+  // A second answer already waiting on the connection answers no request of ours: used again, the
+  // connection would give it to the next request, acknowledged before the server answered it.
+  server_.script({Reply(200).twice()});
+  server_.set_fallback(Reply(200).held());
+  start("max_connections: 1");
+  ASSERT_TRUE(run_.source->emit({R"({"n":1})"}));
+  EXPECT_TRUE(answer(0).ok);
+  ASSERT_TRUE(run_.source->emit({R"({"n":2})"}));
+  ASSERT_TRUE(eventually([&] { return server_.held() == 1; }));
+  EXPECT_EQ(run_.acks->answered(), 1u) << "the second batch was acknowledged before the server answered it";
+  server_.release_held();
+  EXPECT_TRUE(answer(1).ok);
+  EXPECT_EQ(server_.connections_accepted(), 2u);
+}
+
 TEST_F(HttpSinkTest, AServerThatDoesNotAnswerPushesBackOnTheSource) {
   server_.set_fallback(Reply(200).held());
   start("max_connections: 1", "    queue_capacity: 4\n    sink_max_in_flight: 2\n");

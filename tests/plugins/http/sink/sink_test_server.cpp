@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <sstream>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -82,6 +83,22 @@ class SinkTestServer::Session : public std::enable_shared_from_this<Session> {
     res->body() = reply.body;
     res->keep_alive(request_.keep_alive());
     res->prepare_payload();
+    if (reply.interim != 0 || reply.repeat) {
+      // The interim answer (or the answer) and the final one in one write: a client that takes the
+      // first for the answer finds the second waiting on the connection.
+      std::ostringstream final_answer;
+      final_answer << *res;
+      auto both = std::make_shared<std::string>(
+          reply.repeat ? final_answer.str()
+                       : "HTTP/1.1 " + std::to_string(reply.interim) + " Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n");
+      *both += final_answer.str();
+      net::async_write(socket_, net::buffer(*both), [self = shared_from_this(), both, res, close = reply.close](
+                                                         beast::error_code ec, std::size_t) {
+        if (ec || !res->keep_alive() || close) return self->close();
+        self->read();
+      });
+      return;
+    }
     bhttp::async_write(socket_, *res, [self = shared_from_this(), res, close = reply.close](beast::error_code ec,
                                                                                            std::size_t) {
       if (ec || !res->keep_alive() || close) return self->close();

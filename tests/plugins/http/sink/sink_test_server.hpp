@@ -28,6 +28,10 @@ struct Reply {
   Reply& held() { hold = true; return *this; }
   // Answers with keep-alive, then closes the connection: a server dropping an idle connection.
   Reply& then_close() { close = true; return *this; }
+  // Sends an interim (1xx) answer with this status first, as a server sending 103 Early Hints does.
+  Reply& interim_first(unsigned code) { interim = code; return *this; }
+  // Writes the answer twice in one go, as a broken server (or a wrong Content-Length) may.
+  Reply& twice() { repeat = true; return *this; }
 
   unsigned status = 200;
   std::string body;
@@ -35,6 +39,8 @@ struct Reply {
   std::chrono::milliseconds delay{0};  // answer this much later (a slow server)
   bool hold = false;                   // answer only when the test calls release_held()
   bool close = false;                  // close the connection right after answering
+  unsigned interim = 0;                // a 1xx status line sent before the answer; 0: none
+  bool repeat = false;                 // the answer written twice
 };
 
 struct Received {
