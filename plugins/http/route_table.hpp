@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "sluice/options.hpp"
-#include "sluice/origin_policy.hpp"
+#include "net_support/origin_policy.hpp"
 
 #include "static_files.hpp"
 

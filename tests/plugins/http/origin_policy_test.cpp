@@ -1,4 +1,4 @@
-// The Origin check (engine/include/sluice/origin_policy.hpp) on its own, as the http source's
+// The Origin check (plugins/common/net_support/origin_policy.hpp) on its own, as the http source's
 // `cors_origins` and the websocket sink's `origins` use it: exact origins, "*", a request without
 // Origin, and what "exact" means for case, port, scheme and a trailing slash.
 
