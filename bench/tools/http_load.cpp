@@ -94,7 +94,8 @@ class Generator {
 
   void start() {
     start_ = Clock::now();
-    wall0_ = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    wall0_ = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count();
     for (int i = 0; i < s_.connections; ++i) {
       conns_.push_back(std::make_shared<Connection>(io_, *this));
       conns_.back()->connect();
@@ -117,7 +118,8 @@ class Generator {
     ++totals_.answered;
     ++totals_.statuses[status];
     if (status >= 200 && status < 300) ++totals_.ok;
-    if (d.at - start_ >= s_.warmup) totals_.latency.add(std::chrono::duration_cast<std::chrono::microseconds>(now - d.at).count());
+    if (d.at - start_ >= s_.warmup)
+      totals_.latency.add(std::chrono::duration_cast<std::chrono::microseconds>(now - d.at).count());
   }
   void failed() { ++totals_.errors; }
   void counted_send() { ++totals_.sent; }
@@ -128,8 +130,9 @@ class Generator {
     for (long long i = 0; i < s_.batch; ++i) {
       const long long seq = s_.first_seq + d.index * s_.batch + i;
       char line[256];
-      const int n = std::snprintf(line, sizeof line, R"({"page":"/bench/%lld","clickNumber":%lld,"bseq":%lld,"bts":%lld,"pad":")",
-                                  seq % 8, seq, seq, static_cast<long long>(bts));
+      const int n =
+          std::snprintf(line, sizeof line, R"({"page":"/bench/%lld","clickNumber":%lld,"bseq":%lld,"bts":%lld,"pad":")",
+                        seq % 8, seq, seq, static_cast<long long>(bts));
       out.append(line, static_cast<std::size_t>(n));
       out.append(s_.pad, 'x');
       out += s_.batch > 1 ? "\"}\n" : "\"}";
@@ -180,10 +183,10 @@ class Generator {
     finished_ = true;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
     std::cout << "{\"scheduled\":" << next_ << ",\"sent\":" << totals_.sent << ",\"answered\":" << totals_.answered
-              << ",\"ok\":" << totals_.ok << ",\"events_ok\":" << totals_.ok * s_.batch << ",\"errors\":" << totals_.errors
-              << ",\"unsent\":" << pending_.size() << ",\"first_seq\":" << s_.first_seq
-              << ",\"end_seq\":" << s_.first_seq + next_ * s_.batch << ",\"elapsed_s\":" << elapsed
-              << ",\"rate\":" << s_.rate << ",\"statuses\":{";
+              << ",\"ok\":" << totals_.ok << ",\"events_ok\":" << totals_.ok * s_.batch
+              << ",\"errors\":" << totals_.errors << ",\"unsent\":" << pending_.size()
+              << ",\"first_seq\":" << s_.first_seq << ",\"end_seq\":" << s_.first_seq + next_ * s_.batch
+              << ",\"elapsed_s\":" << elapsed << ",\"rate\":" << s_.rate << ",\"statuses\":{";
     bool first = true;
     for (const auto& [status, n] : totals_.statuses) {
       std::cout << (first ? "" : ",") << "\"" << status << "\":" << n;
@@ -236,13 +239,15 @@ void Connection::send(Due due) {
   req_.prepare_payload();
   gen_.counted_send();
   stream_.expires_after(std::chrono::seconds(60));
-  http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  http::async_write(stream_, req_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void Connection::on_write(beast::error_code ec) {
   if (ec) return fail();
   res_ = {};
-  http::async_read(stream_, buffer_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  http::async_read(stream_, buffer_, res_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
 void Connection::on_read(beast::error_code ec) {

@@ -48,7 +48,8 @@ struct Settings {
 };
 
 std::int64_t wall_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // Reads the integer after `"key":` at or after `from` (JSON allows spaces after the colon; Python's
@@ -150,7 +151,8 @@ class Run {
     idle_timer_.async_wait([this](beast::error_code ec) {
       if (ec || finished_) return;
       const auto silence = std::chrono::duration<double>(Clock::now() - last_event_).count();
-      if (last_event_ != Clock::time_point{} && silence > s_.idle_s) return finish("no new event for " + std::to_string(s_.idle_s) + "s");
+      if (last_event_ != Clock::time_point{} && silence > s_.idle_s)
+        return finish("no new event for " + std::to_string(s_.idle_s) + "s");
       watch_idle();
     });
   }
@@ -167,16 +169,22 @@ class Run {
       closed += c->closed() ? 1 : 0;
       if (min_distinct < 0 || c->distinct() < min_distinct) min_distinct = c->distinct();
     }
-    const double elapsed = timed_start_ == Clock::time_point{} ? 0 : std::chrono::duration<double>((last_ == Clock::time_point{} ? Clock::now() : last_) - timed_start_).count();
+    const double elapsed =
+        timed_start_ == Clock::time_point{}
+            ? 0
+            : std::chrono::duration<double>((last_ == Clock::time_point{} ? Clock::now() : last_) - timed_start_)
+                  .count();
     std::cout << "{\"outcome\":\"" << outcome << "\",\"clients\":" << normal_ << ",\"connected\":" << connected_
               << ",\"complete\":" << complete_ << ",\"closed_by_server\":" << closed << ",\"expect\":" << s_.expect
               << ",\"min_distinct\":" << min_distinct << ",\"duplicates\":" << dups << ",\"deliveries\":" << deliveries
-              << ",\"frames\":" << frames << ",\"elapsed_s\":" << elapsed << ",\"latency\":" << latency_.json() << ",\"slow\":[";
+              << ",\"frames\":" << frames << ",\"elapsed_s\":" << elapsed << ",\"latency\":" << latency_.json()
+              << ",\"slow\":[";
     bool first = true;
     for (const auto& c : clients_) {
       if (!c->slow()) continue;
-      std::cout << (first ? "" : ",") << "{\"distinct\":" << c->distinct() << ",\"closed_by_server\":" << (c->closed() ? "true" : "false")
-                << ",\"close_reason\":\"" << c->close_reason() << "\"}";
+      std::cout << (first ? "" : ",") << "{\"distinct\":" << c->distinct()
+                << ",\"closed_by_server\":" << (c->closed() ? "true" : "false") << ",\"close_reason\":\""
+                << c->close_reason() << "\"}";
       first = false;
     }
     std::cout << "]}" << std::endl;
@@ -208,9 +216,10 @@ void Client::start(const tcp::resolver::results_type& endpoints) {
   beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
     if (ec) return self->run_.connect_failed(ec.message());
     beast::get_lowest_layer(self->ws_).expires_never();
-    self->ws_.set_option(websocket::stream_base::decorator([origin = self->run_.settings().origin](websocket::request_type& req) {
-      if (!origin.empty()) req.set(beast::http::field::origin, origin);
-    }));
+    self->ws_.set_option(
+        websocket::stream_base::decorator([origin = self->run_.settings().origin](websocket::request_type& req) {
+          if (!origin.empty()) req.set(beast::http::field::origin, origin);
+        }));
     self->ws_.read_message_max(64 * 1024 * 1024);
     const auto& t = self->run_.settings().target;
     self->ws_.async_handshake(t.host + ":" + t.port, t.path, [self](beast::error_code ec) {
@@ -228,7 +237,9 @@ void Client::read() {
 void Client::on_read(beast::error_code ec) {
   if (ec) {
     closed_ = true;
-    close_reason_ = ec == websocket::error::closed ? "closed: " + std::string(ws_.reason().reason.data(), ws_.reason().reason.size()) : ec.message();
+    close_reason_ = ec == websocket::error::closed
+                        ? "closed: " + std::string(ws_.reason().reason.data(), ws_.reason().reason.size())
+                        : ec.message();
     if (!slow_) run_.client_closed();
     return;
   }
@@ -236,7 +247,8 @@ void Client::on_read(beast::error_code ec) {
   take(std::string_view(static_cast<const char*>(data.data()), data.size()));
   buffer_.consume(buffer_.size());
   if (!slow_) return read();
-  pause_.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / run_.settings().slow_rate)));
+  pause_.expires_after(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / run_.settings().slow_rate)));
   pause_.async_wait([self = shared_from_this()](beast::error_code) { self->read(); });
 }
 
@@ -259,7 +271,8 @@ void Client::take(std::string_view frame) {
     if (seq >= run_.settings().timed_from) run_.timed_event_seen();  // the clock starts after the warm-up
     // The event's send time follows its sequence number ("bts" sorts right after "bseq").
     long long bts = 0;
-    if (timed_ && seq >= run_.settings().timed_from && number_after(frame.substr(0, frame.find("\"bseq\":", pos)), "\"bts\":", pos, bts) != std::string_view::npos)
+    if (timed_ && seq >= run_.settings().timed_from &&
+        number_after(frame.substr(0, frame.find("\"bseq\":", pos)), "\"bts\":", pos, bts) != std::string_view::npos)
       run_.latency().add(now - bts);
   }
   if (!slow_ && !complete_ && distinct_ == expect) {
@@ -293,6 +306,7 @@ int main(int argc, char** argv) {
   s.idle_s = f.real("idle");
   net::io_context io(1);
   Run run(io, s);
-  run.start(static_cast<int>(f.num("clients")), static_cast<int>(f.num("slow")), static_cast<int>(f.num("timed")), f.real("timeout"));
+  run.start(static_cast<int>(f.num("clients")), static_cast<int>(f.num("slow")), static_cast<int>(f.num("timed")),
+            f.real("timeout"));
   io.run();
 }

@@ -10,9 +10,12 @@ Sink::~Sink() = default;
 
 const char* component_kind_name(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::source: return "source";
-    case ComponentKind::transform: return "transform";
-    case ComponentKind::sink: return "sink";
+    case ComponentKind::source:
+      return "source";
+    case ComponentKind::transform:
+      return "transform";
+    case ComponentKind::sink:
+      return "sink";
   }
   return "component";
 }

@@ -5,8 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+#include <nlohmann/json.hpp>
 
 #include "json_text.hpp"
 #include "sluice/errors.hpp"
@@ -63,15 +63,23 @@ void append_member(std::string& payload, std::string_view key, const nlohmann::j
 
 JsonType type_of(const nlohmann::json& v) {
   switch (v.type()) {
-    case nlohmann::json::value_t::null: return JsonType::null;
-    case nlohmann::json::value_t::boolean: return JsonType::boolean;
+    case nlohmann::json::value_t::null:
+      return JsonType::null;
+    case nlohmann::json::value_t::boolean:
+      return JsonType::boolean;
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return JsonType::integer;
-    case nlohmann::json::value_t::number_float: return JsonType::floating;
-    case nlohmann::json::value_t::string: return JsonType::string;
-    case nlohmann::json::value_t::array: return JsonType::array;
-    case nlohmann::json::value_t::object: return JsonType::object;
-    default: return JsonType::null;
+    case nlohmann::json::value_t::number_unsigned:
+      return JsonType::integer;
+    case nlohmann::json::value_t::number_float:
+      return JsonType::floating;
+    case nlohmann::json::value_t::string:
+      return JsonType::string;
+    case nlohmann::json::value_t::array:
+      return JsonType::array;
+    case nlohmann::json::value_t::object:
+      return JsonType::object;
+    default:
+      return JsonType::null;
   }
 }
 
@@ -131,18 +139,24 @@ namespace {
 // too; member_of minds its sign.)
 std::optional<JsonType> type_of(const simdjson::dom::element& v) {
   switch (v.type()) {
-    case simdjson::dom::element_type::NULL_VALUE: return JsonType::null;
-    case simdjson::dom::element_type::BOOL: return JsonType::boolean;
+    case simdjson::dom::element_type::NULL_VALUE:
+      return JsonType::null;
+    case simdjson::dom::element_type::BOOL:
+      return JsonType::boolean;
     case simdjson::dom::element_type::INT64:
-    case simdjson::dom::element_type::UINT64: return JsonType::integer;
+    case simdjson::dom::element_type::UINT64:
+      return JsonType::integer;
     case simdjson::dom::element_type::DOUBLE: {
       const double d = v.get_double().value_unsafe();
       if (d == 0 && std::signbit(d)) return std::nullopt;
       return JsonType::floating;
     }
-    case simdjson::dom::element_type::STRING: return JsonType::string;
-    case simdjson::dom::element_type::ARRAY: return JsonType::array;
-    case simdjson::dom::element_type::OBJECT: return JsonType::object;
+    case simdjson::dom::element_type::STRING:
+      return JsonType::string;
+    case simdjson::dom::element_type::ARRAY:
+      return JsonType::array;
+    case simdjson::dom::element_type::OBJECT:
+      return JsonType::object;
   }
   return std::nullopt;
 }
@@ -188,8 +202,12 @@ JsonIndex::Member member_of(JsonIndex& index, const std::string& text, std::stri
                             const simdjson::dom::element& v, JsonType type) {
   JsonIndex::Member m = entry_for(index, key, type);
   switch (v.type()) {
-    case simdjson::dom::element_type::NULL_VALUE: m.value = JsonIndex::Value::null; break;
-    case simdjson::dom::element_type::BOOL: hold_boolean(m, v.get_bool().value_unsafe()); break;
+    case simdjson::dom::element_type::NULL_VALUE:
+      m.value = JsonIndex::Value::null;
+      break;
+    case simdjson::dom::element_type::BOOL:
+      hold_boolean(m, v.get_bool().value_unsafe());
+      break;
     case simdjson::dom::element_type::INT64: {
       // simdjson reads "-0" as the integer 0, nlohmann as a signed zero ("0" is unsigned there):
       // with "-0" anywhere in the text, a zero is left to the DOM.
@@ -198,13 +216,18 @@ JsonIndex::Member member_of(JsonIndex& index, const std::string& text, std::stri
       hold_integer(m, i);
       break;
     }
-    case simdjson::dom::element_type::UINT64: hold_unsigned(m, v.get_uint64().value_unsafe()); break;
+    case simdjson::dom::element_type::UINT64:
+      hold_unsigned(m, v.get_uint64().value_unsafe());
+      break;
     case simdjson::dom::element_type::DOUBLE:
       m.value = JsonIndex::Value::floating;
       m.as.floating = v.get_double().value_unsafe();
       break;
-    case simdjson::dom::element_type::STRING: hold_string(index, m, v.get_string().value_unsafe()); break;
-    default: break;  // object, array: the DOM's
+    case simdjson::dom::element_type::STRING:
+      hold_string(index, m, v.get_string().value_unsafe());
+      break;
+    default:
+      break;  // object, array: the DOM's
   }
   return m;
 }
@@ -257,13 +280,20 @@ std::unique_ptr<JsonIndex> index_of(const std::string& text) {
 // The value an index holds for member `m`; nullopt when it is the DOM's to give.
 std::optional<nlohmann::json> value_of(const JsonIndex& index, const JsonIndex::Member& m) {
   switch (m.value) {
-    case JsonIndex::Value::dom: return std::nullopt;
-    case JsonIndex::Value::null: return nlohmann::json(nullptr);
-    case JsonIndex::Value::boolean: return nlohmann::json(m.as.boolean);
-    case JsonIndex::Value::signed_integer: return nlohmann::json(m.as.signed_integer);
-    case JsonIndex::Value::unsigned_integer: return nlohmann::json(m.as.unsigned_integer);
-    case JsonIndex::Value::floating: return nlohmann::json(m.as.floating);
-    case JsonIndex::Value::string: return nlohmann::json(std::string(index.text, m.as.string.at, m.as.string.size));
+    case JsonIndex::Value::dom:
+      return std::nullopt;
+    case JsonIndex::Value::null:
+      return nlohmann::json(nullptr);
+    case JsonIndex::Value::boolean:
+      return nlohmann::json(m.as.boolean);
+    case JsonIndex::Value::signed_integer:
+      return nlohmann::json(m.as.signed_integer);
+    case JsonIndex::Value::unsigned_integer:
+      return nlohmann::json(m.as.unsigned_integer);
+    case JsonIndex::Value::floating:
+      return nlohmann::json(m.as.floating);
+    case JsonIndex::Value::string:
+      return nlohmann::json(std::string(index.text, m.as.string.at, m.as.string.size));
   }
   return std::nullopt;
 }
@@ -272,13 +302,24 @@ std::optional<nlohmann::json> value_of(const JsonIndex& index, const JsonIndex::
 void index_appended(JsonIndex& index, std::string_view key, const nlohmann::json& value) {
   JsonIndex::Member m = entry_for(index, key, sluice::type_of(value));
   switch (value.type()) {
-    case nlohmann::json::value_t::null: m.value = JsonIndex::Value::null; break;
-    case nlohmann::json::value_t::boolean: hold_boolean(m, value.get<bool>()); break;
+    case nlohmann::json::value_t::null:
+      m.value = JsonIndex::Value::null;
+      break;
+    case nlohmann::json::value_t::boolean:
+      hold_boolean(m, value.get<bool>());
+      break;
     // As json() will read the text back: a non-negative integer is unsigned there.
-    case nlohmann::json::value_t::number_integer: hold_integer(m, value.get<std::int64_t>()); break;
-    case nlohmann::json::value_t::number_unsigned: hold_unsigned(m, value.get<std::uint64_t>()); break;
-    case nlohmann::json::value_t::string: hold_string(index, m, value.get_ref<const std::string&>()); break;
-    default: break;  // a double is read back from the DOM: the text written may round differently
+    case nlohmann::json::value_t::number_integer:
+      hold_integer(m, value.get<std::int64_t>());
+      break;
+    case nlohmann::json::value_t::number_unsigned:
+      hold_unsigned(m, value.get<std::uint64_t>());
+      break;
+    case nlohmann::json::value_t::string:
+      hold_string(index, m, value.get_ref<const std::string&>());
+      break;
+    default:
+      break;  // a double is read back from the DOM: the text written may round differently
   }
   index.members.push_back(m);
 }

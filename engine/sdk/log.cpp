@@ -1,10 +1,10 @@
 #include "sluice/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <algorithm>
 #include <mutex>
 
 namespace sluice {
@@ -16,12 +16,18 @@ LogRateLimiter g_limiter;  // guarded by g_write_mutex
 
 const char* level_tag(LogLevel level) {
   switch (level) {
-    case LogLevel::trace: return "TRACE";
-    case LogLevel::debug: return "DEBUG";
-    case LogLevel::info: return "INFO ";
-    case LogLevel::warn: return "WARN ";
-    case LogLevel::error: return "ERROR";
-    case LogLevel::off: break;
+    case LogLevel::trace:
+      return "TRACE";
+    case LogLevel::debug:
+      return "DEBUG";
+    case LogLevel::info:
+      return "INFO ";
+    case LogLevel::warn:
+      return "WARN ";
+    case LogLevel::error:
+      return "ERROR";
+    case LogLevel::off:
+      break;
   }
   return "?    ";
 }
@@ -35,8 +41,10 @@ std::uint64_t line_key(std::string_view scope, LogLevel level, std::string_view 
   bool in_digits = false;
   for (const char c : message) {
     const bool digit = c >= '0' && c <= '9';
-    if (!digit) key += c;
-    else if (!in_digits) key += '#';
+    if (!digit)
+      key += c;
+    else if (!in_digits)
+      key += '#';
     in_digits = digit;
   }
   return std::hash<std::string>{}(key);

@@ -3,22 +3,31 @@
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 namespace sluice {
 
 std::string_view option_type_name(OptionType type) {
   switch (type) {
-    case OptionType::string: return "string";
-    case OptionType::integer: return "integer";
-    case OptionType::floating: return "number";
-    case OptionType::boolean: return "boolean";
-    case OptionType::duration: return "duration";
-    case OptionType::bytes: return "size";
-    case OptionType::string_list: return "list of strings";
-    case OptionType::string_map: return "map of strings";
-    case OptionType::map_list: return "list of maps";
+    case OptionType::string:
+      return "string";
+    case OptionType::integer:
+      return "integer";
+    case OptionType::floating:
+      return "number";
+    case OptionType::boolean:
+      return "boolean";
+    case OptionType::duration:
+      return "duration";
+    case OptionType::bytes:
+      return "size";
+    case OptionType::string_list:
+      return "list of strings";
+    case OptionType::string_map:
+      return "map of strings";
+    case OptionType::map_list:
+      return "list of maps";
   }
   return "value";
 }
@@ -67,12 +76,18 @@ std::optional<OptionValue> parse_duration(std::string_view text) {
   std::string_view unit;
   if (!split_number_unit(text, n, unit)) return std::nullopt;
   double ms = 0;
-  if (unit == "ms") ms = n;
-  else if (unit == "s") ms = n * 1e3;
-  else if (unit == "m") ms = n * 60e3;
-  else if (unit == "h") ms = n * 3600e3;
-  else if (unit.empty() && n == 0) ms = 0;
-  else return std::nullopt;
+  if (unit == "ms")
+    ms = n;
+  else if (unit == "s")
+    ms = n * 1e3;
+  else if (unit == "m")
+    ms = n * 60e3;
+  else if (unit == "h")
+    ms = n * 3600e3;
+  else if (unit.empty() && n == 0)
+    ms = 0;
+  else
+    return std::nullopt;
   if (ms > 1e15) return std::nullopt;
   return Duration(static_cast<std::int64_t>(std::llround(ms)));
 }
@@ -82,11 +97,16 @@ std::optional<OptionValue> parse_bytes(std::string_view text) {
   std::string_view unit;
   if (!split_number_unit(text, n, unit)) return std::nullopt;
   double factor = 0;
-  if (unit.empty() || unit == "B") factor = 1;
-  else if (unit == "KiB" || unit == "KB" || unit == "k") factor = 1024.0;
-  else if (unit == "MiB" || unit == "MB" || unit == "M") factor = 1024.0 * 1024;
-  else if (unit == "GiB" || unit == "GB" || unit == "G") factor = 1024.0 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "B")
+    factor = 1;
+  else if (unit == "KiB" || unit == "KB" || unit == "k")
+    factor = 1024.0;
+  else if (unit == "MiB" || unit == "MB" || unit == "M")
+    factor = 1024.0 * 1024;
+  else if (unit == "GiB" || unit == "GB" || unit == "G")
+    factor = 1024.0 * 1024 * 1024;
+  else
+    return std::nullopt;
   const double bytes = n * factor;
   if (bytes > 9e18 || bytes != std::floor(bytes)) return std::nullopt;
   return static_cast<std::int64_t>(bytes);
@@ -153,7 +173,7 @@ std::optional<std::int64_t> whole(double v) {
 
 // `n` in the largest of `units` (each a factor and its suffix, largest first) that divides it.
 std::string in_largest_exact_unit(std::int64_t n, std::initializer_list<std::pair<std::int64_t, const char*>> units,
-                                   const char* base_suffix) {
+                                  const char* base_suffix) {
   if (n == 0) return "0";
   for (const auto& [factor, suffix] : units) {
     if (n % factor == 0) return std::to_string(n / factor) + suffix;

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "utf8.hpp"
 #include "sluice/metadata_keys.hpp"
+#include "utf8.hpp"
 
 namespace sluice::clicks {
 
@@ -27,10 +27,14 @@ OptionTable aggregate_options() {
       .default_to("200")
       .at_least(8)
       .at_most(4096);
-  t.add("window", OptionType::duration, "Sliding window of the events-per-second figure").default_to("10s").at_least(1000);
+  t.add("window", OptionType::duration, "Sliding window of the events-per-second figure")
+      .default_to("10s")
+      .at_least(1000);
   t.add("interval", OptionType::duration, "How often a stats event is emitted").default_to("1s").at_least(50);
-  t.add("rebuild_topic", OptionType::string, "Kafka topic to rebuild the totals from at start; empty keeps totals in memory only")
-      .default_to("").example("clicks");
+  t.add("rebuild_topic", OptionType::string,
+        "Kafka topic to rebuild the totals from at start; empty keeps totals in memory only")
+      .default_to("")
+      .example("clicks");
   // rebuild_brokers and rebuild_properties: the kafka source's connection settings, for rebuild_topic.
   option_groups::kafka_connection(t, "rebuild_");
   return t;
@@ -158,9 +162,15 @@ void Aggregate::count(const Event& event, std::int64_t received_ms) {
   // recurses once per level of nesting, which a Kafka message does not bound.
   std::string key;
   switch (event.member_type(key_field_)) {
-    case JsonType::absent: key = "(none)"; break;
-    case JsonType::object: key = "(object)"; break;
-    case JsonType::array: key = "(array)"; break;
+    case JsonType::absent:
+      key = "(none)";
+      break;
+    case JsonType::object:
+      key = "(object)";
+      break;
+    case JsonType::array:
+      key = "(array)";
+      break;
     default: {
       const nlohmann::json k = *event.member(key_field_);
       key = cut_utf8(k.is_string() ? k.get_ref<const std::string&>() : dump(k), max_key_bytes_);
@@ -177,7 +187,8 @@ void Aggregate::count(const Event& event, std::int64_t received_ms) {
   std::lock_guard lock(mutex_);
   ++total_;
   per_key_.add(key);
-  while (!per_second_.empty() && per_second_.begin()->first <= now_s - kChartSeconds) per_second_.erase(per_second_.begin());
+  while (!per_second_.empty() && per_second_.begin()->first <= now_s - kChartSeconds)
+    per_second_.erase(per_second_.begin());
   if (second > now_s - kChartSeconds) ++per_second_[second];
 }
 

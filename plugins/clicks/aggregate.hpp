@@ -73,9 +73,9 @@ class Aggregate final : public Transform {
   std::map<std::int64_t, std::uint64_t> per_second_;  // by second, only the chart's last minute
   bool rebuilding_ = false;
 
-  TopicHistory history_;             // where live events start, per partition of rebuild_topic_
-  CountedOffsets counted_;           // the pipeline thread's only
-  bool warned_partitions_ = false;   // said once that counted_ is full
+  TopicHistory history_;            // where live events start, per partition of rebuild_topic_
+  CountedOffsets counted_;          // the pipeline thread's only
+  bool warned_partitions_ = false;  // said once that counted_ is full
   std::atomic<bool> stopping_{false};
   std::thread rebuilder_;
   std::unique_ptr<boost::asio::steady_timer> timer_;

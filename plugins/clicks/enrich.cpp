@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sluice/metadata_keys.hpp"
 #include "ids/random_uuid.hpp"
+#include "sluice/metadata_keys.hpp"
 #include "utf8.hpp"
 
 namespace sluice::clicks {
@@ -30,8 +30,8 @@ OptionTable enrich_options() {
 void Enrich::validate(const Options& o, ValidationContext& check) {
   const std::string& client_id_field = o.get_string("client_id_field");
   if (client_id_field == o.get_string("id_field") || client_id_field == o.get_string("time_field")) {
-    check.error("client_id_field", "'" + client_id_field +
-                                       "' is also id_field or time_field; name another field, or leave it empty");
+    check.error("client_id_field",
+                "'" + client_id_field + "' is also id_field or time_field; name another field, or leave it empty");
   }
 }
 
@@ -68,10 +68,12 @@ void Enrich::process(Batch& batch) {
       e.set_member(time_field_,
                    std::chrono::duration_cast<std::chrono::milliseconds>(e.received_at().time_since_epoch()).count());
       if (user_agent_) {
-        if (const std::string* ua = e.meta().find(metadata_key::http_user_agent)) e.set_member("userAgent", valid_utf8(*ua));
+        if (const std::string* ua = e.meta().find(metadata_key::http_user_agent))
+          e.set_member("userAgent", valid_utf8(*ua));
       }
       if (client_address_) {
-        if (const std::string* addr = e.meta().find(metadata_key::http_client_address)) e.set_member("clientAddress", valid_utf8(*addr));
+        if (const std::string* addr = e.meta().find(metadata_key::http_client_address))
+          e.set_member("clientAddress", valid_utf8(*addr));
       }
     } catch (const EventError& err) {
       batch.reject(i, err.what());

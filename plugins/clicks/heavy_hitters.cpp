@@ -36,9 +36,8 @@ std::vector<HeavyHitters::Count> HeavyHitters::ranked() const {
   std::vector<Count> out;
   out.reserve(heap_.size());
   for (const Slot& s : heap_) out.push_back({s.entry->first, s.count - s.error});
-  std::sort(out.begin(), out.end(), [](const Count& a, const Count& b) {
-    return a.count != b.count ? a.count > b.count : a.key < b.key;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Count& a, const Count& b) { return a.count != b.count ? a.count > b.count : a.key < b.key; });
   return out;
 }
 

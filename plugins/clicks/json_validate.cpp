@@ -11,15 +11,15 @@ OptionTable json_validate_options() {
   OptionTable t;
   t.add("required", OptionType::string_map,
         "Fields every event must have, with their JSON type: string, number, integer, boolean, object, array or any")
-      .required().example("{ page: string, clickNumber: number }");
+      .required()
+      .example("{ page: string, clickNumber: number }");
   return t;
 }
 
 std::optional<JsonValidate::Kind> JsonValidate::kind_named(const std::string& name) {
-  static const std::pair<const char*, Kind> kinds[] = {{"string", Kind::string},   {"number", Kind::number},
-                                                       {"integer", Kind::integer}, {"boolean", Kind::boolean},
-                                                       {"object", Kind::object},   {"array", Kind::array},
-                                                       {"any", Kind::any}};
+  static const std::pair<const char*, Kind> kinds[] = {
+      {"string", Kind::string}, {"number", Kind::number}, {"integer", Kind::integer}, {"boolean", Kind::boolean},
+      {"object", Kind::object}, {"array", Kind::array},   {"any", Kind::any}};
   for (const auto& [known, kind] : kinds) {
     if (name == known) return kind;
   }
@@ -69,14 +69,20 @@ std::variant<JsonType, std::string> payload_type(const Event& e) {
 
 const char* type_name(JsonType t) {
   switch (t) {
-    case JsonType::string: return "a string";
-    case JsonType::boolean: return "a boolean";
+    case JsonType::string:
+      return "a string";
+    case JsonType::boolean:
+      return "a boolean";
     case JsonType::integer:
-    case JsonType::floating: return "a number";
-    case JsonType::object: return "an object";
-    case JsonType::array: return "an array";
+    case JsonType::floating:
+      return "a number";
+    case JsonType::object:
+      return "an object";
+    case JsonType::array:
+      return "an array";
     case JsonType::null:
-    case JsonType::absent: break;
+    case JsonType::absent:
+      break;
   }
   return "null";
 }
@@ -104,13 +110,32 @@ void JsonValidate::process(Batch& batch) {
       bool ok = true;
       const char* want = "";
       switch (kind) {
-        case Kind::string: ok = t == JsonType::string; want = "a string"; break;
-        case Kind::number: ok = t == JsonType::integer || t == JsonType::floating; want = "a number"; break;
-        case Kind::integer: ok = t == JsonType::integer; want = "a whole number"; break;
-        case Kind::boolean: ok = t == JsonType::boolean; want = "a boolean"; break;
-        case Kind::object: ok = t == JsonType::object; want = "an object"; break;
-        case Kind::array: ok = t == JsonType::array; want = "an array"; break;
-        case Kind::any: break;
+        case Kind::string:
+          ok = t == JsonType::string;
+          want = "a string";
+          break;
+        case Kind::number:
+          ok = t == JsonType::integer || t == JsonType::floating;
+          want = "a number";
+          break;
+        case Kind::integer:
+          ok = t == JsonType::integer;
+          want = "a whole number";
+          break;
+        case Kind::boolean:
+          ok = t == JsonType::boolean;
+          want = "a boolean";
+          break;
+        case Kind::object:
+          ok = t == JsonType::object;
+          want = "an object";
+          break;
+        case Kind::array:
+          ok = t == JsonType::array;
+          want = "an array";
+          break;
+        case Kind::any:
+          break;
       }
       if (!ok) {
         batch.reject(i, "field '" + field + "' must be " + want + ", got " + type_name(t));

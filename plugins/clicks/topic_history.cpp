@@ -77,8 +77,9 @@ TopicHistory topic_end(const kafka_support::KafkaConnection& connection, const s
   return out;
 }
 
-std::string read_history(const kafka_support::KafkaConnection& connection, const std::string& topic, const TopicHistory& history,
-                         const std::function<void(std::string_view)>& each, const std::function<bool()>& cancelled) {
+std::string read_history(const kafka_support::KafkaConnection& connection, const std::string& topic,
+                         const TopicHistory& history, const std::function<void(std::string_view)>& each,
+                         const std::function<bool()>& cancelled) {
   Handle h;
   if (auto e = make_consumer(connection, h); !e.empty()) return e;
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(static_cast<int>(history.end.size()));

@@ -28,8 +28,8 @@ TopicHistory topic_end(const kafka_support::KafkaConnection& connection, const s
 
 // Reads every message before `history.end` and hands its payload to `each`. Returns an error text
 // or "".
-std::string read_history(const kafka_support::KafkaConnection& connection, const std::string& topic, const TopicHistory& history,
-                         const std::function<void(std::string_view payload)>& each,
+std::string read_history(const kafka_support::KafkaConnection& connection, const std::string& topic,
+                         const TopicHistory& history, const std::function<void(std::string_view payload)>& each,
                          const std::function<bool()>& cancelled);
 
 }  // namespace sluice::clicks

@@ -8,16 +8,24 @@ namespace sluice::generator {
 OptionTable generator_options() {
   OptionTable t;
   t.add("rate", OptionType::floating, "Events per second; 0 means as fast as the pipeline takes them")
-      .default_to("0").at_least(0).example("1000");
+      .default_to("0")
+      .at_least(0)
+      .example("1000");
   t.add("count", OptionType::integer, "Events to make before the source closes; 0 means until the engine stops")
-      .default_to("0").at_least(0).example("10000");
+      .default_to("0")
+      .at_least(0)
+      .example("10000");
   t.add("payload", OptionType::string,
         "Payload template; {{seq}} becomes the event's sequence number (from 1), {{timestamp_ms}} the Unix time "
         "in milliseconds")
-      .default_to(R"({"seq":{{seq}}})").example(R"({"page":"demo","clickNumber":{{seq}}})");
+      .default_to(R"({"seq":{{seq}}})")
+      .example(R"({"page":"demo","clickNumber":{{seq}}})");
   t.add("batch_size", OptionType::integer,
         "Events handed to the pipeline at once; with a rate, batches are also kept to about 10 ms of events")
-      .default_to("100").at_least(1).at_most(100000).example("500");
+      .default_to("100")
+      .at_least(1)
+      .at_most(100000)
+      .example("500");
   return t;
 }
 
@@ -90,7 +98,8 @@ void GeneratorSource::run(Emitter& out) {
     seq += n;
     emitted_.fetch_add(n, std::memory_order_relaxed);
     if (rate_ > 0) {
-      const auto due = started + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seq / rate_));
+      const auto due =
+          started + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seq / rate_));
       if (!pace(due)) break;
     }
   }

@@ -44,15 +44,21 @@ std::string PayloadTemplate::render(std::uint64_t seq, std::int64_t timestamp_ms
   char seq_text[24];
   char time_text[24];
   const std::string_view seq_digits(seq_text, std::to_chars(seq_text, seq_text + sizeof seq_text, seq).ptr - seq_text);
-  const std::string_view time_digits(time_text,
-                                     std::to_chars(time_text, time_text + sizeof time_text, timestamp_ms).ptr - time_text);
+  const std::string_view time_digits(
+      time_text, std::to_chars(time_text, time_text + sizeof time_text, timestamp_ms).ptr - time_text);
   std::string out;
   out.reserve(literal_size_ + seq_parts_ * seq_digits.size() + timestamp_parts_ * time_digits.size());
   for (const auto& [kind, literal] : parts_) {
     switch (kind) {
-      case Part::text: out += literal; break;
-      case Part::seq: out += seq_digits; break;
-      case Part::timestamp_ms: out += time_digits; break;
+      case Part::text:
+        out += literal;
+        break;
+      case Part::seq:
+        out += seq_digits;
+        break;
+      case Part::timestamp_ms:
+        out += time_digits;
+        break;
     }
   }
   return out;

@@ -58,9 +58,12 @@ std::optional<std::string> precheck(std::string_view text) {
     const char c = text[i];
     if (c == '\0') return "invalid JSON: a NUL byte at offset " + std::to_string(i);
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {
@@ -93,7 +96,9 @@ std::optional<std::string> check_into(std::string_view text, Clock::time_point r
 
 std::optional<BodyError> parse_single(std::string_view body, Clock::time_point received, std::vector<Event>& out) {
   body = without_bom(body);
-  if (blank(body)) return BodyError{"the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}", {}};
+  if (blank(body))
+    return BodyError{"the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}",
+                     {}};
   if (auto why = check_into(body, received, out)) return BodyError{*why, {}};
   return std::nullopt;
 }
@@ -103,9 +108,7 @@ std::optional<BodyError> parse_batch(std::string_view body, std::size_t max_even
   body = without_bom(body);
   const auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return BodyError{"the body is empty; expected a JSON array or NDJSON", {}};
-  auto too_many = [&] {
-    return BodyError{"more than " + std::to_string(max_events) + " events in one request", {}};
-  };
+  auto too_many = [&] { return BodyError{"more than " + std::to_string(max_events) + " events in one request", {}}; };
   if (body[first] == '[') {
     nlohmann::json array;
     if (auto why = precheck(body)) return BodyError{*why, {}};

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "click_body.hpp"
+#include "ids/random_uuid.hpp"
 #include "request_framing.hpp"
 #include "sluice/metadata_keys.hpp"
-#include "ids/random_uuid.hpp"
 
 namespace sluice::http {
 
@@ -52,7 +52,9 @@ std::string text(const json& body) { return body.dump(-1, ' ', false, json::erro
 // Errors of Beast's HTTP parser that mean the bytes were not a valid request (bad_method,
 // bad_target, bad_field, bad_content_length, bad_transfer_encoding, bad_chunk, partial_message...),
 // as opposed to the connection failing (reset, timeout) or ending cleanly.
-bool malformed(const beast::error_code& ec) { return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category(); }
+bool malformed(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+}
 
 // After the answer that ends a connection, unread bytes (the rest of a refused request) would make
 // the kernel reset the connection and the client could lose the answer; they are read and
@@ -100,9 +102,9 @@ void Session::on_read(beast::error_code ec, std::size_t) {
                        error_body("the body is larger than " + std::to_string(shared_->max_body) + " bytes"));
     }
     if (ec == bhttp::error::header_limit) {
-      return send_json(bhttp::status::request_header_fields_too_large,
-                       error_body("the request line and headers are larger than " + std::to_string(header_limit) +
-                                  " bytes"));
+      return send_json(
+          bhttp::status::request_header_fields_too_large,
+          error_body("the request line and headers are larger than " + std::to_string(header_limit) + " bytes"));
     }
     return send_json(bhttp::status::bad_request, error_body("malformed request: " + ec.message()));
   }
@@ -142,13 +144,16 @@ void Session::handle(Request&& req) {
   }
   if (const Route* route = shared_->routes.exact(path)) {
     switch (route->action) {
-      case RouteAction::events: return handle_events(req, *route, path, origin);
-      case RouteAction::health: return handle_health(req, path);
+      case RouteAction::events:
+        return handle_events(req, *route, path, origin);
+      case RouteAction::health:
+        return handle_health(req, path);
       case RouteAction::redirect:
         if (method != bhttp::verb::get && method != bhttp::verb::head) break;  // a static mount may hold it
         return send_json(static_cast<bhttp::status>(route->status), {{"ok", true}, {"location", route->location}},
                          {{bhttp::field::location, route->location}});
-      case RouteAction::static_files: break;  // never exact
+      case RouteAction::static_files:
+        break;  // never exact
     }
   }
   if (method == bhttp::verb::get || method == bhttp::verb::head) {
@@ -216,8 +221,8 @@ void Session::handle_body(const Request& req, bool batch) {
   if (shared_->stopping) return send_unavailable("the server is shutting down");
   std::vector<Event> events;
   const auto now = Clock::now();
-  const auto error = batch ? parse_batch(req.body(), shared_->max_batch, now, events)
-                           : parse_single(req.body(), now, events);
+  const auto error =
+      batch ? parse_batch(req.body(), shared_->max_batch, now, events) : parse_single(req.body(), now, events);
   // Who the client is, for the rate limit and for client_address: the peer, or behind a trusted
   // proxy the address it forwarded (X-Forwarded-For is read only from trusted peers).
   std::string peer;
@@ -237,7 +242,8 @@ void Session::handle_body(const Request& req, bool batch) {
   // The rate limit counts events (a refused body costs 1), so a batch costs what its clicks would.
   if (shared_->limiter.enabled()) {
     const auto client = client_key(peer, forwarded, shared_->trusted_proxies);
-    if (const auto wait = shared_->limiter.take(client, static_cast<double>(events.size()), std::chrono::steady_clock::now())) {
+    if (const auto wait =
+            shared_->limiter.take(client, static_cast<double>(events.size()), std::chrono::steady_clock::now())) {
       const std::string seconds = std::to_string(wait->count());
       return send_json(bhttp::status::too_many_requests,
                        error_body("too many events from this client; retry after " + seconds + "s"),

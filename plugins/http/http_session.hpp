@@ -11,9 +11,9 @@
 #include <string_view>
 #include <utility>
 
-#include "sluice/asio.hpp"  // first: see the header
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include "sluice/asio.hpp"  // first: see the header
 
 #include <nlohmann/json_fwd.hpp>
 

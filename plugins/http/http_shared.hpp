@@ -8,9 +8,9 @@
 #include <string>
 
 #include "net_support/origin_policy.hpp"
-#include "sluice/sdk.hpp"
 #include "rate_limiter.hpp"
 #include "route_table.hpp"
+#include "sluice/sdk.hpp"
 
 namespace sluice::http {
 

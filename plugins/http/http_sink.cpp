@@ -16,45 +16,66 @@ OptionTable http_sink_options() {
   t.add("url", OptionType::string,
         "Where to POST the events: http://host[:port]/path[?query]. https is not supported (this build has no TLS "
         "client): such a URL is refused; put a TLS-terminating proxy in front of the server instead")
-      .required().example("http://collector:8080/events");
+      .required()
+      .example("http://collector:8080/events");
   t.add("format", OptionType::string,
         "Request body: `ndjson` (one JSON payload per line, Content-Type application/x-ndjson) or `json_array` "
         "(one JSON array, application/json). A payload that is not JSON is refused alone, to the dead-letter path")
-      .default_to("ndjson").one_of({"ndjson", "json_array"});
+      .default_to("ndjson")
+      .one_of({"ndjson", "json_array"});
   t.add("headers", OptionType::string_map,
         "Extra request headers, e.g. Authorization (use ${ENV} for secrets); Content-Type may be replaced. Host, "
         "Content-Length, Transfer-Encoding and Connection are the sink's own")
-      .default_to("").example("{ Authorization: 'Bearer ${COLLECTOR_TOKEN}' }");
+      .default_to("")
+      .example("{ Authorization: 'Bearer ${COLLECTOR_TOKEN}' }");
   t.add("timeout", OptionType::duration,
         "Longest one request may take, from connecting to the end of the answer; past it the connection is closed "
         "and the request retried (the server may have taken it: delivery is at least once)")
-      .default_to("10s").at_least(1).example("2s");
+      .default_to("10s")
+      .at_least(1)
+      .example("2s");
   t.add("max_connections", OptionType::integer,
         "Keep-alive connections to the server at most, which is also the most requests on the wire at once; 1 "
         "keeps the batches' order")
-      .default_to("4").at_least(1).at_most(256).example("1");
+      .default_to("4")
+      .at_least(1)
+      .at_most(256)
+      .example("1");
   t.add("max_request_bytes", OptionType::bytes,
         "Largest request body: a larger batch is sent as several requests (an event larger than this goes alone). "
         "The sink's own memory is at most max_connections bodies")
-      .default_to("1MiB").at_least(1024).at_most(1073741824).example("256KiB");
+      .default_to("1MiB")
+      .at_least(1024)
+      .at_most(1073741824)
+      .example("256KiB");
   t.add("retry_backoff", OptionType::duration,
         "Wait after a failed request (5xx, 408, 429 without Retry-After, a connection error, a timeout) before the "
         "sink sends again; doubles with each failure in a row")
-      .default_to("100ms").at_least(1).example("1s");
+      .default_to("100ms")
+      .at_least(1)
+      .example("1s");
   t.add("retry_backoff_max", OptionType::duration, "The longest wait between two attempts")
-      .default_to("30s").at_least(1).example("1m");
+      .default_to("30s")
+      .at_least(1)
+      .example("1m");
   t.add("retry_after_max", OptionType::duration,
         "Longest Retry-After (of a 429 or 503) the sink honours; a longer one waits only this long, and none waits "
         "less than retry_backoff")
-      .default_to("60s").at_least(0).example("5m");
+      .default_to("60s")
+      .at_least(0)
+      .example("5m");
   t.add("retry_timeout", OptionType::duration,
         "How long a request keeps being retried before its events are nacked to their source (which decides: the "
         "kafka source reads them again, then dead-letters them); 0 retries until delivered or shut down")
-      .default_to("5m").at_least(0).example("0");
+      .default_to("5m")
+      .at_least(0)
+      .example("0");
   t.add("idle_timeout", OptionType::duration,
         "A kept-alive connection unused this long is closed rather than used again (servers close idle "
         "connections too; a request that finds its connection closed is resent at once on a new one)")
-      .default_to("30s").at_least(1).example("5s");
+      .default_to("30s")
+      .at_least(1)
+      .example("5s");
   return t;
 }
 
@@ -115,7 +136,7 @@ struct HttpSink::Request {
   std::size_t body_bytes = 0;
   std::uint64_t sequence = 0;  // the order requests were cut in; retries keep their place
   unsigned attempts = 0;
-  bool resent_stale = false;   // already resent once because its kept-alive connection was closed
+  bool resent_stale = false;  // already resent once because its kept-alive connection was closed
   bool settled = false;
   SteadyClock::time_point first_failure{};
 };
@@ -311,11 +332,12 @@ void HttpSink::retry(const RequestPtr& request, const std::string& why,
   const auto now = SteadyClock::now();
   if (request->first_failure == SteadyClock::time_point{}) request->first_failure = now;
   if (retry_timeout_.count() > 0 && now - request->first_failure >= retry_timeout_) {
-    context_.log.error("giving up on ", request->events.size(), " events after ", request->attempts,
-                       " attempts over ", seconds_text(now - request->first_failure), ": ", why);
-    settle(request, "gave up after " + std::to_string(request->attempts) + " attempts over " +
-                        seconds_text(now - request->first_failure) + ": " + why,
-                    false);
+    context_.log.error("giving up on ", request->events.size(), " events after ", request->attempts, " attempts over ",
+                       seconds_text(now - request->first_failure), ": ", why);
+    settle(request,
+           "gave up after " + std::to_string(request->attempts) + " attempts over " +
+               seconds_text(now - request->first_failure) + ": " + why,
+           false);
     return;
   }
   problem(why);
@@ -408,7 +430,8 @@ void HttpSink::flush(Deadline deadline) {
     context_.log.error("shutdown deadline: ", unsettled_, " requests to ", url_.text,
                        " still unanswered; their sources get a nack");
   }
-  net::post(strand_, [this] { give_up("the shutdown deadline passed before " + url_.text + " confirmed these events"); });
+  net::post(strand_,
+            [this] { give_up("the shutdown deadline passed before " + url_.text + " confirmed these events"); });
   // The strand settles them now; a moment for it to run (the io_context is still running).
   std::unique_lock lock(mutex_);
   settled_.wait_for(lock, std::chrono::seconds(2), [&] { return unsettled_ == 0; });

@@ -86,10 +86,10 @@ class HttpSink final : public Sink {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
 
   // Strand state.
-  std::deque<RequestPtr> queue_;               // waiting for a connection, in sequence order
-  std::vector<RequestPtr> on_the_wire_;        // sent, not yet answered
-  std::vector<ConnectionPtr> idle_;            // open, most recently used last
-  std::size_t connections_ = 0;                // idle + busy
+  std::deque<RequestPtr> queue_;         // waiting for a connection, in sequence order
+  std::vector<RequestPtr> on_the_wire_;  // sent, not yet answered
+  std::vector<ConnectionPtr> idle_;      // open, most recently used last
+  std::size_t connections_ = 0;          // idle + busy
   std::uint64_t next_sequence_ = 0;
   std::chrono::steady_clock::time_point paused_until_{};
   unsigned failures_in_a_row_ = 0;

@@ -15,12 +15,21 @@ OptionTable http_source_options() {
   option_groups::listener(t, "127.0.0.1:5000");
   t.add("ack", OptionType::string,
         "When a click is answered: `delivered` (2xx once every sink has it) or `accepted` (202 once queued)")
-      .default_to("delivered").one_of({"delivered", "accepted"});
+      .default_to("delivered")
+      .one_of({"delivered", "accepted"});
   t.add("ack_timeout", OptionType::duration,
         "Longest a client waits for delivery before it gets 503 (the event may still be delivered later)")
-      .default_to("30s").at_least(1).example("10s");
-  t.add("max_body", OptionType::bytes, "Largest request body; larger ones get 413").default_to("64KiB").at_least(2).example("1MiB");
-  t.add("max_batch", OptionType::integer, "Most events in one body of a `body: batch` route").default_to("1000").at_least(1).example("500");
+      .default_to("30s")
+      .at_least(1)
+      .example("10s");
+  t.add("max_body", OptionType::bytes, "Largest request body; larger ones get 413")
+      .default_to("64KiB")
+      .at_least(2)
+      .example("1MiB");
+  t.add("max_batch", OptionType::integer, "Most events in one body of a `body: batch` route")
+      .default_to("1000")
+      .at_least(1)
+      .example("500");
   t.add("routes", OptionType::map_list,
         "What the source answers, one map per route, each with a `path` (from /, matched exactly; a static "
         "mount holds the paths under it) and an `action`. `events`: the body becomes events, with `methods` "
@@ -36,24 +45,33 @@ OptionTable http_source_options() {
   t.add("static_cache", OptionType::bytes,
         "Memory for each static route's files, read once and served from memory (read again when changed); the "
         "least recently used make room, and a file larger than this is not served (404)")
-      .default_to("16MiB").at_least(1024).example("64MiB");
+      .default_to("16MiB")
+      .at_least(1024)
+      .example("64MiB");
   t.add("rate_limit", OptionType::floating,
         "Events per second one client may post, on average (a token bucket: a batch of 100 events costs 100, a "
         "request whose body is refused costs 1); more are answered 429 with Retry-After. 0: no limit, the default, "
         "because one address may be a backend or a load generator; set it when browsers post directly")
-      .default_to("0").at_least(0).example("20");
+      .default_to("0")
+      .at_least(0)
+      .example("20");
   t.add("rate_burst", OptionType::integer,
         "Events one client may post at once above rate_limit (the bucket's size). A batch larger than this passes "
         "only from a full bucket and leaves the client waiting as long as the batch would take")
-      .default_to("1000").at_least(1).example("200");
+      .default_to("1000")
+      .at_least(1)
+      .example("200");
   t.add("rate_limit_clients", OptionType::integer,
         "Clients whose rate is tracked at once; past it the client seen least recently is forgotten (it starts "
         "again with a full bucket)")
-      .default_to("100000").at_least(1).at_most(10000000);
+      .default_to("100000")
+      .at_least(1)
+      .at_most(10000000);
   t.add("trusted_proxies", OptionType::string_list,
         "Proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed: a request through one is counted "
         "against the first address from the right of X-Forwarded-For that is not a trusted proxy")
-      .default_to("").example("[10.0.0.0/8, 127.0.0.1]");
+      .default_to("")
+      .example("[10.0.0.0/8, 127.0.0.1]");
   t.add("retry_after", OptionType::duration, "Retry-After sent with 503").default_to("1s").at_least(1000);
   t.add("client_address", OptionType::boolean,
         "Put the client's address in event metadata (http.client_address); off for privacy")
@@ -93,8 +111,8 @@ HttpSource::HttpSource(const Options& o, Context& context)
   acceptor_ = open_acceptor(*context.io, o.get_string("listen"));
   retry_.emplace(acceptor_->get_executor());
   const auto bound = acceptor_->local_endpoint();
-  context.log.info("listening on http://", bound.address().to_string(), ":", bound.port(),
-                   " (", shared_->routes.size(), shared_->routes.size() == 1 ? " route)" : " routes)");
+  context.log.info("listening on http://", bound.address().to_string(), ":", bound.port(), " (", shared_->routes.size(),
+                   shared_->routes.size() == 1 ? " route)" : " routes)");
 }
 
 HttpSource::~HttpSource() {

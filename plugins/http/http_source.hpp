@@ -1,14 +1,14 @@
 #pragma once
 // `http` source: answers the routes its `routes` option declares (route_table.hpp): bodies posted
-// to an events route become events; static folders, redirects and a health check. Bad input is answered and harms nothing: 400 with the reason (and the
-// element, for a batch), 413 for a body over max_body, 405, 404, 403 for a foreign Origin, 503
-// with Retry-After when the pipeline is full or its sinks cannot deliver.
+// to an events route become events; static folders, redirects and a health check. Bad input is answered and harms
+// nothing: 400 with the reason (and the element, for a batch), 413 for a body over max_body, 405, 404, 403 for a
+// foreign Origin, 503 with Retry-After when the pipeline is full or its sinks cannot deliver.
 
 #include <memory>
 #include <optional>
 
-#include "sluice/asio.hpp"
 #include "net_support/listen.hpp"
+#include "sluice/asio.hpp"
 
 #include "http_shared.hpp"
 

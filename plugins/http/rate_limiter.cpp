@@ -58,8 +58,9 @@ TrustedProxies::TrustedProxies(const std::vector<std::string>& cidrs) {
       if (ok) prefix = std::stoi(bits);
     }
     if (!ok) {
-      throw ConfigError("trusted_proxies", "'" + entry + "' is not an address or CIDR block such as 10.0.0.0/8, "
-                                           "192.168.1.7 or fd00::/8");
+      throw ConfigError("trusted_proxies", "'" + entry +
+                                               "' is not an address or CIDR block such as 10.0.0.0/8, "
+                                               "192.168.1.7 or fd00::/8");
     }
     blocks_.push_back({*ip, ip->v4 ? prefix + 96 : prefix});
   }

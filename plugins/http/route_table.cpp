@@ -45,7 +45,8 @@ std::string upper(std::string s) {
 bool valid_path(const std::string& path) {
   if (path.empty() || path.front() != '/') return false;
   return std::none_of(path.begin(), path.end(), [](char c) {
-    return c == '?' || c == '#' || std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c));
+    return c == '?' || c == '#' || std::isspace(static_cast<unsigned char>(c)) ||
+           std::iscntrl(static_cast<unsigned char>(c));
   });
 }
 
@@ -137,8 +138,8 @@ std::optional<Route> parse_route(const std::map<std::string, StringList>& record
     route.types_in_words = join(route.content_types, " or ");
     if (const auto body = single(record, "body", name, report)) {
       if (*body != "single" && *body != "batch") {
-        report(name + ".body", "body must be single (one JSON document) or batch (a JSON array or NDJSON), not '" +
-                                   *body + "'");
+        report(name + ".body",
+               "body must be single (one JSON document) or batch (a JSON array or NDJSON), not '" + *body + "'");
         ok = false;
       }
       route.batch = *body == "batch";
@@ -229,9 +230,10 @@ void RouteTable::check(const MapList& routes, const Report& report) {
 }
 
 RouteTable::RouteTable(const MapList& routes, std::size_t static_cache) {
-  parse_all(routes, static_cache,
-            [](const std::string& option, const std::string& message) { throw ConfigError(option, message); }, exact_,
-            mounts_);
+  parse_all(
+      routes, static_cache,
+      [](const std::string& option, const std::string& message) { throw ConfigError(option, message); }, exact_,
+      mounts_);
 }
 
 const Route* RouteTable::exact(std::string_view path) const {

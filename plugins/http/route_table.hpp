@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sluice/options.hpp"
 #include "net_support/origin_policy.hpp"
+#include "sluice/options.hpp"
 
 #include "static_files.hpp"
 
@@ -33,8 +33,8 @@ struct Route {
   std::vector<std::string> content_types;  // lower case, without parameters
   bool batch = false;                      // body: batch (a JSON array or NDJSON) or single
   std::shared_ptr<const OriginPolicy> origins;
-  std::string allow;             // the Allow header: the methods and OPTIONS
-  std::string types_in_words;    // "application/json or text/plain", for the 415 answer
+  std::string allow;           // the Allow header: the methods and OPTIONS
+  std::string types_in_words;  // "application/json or text/plain", for the 415 answer
   // static
   std::shared_ptr<const StaticFiles> files;
   // redirect

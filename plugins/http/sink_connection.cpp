@@ -46,16 +46,14 @@ void SinkConnection::on_resolve(beast::error_code ec, const tcp::resolver::resul
 }
 
 void SinkConnection::do_write() {
-  bhttp::async_write(socket_, *request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_write(ec);
-  });
+  bhttp::async_write(socket_, *request_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void SinkConnection::on_write(beast::error_code ec) {
   if (ec) return finish(ec);
-  bhttp::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_header(ec);
-  });
+  bhttp::async_read_header(socket_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void SinkConnection::on_header(beast::error_code ec) {
@@ -71,9 +69,8 @@ void SinkConnection::on_header(beast::error_code ec) {
     return on_write({});
   }
   if (parser_->is_done()) return finish({});
-  bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_body(ec);
-  });
+  bhttp::async_read(socket_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
 }
 
 void SinkConnection::on_body(beast::error_code ec) {
@@ -101,14 +98,15 @@ void SinkConnection::finish(beast::error_code ec) {
   if (have_header) {
     auto& answer = parser_->get();
     out.status = answer.result_int();
-    if (auto it = answer.find(bhttp::field::retry_after); it != answer.end()) out.retry_after = std::string(it->value());
+    if (auto it = answer.find(bhttp::field::retry_after); it != answer.end())
+      out.retry_after = std::string(it->value());
     if (auto it = answer.find(bhttp::field::location); it != answer.end()) out.location = std::string(it->value());
     out.body = std::move(answer.body());
     // A 101 (a protocol switch nobody asked for) leaves the connection in another protocol. Bytes
     // already read past the answer answer no request of ours (a server answering twice, a wrong
     // Content-Length): the next request on this connection would take them for its answer.
-    out.reusable = !ec && !timed_out_ && parser_->is_done() && answer.keep_alive() && out.status >= 200 &&
-                   buffer_.size() == 0;
+    out.reusable =
+        !ec && !timed_out_ && parser_->is_done() && answer.keep_alive() && out.status >= 200 && buffer_.size() == 0;
   }
   parser_.reset();
   request_.reset();

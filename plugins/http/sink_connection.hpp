@@ -30,14 +30,14 @@ using SinkRequest = bhttp::request<bhttp::string_body>;
 
 // How an exchange ended.
 struct ExchangeOutcome {
-  beast::error_code error;    // set when no complete status line and headers came
-  bool stale = false;         // error on a reused connection before any byte of an answer: the
-                              // server had closed it while idle (retry at once on a new one)
-  unsigned status = 0;        // when !error
-  std::string retry_after;    // the Retry-After header, when present
-  std::string location;       // the Location header, when present
-  std::string body;           // at most kMaxAnswerBody bytes of the answer's body
-  bool reusable = false;      // the connection may carry another request
+  beast::error_code error;  // set when no complete status line and headers came
+  bool stale = false;       // error on a reused connection before any byte of an answer: the
+                            // server had closed it while idle (retry at once on a new one)
+  unsigned status = 0;      // when !error
+  std::string retry_after;  // the Retry-After header, when present
+  std::string location;     // the Location header, when present
+  std::string body;         // at most kMaxAnswerBody bytes of the answer's body
+  bool reusable = false;    // the connection may carry another request
 };
 
 class SinkConnection : public std::enable_shared_from_this<SinkConnection> {

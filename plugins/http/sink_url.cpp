@@ -31,8 +31,9 @@ bool has_control_or_space(const std::string& s) {
 
 SinkUrl SinkUrl::parse(const std::string& url) {
   if (starts_with_ci(url, "https://")) {
-    refuse(url, "is https, which the http sink does not support (this build has no TLS client); "
-                "send to an http:// URL, e.g. a local TLS-terminating proxy in front of the server");
+    refuse(url,
+           "is https, which the http sink does not support (this build has no TLS client); "
+           "send to an http:// URL, e.g. a local TLS-terminating proxy in front of the server");
   }
   if (!starts_with_ci(url, "http://")) {
     refuse(url, "must start with http:// (e.g. http://collector:8080/events)");
@@ -41,14 +42,16 @@ SinkUrl SinkUrl::parse(const std::string& url) {
   SinkUrl u;
   u.text = url;
   std::string rest = url.substr(7);
-  if (const auto hash = rest.find('#'); hash != std::string::npos) refuse(url, "has a #fragment, which HTTP never sends");
+  if (const auto hash = rest.find('#'); hash != std::string::npos)
+    refuse(url, "has a #fragment, which HTTP never sends");
   const auto path_start = rest.find_first_of("/?");
   std::string authority = rest.substr(0, path_start);
   u.target = path_start == std::string::npos ? "/" : rest.substr(path_start);
   if (u.target.front() == '?') u.target.insert(0, "/");
   if (authority.find('@') != std::string::npos) {
-    refuse(url, "carries credentials (user@host), which would be logged with the URL; "
-                "set an Authorization header in `headers` instead");
+    refuse(url,
+           "carries credentials (user@host), which would be logged with the URL; "
+           "set an Authorization header in `headers` instead");
   }
   if (authority.empty()) refuse(url, "names no host (expected http://host[:port]/path)");
   std::string port_text;

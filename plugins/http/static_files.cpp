@@ -14,19 +14,26 @@ StaticFiles::StaticFiles(const std::string& root, std::size_t max_bytes) : max_b
   std::error_code ec;
   root_ = fs::canonical(root, ec);
   if (ec || !fs::is_directory(root_)) {
-    throw ConfigError("static_dir", "'" + root + "' is not a folder that can be read" + (ec ? ": " + ec.message() : ""));
+    throw ConfigError("static_dir",
+                      "'" + root + "' is not a folder that can be read" + (ec ? ": " + ec.message() : ""));
   }
 }
 
 std::string mime_type(const fs::path& file) {
-  static const std::pair<const char*, const char*> types[] = {
-      {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".json", "application/json"},
-      {".svg", "image/svg+xml"},             {".png", "image/png"},
-      {".jpg", "image/jpeg"},                {".jpeg", "image/jpeg"},
-      {".ico", "image/x-icon"},              {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"},          {".woff2", "font/woff2"}};
+  static const std::pair<const char*, const char*> types[] = {{".html", "text/html; charset=utf-8"},
+                                                              {".htm", "text/html; charset=utf-8"},
+                                                              {".css", "text/css; charset=utf-8"},
+                                                              {".js", "text/javascript; charset=utf-8"},
+                                                              {".mjs", "text/javascript; charset=utf-8"},
+                                                              {".json", "application/json"},
+                                                              {".svg", "image/svg+xml"},
+                                                              {".png", "image/png"},
+                                                              {".jpg", "image/jpeg"},
+                                                              {".jpeg", "image/jpeg"},
+                                                              {".ico", "image/x-icon"},
+                                                              {".txt", "text/plain; charset=utf-8"},
+                                                              {".map", "application/json"},
+                                                              {".woff2", "font/woff2"}};
   const std::string ext = file.extension().string();
   for (const auto& [e, type] : types) {
     if (ext == e) return type;

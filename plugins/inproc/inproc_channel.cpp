@@ -5,9 +5,12 @@
 namespace sluice::inproc {
 
 void add_channel_option(OptionTable& table) {
-  table.add("channel", OptionType::string, "Name of the in-process channel; the inproc sinks and the one inproc "
-                                           "source that share a name are connected")
-      .required().example("clicks");
+  table
+      .add("channel", OptionType::string,
+           "Name of the in-process channel; the inproc sinks and the one inproc "
+           "source that share a name are connected")
+      .required()
+      .example("clicks");
 }
 
 std::shared_ptr<Channel> channel(const std::string& name) {
@@ -25,7 +28,8 @@ std::shared_ptr<Channel> channel(const std::string& name) {
 void Channel::claim_reader() {
   std::lock_guard lock(mutex_);
   if (reader_claimed_) {
-    throw ConfigError("channel", "channel '" + name_ + "' already has an inproc source; a channel has exactly one reader");
+    throw ConfigError("channel",
+                      "channel '" + name_ + "' already has an inproc source; a channel has exactly one reader");
   }
   reader_claimed_ = true;
 }

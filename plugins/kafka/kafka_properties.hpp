@@ -12,7 +12,7 @@
 namespace sluice::kafka {
 
 struct Property {
-  std::string name;    // librdkafka's name, e.g. "acks"
+  std::string name;  // librdkafka's name, e.g. "acks"
   std::string value;
   std::string option;  // the component option a refusal is reported at
 };

@@ -12,38 +12,58 @@ namespace sluice::kafka {
 OptionTable kafka_sink_options() {
   OptionTable t;
   option_groups::kafka_connection(t);
-  t.add("topic", OptionType::string, "Topic to write to; created when missing (see create_topic)").required().example("clicks");
+  t.add("topic", OptionType::string, "Topic to write to; created when missing (see create_topic)")
+      .required()
+      .example("clicks");
   t.add("key", OptionType::string,
         "JSON field whose value becomes the message key (same key, same partition, order kept); empty for no key")
-      .default_to("").example("page");
+      .default_to("")
+      .example("page");
   t.add("acks", OptionType::string, "How many replicas must have the message before it counts as delivered")
-      .default_to("all").one_of({"all", "1", "0"});
+      .default_to("all")
+      .one_of({"all", "1", "0"});
   t.add("idempotence", OptionType::boolean,
         "Idempotent producer: retries never duplicate or reorder messages (needs acks: all)")
       .default_to("true");
   t.add("compression", OptionType::string, "Compression of message batches (librdkafka's default is none)")
-      .default_to("none").one_of({"none", "gzip", "snappy", "lz4", "zstd"}).example("lz4");
+      .default_to("none")
+      .one_of({"none", "gzip", "snappy", "lz4", "zstd"})
+      .example("lz4");
   t.add("linger_ms", OptionType::duration, "How long librdkafka waits to fill a message batch (its default is 5ms)")
-      .default_to("5ms").at_least(0).at_most(900000).example("20ms");
+      .default_to("5ms")
+      .at_least(0)
+      .at_most(900000)
+      .example("20ms");
   t.add("batch_size", OptionType::bytes, "Largest message batch sent to a partition at once (librdkafka's default)")
-      .default_to("1000000").at_least(1).at_most(2147483647).example("1MiB");
+      .default_to("1000000")
+      .at_least(1)
+      .at_most(2147483647)
+      .example("1MiB");
   t.add("message_timeout", OptionType::duration,
         "How long librdkafka keeps retrying a message (broker down, leader lost) before its source gets a nack")
-      .default_to("30s").at_least(1).example("2m");
+      .default_to("30s")
+      .at_least(1)
+      .example("2m");
   t.add("create_topic", OptionType::boolean,
         "Create the topic through the admin API when it does not exist; when false, events for a missing topic are "
         "nacked, naming it (after librdkafka's topic.metadata.propagation.max.ms, 30s, or message_timeout if shorter)")
       .default_to("true");
-  t.add("partitions", OptionType::integer, "Partitions of a topic the sink creates").default_to("1").at_least(1).example("6");
+  t.add("partitions", OptionType::integer, "Partitions of a topic the sink creates")
+      .default_to("1")
+      .at_least(1)
+      .example("6");
   t.add("replication", OptionType::integer, "Replication factor of a topic the sink creates")
-      .default_to("1").at_least(1).example("3");
+      .default_to("1")
+      .at_least(1)
+      .example("3");
   t.add("header_prefix", OptionType::string,
         "Event metadata whose key starts with this goes out as a Kafka header, named without the prefix")
       .default_to("header.");
   t.add("metadata_headers", OptionType::string_list,
         "Event metadata whose key starts with one of these also goes out as a Kafka header, under its full name: "
         "a dead-letter topic's consumer reads dead_letter.reason, dead_letter.component and dead_letter.at this way")
-      .default_to("dead_letter.").example("[dead_letter., kafka.]");
+      .default_to("dead_letter.")
+      .example("[dead_letter., kafka.]");
   return t;
 }
 
@@ -115,7 +135,8 @@ void KafkaSink::validate(const Options& o, ValidationContext& check) {
 KafkaSink::KafkaSink(const Options& o, Context& context)
     : context_(context),
       cluster_(context.log),
-      topic_{o.get_string("topic"), static_cast<int>(o.get_int("partitions")), static_cast<int>(o.get_int("replication"))},
+      topic_{o.get_string("topic"), static_cast<int>(o.get_int("partitions")),
+             static_cast<int>(o.get_int("replication"))},
       create_topic_(o.get_bool("create_topic")),
       key_field_(o.get_string("key")),
       header_prefix_(o.get_string("header_prefix")) {
@@ -131,8 +152,8 @@ KafkaSink::KafkaSink(const Options& o, Context& context)
   topic_ready_ = !create_topic_;
   if (create_topic_) topic_request_ = std::make_unique<TopicRequest>(producer_.get(), topic_, std::chrono::seconds(5));
   if (context.io == nullptr) throw Error("the kafka sink needs the engine's I/O context");
-  waker_ = std::make_unique<QueueWaker>(*context.io, rd_kafka_queue_get_main(producer_.get()), [this] { serve(); },
-                                        context.log);
+  waker_ = std::make_unique<QueueWaker>(
+      *context.io, rd_kafka_queue_get_main(producer_.get()), [this] { serve(); }, context.log);
 }
 
 KafkaSink::~KafkaSink() {
@@ -288,11 +309,11 @@ rd_kafka_resp_err_t KafkaSink::produce(InFlight& b, std::size_t index) {
   }
   const std::string_view payload = event.payload();
   // No RD_KAFKA_MSG_F_COPY: librdkafka points at the payload, which the batch keeps alive.
-  const rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_.get(), RD_KAFKA_V_TOPIC(topic_.name.c_str()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
-      RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()), RD_KAFKA_V_HEADERS(headers),
-      RD_KAFKA_V_OPAQUE(&b.tags[index]), RD_KAFKA_V_END);
+  const rd_kafka_resp_err_t err =
+      rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic_.name.c_str()),
+                        RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+                        RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()), RD_KAFKA_V_HEADERS(headers),
+                        RD_KAFKA_V_OPAQUE(&b.tags[index]), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR && headers != nullptr) rd_kafka_headers_destroy(headers);
   return err;
 }

@@ -12,29 +12,44 @@ OptionTable kafka_source_options() {
   OptionTable t;
   option_groups::kafka_connection(t);
   t.add("topics", OptionType::string_list, "Topics to consume: one for now (one pipeline per topic)")
-      .required().example("[clicks]");
+      .required()
+      .example("[clicks]");
   t.add("group", OptionType::string, "Consumer group; its committed offsets are where a restart resumes")
-      .default_to("sluice").example("click-broadcast");
+      .default_to("sluice")
+      .example("click-broadcast");
   t.add("start", OptionType::string, "Where a group without committed offsets starts reading")
-      .default_to("earliest").one_of({"earliest", "latest"});
+      .default_to("earliest")
+      .one_of({"earliest", "latest"});
   t.add("batch_size", OptionType::integer, "Most messages handed to the pipeline at once")
-      .default_to("500").at_least(1).at_most(100000);
+      .default_to("500")
+      .at_least(1)
+      .at_most(100000);
   t.add("commit_interval", OptionType::duration,
         "How often acknowledged offsets are committed (and always on shutdown and rebalance)")
-      .default_to("1s").at_least(1).example("5s");
+      .default_to("1s")
+      .at_least(1)
+      .example("5s");
   t.add("max_retries", OptionType::integer,
         "Times a nacked event is read again before it goes to the pipeline's dead_letter sink (an event rejected "
         "as bad input goes there at once); its offset is committed only once that sink confirmed it")
-      .default_to("5").at_least(0).at_most(10000).example("10");
+      .default_to("5")
+      .at_least(0)
+      .at_most(10000)
+      .example("10");
   t.add("nack_policy", OptionType::string,
         "What an event does after max_retries when the pipeline has no dead_letter sink: `retry` keeps reading it "
         "again every retry_backoff_max and never commits past it; `skip` logs it and commits past it (it is lost "
         "to this group)")
-      .default_to("retry").one_of({"retry", "skip"});
+      .default_to("retry")
+      .one_of({"retry", "skip"});
   t.add("retry_backoff", OptionType::duration, "Wait before reading a nacked event again; doubles with each retry")
-      .default_to("1s").at_least(0).example("5s");
+      .default_to("1s")
+      .at_least(0)
+      .example("5s");
   t.add("retry_backoff_max", OptionType::duration, "The longest wait between two reads of a nacked event")
-      .default_to("30s").at_least(0).example("1m");
+      .default_to("30s")
+      .at_least(0)
+      .example("1m");
   return t;
 }
 
@@ -45,8 +60,9 @@ void KafkaSource::validate(const Options& o, ValidationContext& check) {
   // two topics' partition 0 would share it, and an ack of one could commit the other past events
   // not yet delivered. Until it is keyed by topic too, one topic per source.
   if (topics.size() > 1) {
-    check.error("topics", "a kafka source reads one topic for now (its offsets are tracked by partition number); "
-                          "use one pipeline per topic");
+    check.error("topics",
+                "a kafka source reads one topic for now (its offsets are tracked by partition number); "
+                "use one pipeline per topic");
   }
   (void)check_properties(o, consumer_properties(o), check);
 }
@@ -70,7 +86,8 @@ KafkaSource::KafkaSource(const Options& o, Context& context)
   rd_kafka_poll_set_consumer(consumer_.get());
 
   rd_kafka_topic_partition_list_t* subscription = rd_kafka_topic_partition_list_new(static_cast<int>(topics_.size()));
-  for (const auto& topic : topics_) rd_kafka_topic_partition_list_add(subscription, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  for (const auto& topic : topics_)
+    rd_kafka_topic_partition_list_add(subscription, topic.c_str(), RD_KAFKA_PARTITION_UA);
   const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), subscription);
   rd_kafka_topic_partition_list_destroy(subscription);
   if (err) throw ConfigError("topics", std::string("cannot subscribe: ") + rd_kafka_err2str(err));
@@ -158,7 +175,8 @@ void KafkaSource::run(Emitter& out) {
         const char* name;
         const void* value;
         std::size_t size;
-        for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
           meta.set(std::string("header.") + name, value ? std::string(static_cast<const char*>(value), size) : "");
         }
       }
@@ -182,7 +200,8 @@ void KafkaSource::run(Emitter& out) {
     {
       std::lock_guard lock(mutex_);
       for (const auto& [tp, span] : spans) {
-        ranges.push_back({tp.first, tp.second, span.first, span.second, tracker_.emitted(tp.second, span.first, span.second)});
+        ranges.push_back(
+            {tp.first, tp.second, span.first, span.second, tracker_.emitted(tp.second, span.first, span.second)});
       }
     }
     AckFn ack = [this, ranges, positions](const AckResult& r) { on_ack(r, ranges, positions); };
@@ -211,8 +230,8 @@ bool KafkaSource::dead_letter(Emitter& out, Event& event, const std::string& top
     return false;
   }
   context_.log.warn("cannot deliver partition ", at.first, " offset ", at.second, " (", mark.reason,
-                    ") and the pipeline has no dead_letter sink; reading it again every ",
-                    retry_backoff_max_.count(), " ms and not committing past it (nack_policy: retry)");
+                    ") and the pipeline has no dead_letter sink; reading it again every ", retry_backoff_max_.count(),
+                    " ms and not committing past it (nack_policy: retry)");
   std::lock_guard lock(mutex_);
   tracker_.forget_from(at.first, at.second);  // its own range is dropped: it is emitted as usual
   return false;
@@ -238,7 +257,8 @@ Duration KafkaSource::backoff(int attempt) const {
   return std::min(d, retry_backoff_max_);
 }
 
-void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& ranges, const std::vector<Position>& positions) {
+void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& ranges,
+                         const std::vector<Position>& positions) {
   if (result.ok || result.dead_lettered) {
     commit(ranges);
     return;
@@ -250,7 +270,8 @@ void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& rang
   // again: at least once.)
   const std::size_t first_failed = result.event < positions.size() ? result.event : 0;
   std::map<std::int32_t, std::int64_t> resume;  // partition -> offset to read again from
-  for (std::size_t i = first_failed; i < positions.size(); ++i) resume.try_emplace(positions[i].partition, positions[i].offset);
+  for (std::size_t i = first_failed; i < positions.size(); ++i)
+    resume.try_emplace(positions[i].partition, positions[i].offset);
   std::vector<Range> delivered;
   std::vector<Retry> again;
   for (const auto& r : ranges) {
@@ -265,7 +286,8 @@ void KafkaSource::on_ack(const AckResult& result, const std::vector<Range>& rang
   if (!delivered.empty()) commit(delivered);
 
   std::lock_guard lock(mutex_);
-  const Position failed = result.event < positions.size() ? positions[result.event] : Position{ranges.front().partition, ranges.front().first};
+  const Position failed = result.event < positions.size() ? positions[result.event]
+                                                          : Position{ranges.front().partition, ranges.front().first};
   const Offset at{failed.partition, failed.offset};
   const int attempt = ++attempts_[at];
   // Bad input is refused again however often it is read: to the dead-letter path at once.
@@ -298,7 +320,8 @@ void KafkaSource::commit(const std::vector<Range>& ranges) {
         if (!commit) commit = rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size()));
         rd_kafka_topic_partition_list_add(commit, r.topic.c_str(), r.partition)->offset = *offset;
         // Retries counted for events now committed past are done with.
-        std::erase_if(attempts_, [&](const auto& a) { return a.first.first == r.partition && a.first.second < *offset; });
+        std::erase_if(attempts_,
+                      [&](const auto& a) { return a.first.first == r.partition && a.first.second < *offset; });
       }
     }
   }

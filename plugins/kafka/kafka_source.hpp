@@ -72,8 +72,7 @@ class KafkaSource final : public Source {
   void on_ack(const AckResult& result, const std::vector<Range>& ranges, const std::vector<Position>& positions);
   // The message was read again because it is marked: to the dead-letter sink. false when the
   // pipeline has none (the event is then emitted as usual, or skipped per nack_policy).
-  bool dead_letter(Emitter& out, Event& event, const std::string& topic, Offset at, const Mark& mark,
-                   bool& skipped);
+  bool dead_letter(Emitter& out, Event& event, const std::string& topic, Offset at, const Mark& mark, bool& skipped);
   void on_dead_letter_ack(const AckResult& result, const Range& range, const Mark& mark);
   // Stores `ranges` as acknowledged and the offsets that may now be committed.
   void commit(const std::vector<Range>& ranges);
@@ -93,9 +92,9 @@ class KafkaSource final : public Source {
   std::mutex mutex_;  // everything below up to the thread
   OffsetTracker tracker_;
   std::deque<Retry> retries_;
-  std::map<Offset, int> attempts_;      // nacks so far of the event at this offset
-  std::map<Offset, Mark> new_marks_;    // set by acks, taken by the consumer thread at its seek
-  std::map<Offset, Mark> marks_;        // consumer thread only
+  std::map<Offset, int> attempts_;    // nacks so far of the event at this offset
+  std::map<Offset, Mark> new_marks_;  // set by acks, taken by the consumer thread at its seek
+  std::map<Offset, Mark> marks_;      // consumer thread only
 
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -86,8 +86,7 @@ struct QueueWaker::State : std::enable_shared_from_this<State> {
   boost::asio::steady_timer timer;
 };
 
-QueueWaker::QueueWaker(boost::asio::io_context& io, rd_kafka_queue_t* queue, std::function<void()> serve,
-                       const Logger&)
+QueueWaker::QueueWaker(boost::asio::io_context& io, rd_kafka_queue_t* queue, std::function<void()> serve, const Logger&)
     : state_(std::make_shared<State>(io, queue, std::move(serve))) {
   rd_kafka_queue_cb_event_enable(queue, &State::on_event, state_.get());
 }

@@ -60,7 +60,8 @@ TopicResult read_answer(rd_kafka_event_t* event) {
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
   if (count != 1) return {TopicState::retry, "unexpected CreateTopics answer"};
   const auto err = rd_kafka_topic_result_error(results[0]);
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) return {TopicState::ready, ""};
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+    return {TopicState::ready, ""};
   const char* why = rd_kafka_topic_result_error_string(results[0]);
   return {retriable(err) ? TopicState::retry : TopicState::refused, why ? why : rd_kafka_err2str(err)};
 }

@@ -19,9 +19,9 @@ struct TopicSpec {
 };
 
 enum class TopicState {
-  ready,      // created now, or it existed already
-  retry,      // the cluster did not answer in time: try again later
-  refused,    // the broker refused it for good (bad replication factor, not authorised, ...)
+  ready,    // created now, or it existed already
+  retry,    // the cluster did not answer in time: try again later
+  refused,  // the broker refused it for good (bad replication factor, not authorised, ...)
 };
 
 struct TopicResult {

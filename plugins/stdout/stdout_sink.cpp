@@ -12,7 +12,8 @@ OptionTable stdout_options() {
   OptionTable t;
   t.add("with_metadata", OptionType::boolean,
         "Write {\"payload\": ..., \"metadata\": {...}, \"received_at_ms\": ...} instead of the bare payload")
-      .default_to("false").example("true");
+      .default_to("false")
+      .example("true");
   return t;
 }
 
@@ -37,7 +38,8 @@ void StdoutSink::append_line(const Event& event) {
     for (const auto& [k, v] : event.meta()) meta[k] = v;
     const auto received =
         std::chrono::duration_cast<std::chrono::milliseconds>(event.received_at().time_since_epoch()).count();
-    nlohmann::json line = {{"payload", payload_as_json(event)}, {"metadata", std::move(meta)}, {"received_at_ms", received}};
+    nlohmann::json line = {
+        {"payload", payload_as_json(event)}, {"metadata", std::move(meta)}, {"received_at_ms", received}};
     buffer_ += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     const std::string_view payload = event.payload();

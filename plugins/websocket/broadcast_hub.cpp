@@ -40,7 +40,8 @@ std::size_t event_size(std::uint64_t seq, const std::string& json) {
 constexpr std::size_t kHeadMax = 160;
 static_assert(kHeadMax + 16 + 20 <= kFrameOverhead, "one event and a head must fit in the overhead");
 
-template <class T> bool parse_int(const std::string* text, T& out) {
+template <class T>
+bool parse_int(const std::string* text, T& out) {
   if (text == nullptr || text->empty()) return false;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), out);
   return ec == std::errc{} && end == text->data() + text->size();
@@ -76,8 +77,8 @@ BroadcastHub::BroadcastHub(std::size_t replay_size, std::size_t snapshot_events)
     : BroadcastHub(HubLimits{.replay_events = replay_size, .snapshot_events = snapshot_events}) {}
 
 std::string BroadcastHub::head(const char* type, std::uint64_t seq, bool replayed, const std::string* state) const {
-  std::string out = std::string("{\"type\":\"") + type + "\",\"epoch\":\"" + epoch_ + "\",\"seq\":" +
-                    std::to_string(seq) + ",\"sentAt\":" + std::to_string(now_ms());
+  std::string out = std::string("{\"type\":\"") + type + "\",\"epoch\":\"" + epoch_ +
+                    "\",\"seq\":" + std::to_string(seq) + ",\"sentAt\":" + std::to_string(now_ms());
   if (replayed) out += ",\"replay\":true";
   if (state != nullptr) out += ",\"state\":" + (state->empty() ? std::string("null") : *state);
   out += ",\"events\":[";
@@ -225,8 +226,8 @@ void BroadcastHub::publish(const Batch& batch) {
   std::string body;
   bool with_state = state_changed;
   const auto flush = [&] {
-    frames.push_back(std::make_shared<const std::string>(head("events", last_seq, false, with_state ? &state_ : nullptr) +
-                                                         body + "]}"));
+    frames.push_back(std::make_shared<const std::string>(
+        head("events", last_seq, false, with_state ? &state_ : nullptr) + body + "]}"));
     body.clear();
     with_state = false;
   };

@@ -45,11 +45,11 @@ class Client {
 };
 
 struct HubLimits {
-  std::size_t replay_events = 1000;          // events kept for catch-up
-  std::size_t replay_bytes = 8 << 20;        // and their payload bytes at most
-  std::size_t snapshot_events = 50;          // recent events in a snapshot, if they fit
-  std::size_t max_frame_bytes = 256 << 10;   // no frame is larger (at least 4 KiB)
-  std::size_t max_partitions = 4096;         // Kafka partitions whose last offset is remembered
+  std::size_t replay_events = 1000;         // events kept for catch-up
+  std::size_t replay_bytes = 8 << 20;       // and their payload bytes at most
+  std::size_t snapshot_events = 50;         // recent events in a snapshot, if they fit
+  std::size_t max_frame_bytes = 256 << 10;  // no frame is larger (at least 4 KiB)
+  std::size_t max_partitions = 4096;        // Kafka partitions whose last offset is remembered
 };
 
 class BroadcastHub {
@@ -89,8 +89,8 @@ class BroadcastHub {
   std::uint64_t seq_ = 0;
   std::deque<Entry> replay_;
   std::size_t replay_bytes_ = 0;
-  std::string state_;  // latest stats payload (normalised), or empty
-  Frame snapshot_;     // cached until the next publish
+  std::string state_;                                        // latest stats payload (normalised), or empty
+  Frame snapshot_;                                           // cached until the next publish
   std::optional<std::pair<std::uint64_t, Frame>> catch_up_;  // (after, frame), likewise
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> published_;  // last offset per partition
   std::set<std::shared_ptr<Client>> clients_;

@@ -14,32 +14,43 @@ OptionTable websocket_sink_options() {
   option_groups::listener(t, "127.0.0.1:8765");
   t.add("origins", OptionType::string_list,
         "Web origins allowed to connect, besides pages of the same host; others get 403. \"*\" allows any")
-      .default_to("").example("[http://localhost:5000]");
+      .default_to("")
+      .example("[http://localhost:5000]");
   t.add("max_queue", OptionType::integer, "Frames waiting for one client; a client further behind is slow")
-      .default_to("256").at_least(1).example("64");
+      .default_to("256")
+      .at_least(1)
+      .example("64");
   t.add("slow_client", OptionType::string,
         "What happens to a slow client: `disconnect` (it reconnects and catches up) or `skip` (it loses frames)")
-      .default_to("disconnect").one_of({"disconnect", "skip"});
+      .default_to("disconnect")
+      .one_of({"disconnect", "skip"});
   t.add("replay", OptionType::integer,
         "Recent events kept for clients that reconnect with ?since=EPOCH:SEQ, the last event they saw (EPOCH: 16 "
         "lowercase hex digits, SEQ: a decimal without sign); a since that does not parse is ignored: a snapshot")
-      .default_to("1000").at_least(0).example("10000");
+      .default_to("1000")
+      .at_least(0)
+      .example("10000");
   t.add("replay_bytes", OptionType::bytes, "Payload bytes the replay buffer holds at most; the oldest events go first")
-      .default_to("8MiB").at_least(0);
+      .default_to("8MiB")
+      .at_least(0);
   t.add("snapshot_events", OptionType::integer,
         "Recent events sent with the state to a client that connects afresh, as many as fit in a frame")
-      .default_to("50").at_least(0);
+      .default_to("50")
+      .at_least(0);
   t.add("max_frame_bytes", OptionType::bytes,
         "Largest frame sent. A larger batch goes out as several frames; a snapshot keeps the newest events that fit; "
         "a catch-up that does not fit is sent as a snapshot; a payload that cannot fit is replaced by "
         "{\"omitted\":...,\"bytes\":N}")
-      .default_to("256KiB").at_least(4096);
+      .default_to("256KiB")
+      .at_least(4096);
   t.add("max_client_bytes", OptionType::bytes,
         "Frame bytes one client can hold in its queue; past it the client is slow. At least twice max_frame_bytes")
-      .default_to("1MiB").at_least(8192);
+      .default_to("1MiB")
+      .at_least(8192);
   t.add("read_message_max", OptionType::bytes,
         "Largest message a client may send; a client that sends more is closed with code 1009 (message too big)")
-      .default_to("4KiB").at_least(125);
+      .default_to("4KiB")
+      .at_least(125);
   return t;
 }
 
@@ -62,8 +73,8 @@ void WebSocketSink::validate(const Options& o, ValidationContext& check) {
   // A client must hold the frame in flight and the next one, or every large frame would cut it off.
   const auto max_frame_bytes = o.get_int("max_frame_bytes");
   if (o.get_int("max_client_bytes") < 2 * max_frame_bytes) {
-    check.error("max_client_bytes", "must be at least twice max_frame_bytes (" + std::to_string(max_frame_bytes) +
-                                        " bytes)");
+    check.error("max_client_bytes",
+                "must be at least twice max_frame_bytes (" + std::to_string(max_frame_bytes) + " bytes)");
   }
 }
 

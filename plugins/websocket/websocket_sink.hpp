@@ -6,8 +6,8 @@
 #include <memory>
 #include <optional>
 
-#include "sluice/asio.hpp"
 #include "net_support/listen.hpp"
+#include "sluice/asio.hpp"
 
 #include "ws_session.hpp"
 

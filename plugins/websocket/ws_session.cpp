@@ -99,12 +99,14 @@ void WsSession::refuse(http::status status, const std::string& why) {
   refusal_->set(http::field::server, "sluice");
   refusal_->keep_alive(false);
   // `why` may quote client bytes (an Origin) that are not UTF-8: replaced, so the body is JSON.
-  refusal_->body() = nlohmann::json{{"ok", false}, {"error", why}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  refusal_->body() =
+      nlohmann::json{{"ok", false}, {"error", why}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   refusal_->prepare_payload();
-  http::async_write(beast::get_lowest_layer(ws_), *refusal_, [self = shared_from_this()](beast::error_code, std::size_t) {
-    beast::error_code ignored;
-    beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
-  });
+  http::async_write(beast::get_lowest_layer(ws_), *refusal_,
+                    [self = shared_from_this()](beast::error_code, std::size_t) {
+                      beast::error_code ignored;
+                      beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    });
 }
 
 void WsSession::on_accept(beast::error_code ec) {
@@ -117,9 +119,8 @@ void WsSession::on_accept(beast::error_code ec) {
 }
 
 void WsSession::deliver(Frame frame) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->enqueue(std::move(frame));
-  });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), frame = std::move(frame)]() mutable { self->enqueue(std::move(frame)); });
 }
 
 void WsSession::pin(std::size_t bytes) {
@@ -179,7 +180,8 @@ void WsSession::do_read() {
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
-    if (ec == ws::error::message_too_big) shared_->log.info("closed a client that sent a message over read_message_max");
+    if (ec == ws::error::message_too_big)
+      shared_->log.info("closed a client that sent a message over read_message_max");
     return finish();
   }
   // Clients have nothing to say; reading serves pings and close. What a message grew the buffer

@@ -10,10 +10,10 @@
 #include <memory>
 #include <optional>
 
-#include "sluice/asio.hpp"  // first: see the header
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include "sluice/asio.hpp"  // first: see the header
 
 #include "broadcast_hub.hpp"
 #include "net_support/origin_policy.hpp"

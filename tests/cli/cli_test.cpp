@@ -57,7 +57,8 @@ TEST(Cli, UsageErrorsExitWith2) {
 }
 
 TEST(Cli, ValidateAcceptsAGoodFile) {
-  const auto file = write_file("good.yaml", "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: stdout}]\n");
+  const auto file =
+      write_file("good.yaml", "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: stdout}]\n");
   const auto r = sluice({"validate", file});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("good.yaml: OK (1 pipelines, 2 components)"));
@@ -71,13 +72,17 @@ TEST(Cli, ValidateReportsEveryErrorWithItsLocation) {
 )");
   const auto r = sluice({"validate", file});
   EXPECT_EQ(r.code, 2);
-  EXPECT_THAT(r.err, HasSubstr(file + ":3:20: error: pipeline 'p', source: unknown source type 'generatr' (did you mean 'generator'?)"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr(file +
+                ":3:20: error: pipeline 'p', source: unknown source type 'generatr' (did you mean 'generator'?)"));
   EXPECT_THAT(r.err, HasSubstr(file + ":4:28: error: pipeline 'p', sinks[0] (stdout): unknown option 'colour'"));
   EXPECT_THAT(r.err, HasSubstr("2 errors; nothing was started"));
 }
 
 TEST(Cli, RunRefusesABadFileBeforeStartingAnything) {
-  const auto file = write_file("bad_run.yaml", "pipelines:\n  p:\n    source: {type: generator, rate: x}\n    sinks: [{type: stdout}]\n");
+  const auto file = write_file(
+      "bad_run.yaml", "pipelines:\n  p:\n    source: {type: generator, rate: x}\n    sinks: [{type: stdout}]\n");
   const auto r = sluice({"run", file});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("option 'rate' expects a number, got 'x'"));
@@ -85,7 +90,8 @@ TEST(Cli, RunRefusesABadFileBeforeStartingAnything) {
 }
 
 TEST(Cli, OnlyMustNameAPipelineOfTheFile) {
-  const auto file = write_file("only.yaml", "pipelines:\n  ingest:\n    source: {type: generator}\n    sinks: [{type: drop}]\n");
+  const auto file =
+      write_file("only.yaml", "pipelines:\n  ingest:\n    source: {type: generator}\n    sinks: [{type: drop}]\n");
   const auto r = sluice({"run", file, "--only", "ingets"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("--only ingets: no pipeline of that name (did you mean 'ingest'?)"));
@@ -119,7 +125,8 @@ TEST(Cli, PluginsListsEveryComponentWithItsLibrary) {
     std::smatch m;
     ASSERT_TRUE(std::regex_match(line, m, std::regex("(\\w+) +(\\w+) +(\\S+) +(\\S.*)"))) << line;
     const std::string library = m[3];
-    EXPECT_EQ(library.rfind(std::string(SLUICE_TEST_PLUGIN_DIR) + "/", 0), 0u) << "from the build's plugin folder: " << line;
+    EXPECT_EQ(library.rfind(std::string(SLUICE_TEST_PLUGIN_DIR) + "/", 0), 0u)
+        << "from the build's plugin folder: " << line;
     rows.push_back(m[1].str() + " " + m[2].str() + " " + library.substr(library.rfind('/') + 1));
   }
   std::sort(rows.begin(), rows.end());
@@ -157,10 +164,12 @@ TEST(Cli, DescribeShowsTheOptionTable) {
 }
 
 TEST(Cli, PluginDirAddsPluginsAndReportsRefusedOnes) {
-  const auto file = write_file("stall.yaml", "pipelines:\n  p:\n    source: {type: generator, count: 1}\n    sinks: [{type: stall}]\n");
+  const auto file = write_file(
+      "stall.yaml", "pipelines:\n  p:\n    source: {type: generator, count: 1}\n    sinks: [{type: stall}]\n");
   const auto r = sluice({"--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "validate", file});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("plugin refused: " SLUICE_TEST_FIXTURE_DIR "/libsluice-fixture_wrong_abi.so: built for Sluice plugin ABI 999"));
+  EXPECT_THAT(r.err, HasSubstr("plugin refused: " SLUICE_TEST_FIXTURE_DIR
+                               "/libsluice-fixture_wrong_abi.so: built for Sluice plugin ABI 999"));
   EXPECT_THAT(r.err, HasSubstr("libsluice-not-a-library.so: not a shared library"));
   const auto without = sluice({"validate", file});
   EXPECT_EQ(without.code, 2);
@@ -186,7 +195,8 @@ TEST(Cli, SigtermDrainsAndExitsZero) {
   p.send_signal(SIGTERM);
   ASSERT_EQ(p.wait(), 0) << p.err();
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(p.err(), m, std::regex("made (\\d+) events: (\\d+) acknowledged, 0 failed"))) << p.err();
+  ASSERT_TRUE(std::regex_search(p.err(), m, std::regex("made (\\d+) events: (\\d+) acknowledged, 0 failed")))
+      << p.err();
   EXPECT_EQ(m[1], m[2]);
   const auto lines = static_cast<std::size_t>(std::count(p.out().begin(), p.out().end(), '\n'));
   EXPECT_EQ(std::to_string(lines), m[1].str()) << "every event made was written before exit";
@@ -209,21 +219,28 @@ std::string stalled_file(const std::string& name, const std::string& timeout) {
 TEST(Cli, PastTheShutdownDeadlineItSaysSoAndExits1) {
   const auto file = stalled_file("stalled.yaml", "300ms");
   Subprocess p({kSluice, "--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "run", file});
-  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("holding the first batch") != std::string::npos; }));
+  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) {
+    return err.find("holding the first batch") != std::string::npos;
+  }));
   p.send_signal(SIGINT);
   EXPECT_EQ(p.wait(), 1) << p.err();
-  EXPECT_THAT(p.err(), HasSubstr("were still unconfirmed by their sinks at the shutdown deadline; their events are nacked"));
+  EXPECT_THAT(p.err(),
+              HasSubstr("were still unconfirmed by their sinks at the shutdown deadline; their events are nacked"));
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(p.err(), m, std::regex("made (\\d+) events: 0 acknowledged, (\\d+) failed"))) << p.err();
+  ASSERT_TRUE(std::regex_search(p.err(), m, std::regex("made (\\d+) events: 0 acknowledged, (\\d+) failed")))
+      << p.err();
   EXPECT_EQ(m[1], m[2]) << "nothing the sink never confirmed was acknowledged";
 }
 
 TEST(Cli, ASecondSignalExitsAtOnce) {
   const auto file = stalled_file("stalled2.yaml", "10m");
   Subprocess p({kSluice, "--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "run", file});
-  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("holding the first batch") != std::string::npos; }));
+  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) {
+    return err.find("holding the first batch") != std::string::npos;
+  }));
   p.send_signal(SIGTERM);
-  ASSERT_TRUE(p.wait_for_output([](const std::string&, const std::string& err) { return err.find("draining") != std::string::npos; }));
+  ASSERT_TRUE(p.wait_for_output(
+      [](const std::string&, const std::string& err) { return err.find("draining") != std::string::npos; }));
   p.send_signal(SIGTERM);
   EXPECT_EQ(p.wait(std::chrono::seconds(10)), 128 + SIGTERM) << p.err();
   EXPECT_THAT(p.err(), HasSubstr("second signal: exiting at once"));

@@ -23,10 +23,11 @@ const std::string kSluice = SLUICE_TEST_BINARY;
 // The README's example pipeline, with a count so the run ends by itself.
 std::string demo_file() {
   const std::string path = ::testing::TempDir() + "log-format-demo.yaml";
-  std::ofstream(path) << "pipelines:\n"
-                         "  demo:\n"
-                         "    source: {type: generator, count: 5, payload: '{\"page\":\"demo\",\"clickNumber\":{{seq}}}'}\n"
-                         "    sinks: [{type: stdout}]\n";
+  std::ofstream(path)
+      << "pipelines:\n"
+         "  demo:\n"
+         "    source: {type: generator, count: 5, payload: '{\"page\":\"demo\",\"clickNumber\":{{seq}}}'}\n"
+         "    sinks: [{type: stdout}]\n";
   return path;
 }
 
@@ -73,7 +74,8 @@ std::vector<LogLine> parse_log(const std::string& stderr_text) {
 }
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 TEST(LogFormat, EveryLineOfARunIsTimeLevelScopeAndMessageOnStderr) {
@@ -83,9 +85,10 @@ TEST(LogFormat, EveryLineOfARunIsTimeLevelScopeAndMessageOnStderr) {
   ASSERT_EQ(run_to_end({kSluice, "--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "run", demo_file()}, &out, &err), 0) << err;
   const auto after = now_ms();
 
-  EXPECT_EQ(lines_of(out), (std::vector<std::string>{R"({"page":"demo","clickNumber":1})", R"({"page":"demo","clickNumber":2})",
-                                                     R"({"page":"demo","clickNumber":3})", R"({"page":"demo","clickNumber":4})",
-                                                     R"({"page":"demo","clickNumber":5})"}))
+  EXPECT_EQ(lines_of(out),
+            (std::vector<std::string>{R"({"page":"demo","clickNumber":1})", R"({"page":"demo","clickNumber":2})",
+                                      R"({"page":"demo","clickNumber":3})", R"({"page":"demo","clickNumber":4})",
+                                      R"({"page":"demo","clickNumber":5})"}))
       << "stdout holds the events, no log line";
   const auto log = parse_log(err);
   ASSERT_FALSE(log.empty());
@@ -102,14 +105,20 @@ TEST(LogFormat, EveryLineOfARunIsTimeLevelScopeAndMessageOnStderr) {
   }
   // The README's example line, exactly, after its time stamp.
   EXPECT_THAT(err, HasSubstr("Z INFO  [demo/source generator] made 5 events: 5 acknowledged, 0 failed\n"));
-  EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const LogLine& l) {
-    return l.level == "WARN " && l.scope == "plugins" && l.message.rfind("plugin refused: ", 0) == 0;
-  })) << "the README's `WARN  [plugins] plugin refused: ...` line:\n" << err;
+  EXPECT_TRUE(std::any_of(log.begin(), log.end(),
+                          [](const LogLine& l) {
+                            return l.level == "WARN " && l.scope == "plugins" &&
+                                   l.message.rfind("plugin refused: ", 0) == 0;
+                          }))
+      << "the README's `WARN  [plugins] plugin refused: ...` line:\n"
+      << err;
 }
 
 TEST(LogFormat, LogLevelWarnLeavesOutInfoLines) {
   std::string out, err;
-  ASSERT_EQ(run_to_end({kSluice, "--log-level", "warn", "--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "run", demo_file()}, &out, &err), 0)
+  ASSERT_EQ(run_to_end({kSluice, "--log-level", "warn", "--plugin-dir", SLUICE_TEST_FIXTURE_DIR, "run", demo_file()},
+                       &out, &err),
+            0)
       << err;
   const auto log = parse_log(err);
   ASSERT_FALSE(log.empty()) << "the loader's WARN lines are still written";

@@ -52,8 +52,10 @@ TEST_F(NewPlugin, WritesAFolderThatFindsTheInstalledSdk) {
   EXPECT_THAT(cmake, HasSubstr("find_package(Sluice 0.1 REQUIRED)"));
   EXPECT_THAT(cmake, HasSubstr("sluice_add_plugin(audit_log SOURCES audit_log_plugin.cpp audit_log.cpp)"));
   EXPECT_THAT(read(dir_ / "audit_log.hpp"), HasSubstr("class AuditLogSink final : public sluice::Sink"));
-  EXPECT_THAT(read(dir_ / "audit_log_plugin.cpp"), HasSubstr("sluice::sink_component<audit_log_plugin::AuditLogSink>(\"audit_log\""));
-  EXPECT_THAT(r.out, HasSubstr("cmake --build " + dir_.string() + "/build && ctest --test-dir " + dir_.string() + "/build"));
+  EXPECT_THAT(read(dir_ / "audit_log_plugin.cpp"),
+              HasSubstr("sluice::sink_component<audit_log_plugin::AuditLogSink>(\"audit_log\""));
+  EXPECT_THAT(r.out,
+              HasSubstr("cmake --build " + dir_.string() + "/build && ctest --test-dir " + dir_.string() + "/build"));
 }
 
 TEST_F(NewPlugin, RefusesABadNameOrKindAndWritesNothing) {
@@ -78,7 +80,8 @@ TEST_F(NewPlugin, RefusesANameCMakeKeepsForItsOwnTargets) {
   for (const char* name : {"test", "install", "all", "package"}) {
     const auto r = sluice({"new-plugin", name, "--kind", "sink", dir_.string()});
     EXPECT_EQ(r.code, 2) << name;
-    EXPECT_THAT(r.err, HasSubstr(std::string("'") + name + "' is a name CMake keeps for its own targets; choose another"));
+    EXPECT_THAT(r.err,
+                HasSubstr(std::string("'") + name + "' is a name CMake keeps for its own targets; choose another"));
   }
   EXPECT_FALSE(fs::exists(dir_));
 }

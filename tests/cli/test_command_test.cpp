@@ -157,11 +157,14 @@ TEST_F(SluiceTest, EveryEventIsAccountedFor) {
                               "    input: ['{\"page\":\"a\",\"clickNumber\":1}']\n");
   const auto r = sluice_test({more});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":3:5: clicks: more\n        output 1 (input 1): not expected, got "
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more +
+                               ":3:5: clicks: more\n        output 1 (input 1): not expected, got "
                                "{\"page\":\"b\",\"clickNumber\":2,"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":8:5: clicks: fewer\n        output 1 (line 11): expected "
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more +
+                               ":8:5: clicks: fewer\n        output 1 (line 11): expected "
                                "{\"page\":\"b\"}, but only 1 event came out\n"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more + ":12:5: clicks: no output given means none expected\n"
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + more +
+                               ":12:5: clicks: no output given means none expected\n"
                                "        output 0 (input 0): not expected"));
   EXPECT_THAT(r.out, HasSubstr("0 passed, 3 failed\n"));
 }
@@ -195,7 +198,8 @@ TEST_F(SluiceTest, DropsMadeEventsAndAThrowingTransform) {
   EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":3:5: shaped: filter and stamp\n"));
   EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":8:5: shaped: a transform that throws fails its batch"));
   EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":14:5: shaped: only the transforms named run\n"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":19:5: shaped: an unexpected drop\n"
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file +
+                               ":19:5: shaped: an unexpected drop\n"
                                "        input 1: dropped by transforms[0] filter, not expected\n"));
   EXPECT_THAT(r.out, HasSubstr("3 passed, 1 failed\n"));
 }
@@ -222,12 +226,14 @@ TEST_F(SluiceTest, EachInputIsItsOwnBatchUnlessTheTestAsksForOne) {
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":3:5: shaped: one batch fails together\n"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":9:5: shaped: a failure is not a rejection\n"
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file +
+                               ":9:5: shaped: a failure is not a rejection\n"
                                "        rejection of input 0 (line 13): expected with any reason, but it failed: "
                                "\"transforms[2] explode failed: boom\"\n"
                                "        input 0: failed in transforms[2] explode (\"transforms[2] explode failed: "
                                "boom\"), not expected\n"));
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":14:5: shaped: a failure not expected\n"
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file +
+                               ":14:5: shaped: a failure not expected\n"
                                "        input 1: failed in transforms[2] explode"));
   EXPECT_THAT(r.out, HasSubstr("1 passed, 2 failed\n"));
   // 'batch' is each or all.
@@ -245,7 +251,8 @@ TEST_F(SluiceTest, AnEventMadeAndThenDroppedIsReported) {
                               "    output: [{json: {n: 1}}]\n");
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file + ":3:5: unstamped: made and dropped\n"
+  EXPECT_THAT(r.out, HasSubstr("FAIL  " + file +
+                               ":3:5: unstamped: made and dropped\n"
                                "        an event made by a transform: dropped by transforms[1] unstamp, "
                                "not expected\n"));
 }
@@ -266,7 +273,7 @@ TEST_F(SluiceTest, ReceivedAtGoesUpToTheLastTimeTheEventClockHolds) {
   r = sluice_test({beyond});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr(beyond + ":5:60: error: test 'one more': 'received_at' must be Unix milliseconds from "
-                               "0 to 9223372036854 (the last the clock holds, in 2262)\n"));
+                                        "0 to 9223372036854 (the last the clock holds, in 2262)\n"));
 }
 
 TEST_F(SluiceTest, ValuesJsonCannotHoldAreLocatedAndTheOtherFilesStillRun) {
@@ -276,8 +283,10 @@ TEST_F(SluiceTest, ValuesJsonCannotHoldAreLocatedAndTheOtherFilesStillRun) {
                              "    input:\n"
                              "      - {json: {page: a, clickNumber: 1e999}}\n"
                              "      - {json: {page: a, clickNumber: 1e-400}}\n"
-                             "      - {json: {page: a, clickNumber: " + std::string(400, '9') + "}}\n"
-                             "      - {json: {page: \"a\xff\"}}\n");
+                             "      - {json: {page: a, clickNumber: " +
+                                 std::string(400, '9') +
+                                 "}}\n"
+                                 "      - {json: {page: \"a\xff\"}}\n");
   const auto good = test_file("good.yaml", kPassing);
   const auto r = sluice_test({bad, good});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
@@ -314,13 +323,17 @@ TEST_F(SluiceTest, LongTextNeitherOverflowsTheStackNorTakesForever) {
                               "  - name: long number\n"
                               "    pipeline: shaped\n"
                               "    transforms: [filter]\n"
-                              "    input: [{json: {n: 1." + std::string(200000, '0') + "}}]\n"
-                              "    output: [{json: {n: 1.0}}]\n"
-                              "  - name: long text\n"
-                              "    pipeline: shaped\n"
-                              "    transforms: [filter]\n"
-                              "    input: ['{\"s\":\"" + std::string(1 << 20, 'a') + "\"}']\n"
-                              "    output: [{fields: {s: {matches: '^a*$'}}}]\n");
+                              "    input: [{json: {n: 1." +
+                                  std::string(200000, '0') +
+                                  "}}]\n"
+                                  "    output: [{json: {n: 1.0}}]\n"
+                                  "  - name: long text\n"
+                                  "    pipeline: shaped\n"
+                                  "    transforms: [filter]\n"
+                                  "    input: ['{\"s\":\"" +
+                                  std::string(1 << 20, 'a') +
+                                  "\"}']\n"
+                                  "    output: [{fields: {s: {matches: '^a*$'}}}]\n");
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("ok    " + file + ":3:5: shaped: long number\n"));
@@ -331,8 +344,10 @@ TEST_F(SluiceTest, LongTextNeitherOverflowsTheStackNorTakesForever) {
                             "  - name: at the bound\n"
                             "    pipeline: shaped\n"
                             "    transforms: [filter]\n"
-                            "    input: ['{\"s\":\"" + std::string(4096, 'a') + "\"}']\n"
-                            "    output: [{fields: {s: {matches: '^a*$'}}}]\n");
+                            "    input: ['{\"s\":\"" +
+                                std::string(4096, 'a') +
+                                "\"}']\n"
+                                "    output: [{fields: {s: {matches: '^a*$'}}}]\n");
   const auto b = sluice_test({ok});
   EXPECT_EQ(b.code, 0) << b.out << b.err;
 }
@@ -354,7 +369,7 @@ TEST_F(SluiceTest, MetadataIsComparedAsText) {
   r = sluice_test({bad});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr(bad + ":6:38: error: test 'a list': metadata values are strings: 'equals' must be a "
-                               "single value"));
+                                     "single value"));
 }
 
 TEST_F(SluiceTest, AKeyThatIsNotANameIsLocated) {
@@ -395,14 +410,15 @@ TEST_F(SluiceTest, ABadTestFileExitsTwoWithEveryProblemLocated) {
                               "    dropped: [0]\n");
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
-  EXPECT_THAT(r.err, HasSubstr(file + ":6:5: error: test 'bad': unknown key 'outputs' in a test (did you mean "
+  EXPECT_THAT(r.err,
+              HasSubstr(file + ":6:5: error: test 'bad': unknown key 'outputs' in a test (did you mean "
                                "'output'?); expected name, pipeline, transforms, input, input_file, batch, output, "
                                "rejected, failed, dropped\n"));
   EXPECT_THAT(r.err, HasSubstr(file + ":8:17: error: test 'bad': input 5 does not exist: the test has 1 input event, "
-                               "counted from 0\n"));
+                                      "counted from 0\n"));
   EXPECT_THAT(r.err, HasSubstr(file + ":9:36: error: test 'bad': 'reason_matches' is not a regular expression"));
   EXPECT_THAT(r.err, HasSubstr(file + ":10:15: error: test 'bad': input 0 is already expected to be rejected, "
-                               "failed or dropped\n"));
+                                      "failed or dropped\n"));
   EXPECT_THAT(r.out, HasSubstr("0 passed, 0 failed, 1 test file refused\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("ok ")));
 }
@@ -433,7 +449,8 @@ TEST_F(SluiceTest, AnUnknownPipelineOrTransformIsABadTestFile) {
                                (dir_ / "pipeline.yaml").string() +
                                " (did you mean 'clicks'?); it defines clicks, shaped, refused, "
                                "unstamped\n"));
-  EXPECT_THAT(r.err, HasSubstr(file + ":8:25: error: test 'no such transform': pipeline 'shaped' has no transform of "
+  EXPECT_THAT(r.err,
+              HasSubstr(file + ":8:25: error: test 'no such transform': pipeline 'shaped' has no transform of "
                                "type 'filtre' (did you mean 'filter'?); it has filter, stamp, explode (from 0)\n"));
   EXPECT_THAT(r.err, HasSubstr(file + ":8:33: error: test 'no such transform': pipeline 'shaped' has no transform 7"));
   // A file with a mistake runs none of its tests.
@@ -455,7 +472,7 @@ TEST_F(SluiceTest, ABrokenPipelineFileIsReportedWithItsOwnLocations) {
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr((dir_ / "broken.yaml").string() + ":3:31: error: pipeline 'p', source (generator): "
-                               "unknown option 'rat' (did you mean 'rate'?)"));
+                                                                 "unknown option 'rat' (did you mean 'rate'?)"));
   EXPECT_THAT(r.err, HasSubstr(file + ":1:16: error: the pipeline file " + (dir_ / "broken.yaml").string() +
                                " cannot be loaded (above); no test of this file ran\n"));
 }
@@ -499,13 +516,17 @@ TEST_F(SluiceTest, NothingToRunIsAUsageError) {
 // As the engine does: a transform is started before the first batch and stopped after the last.
 TEST_F(SluiceTest, TransformsAreStartedBeforeTheFirstBatchAndStoppedAfterTheLast) {
   const auto stop_file = dir_ / "stopped";
-  write("lifecycle.yaml", "pipelines:\n  p:\n    source: {type: generator}\n"
-                          "    transforms: [{type: lifecycle, stop_file: '" + stop_file.string() + "'}]\n"
-                          "    sinks: [{type: drop}]\n");
-  const auto file = write("lifecycle_test.yaml", "pipeline_file: lifecycle.yaml\ntests:\n"
-                                                 "  - name: started\n    pipeline: p\n"
-                                                 "    input: [{json: {n: 1}}, {json: {n: 2}}]\n"
-                                                 "    output: [{json: {n: 1, started: true}}, {json: {n: 2, started: true}}]\n");
+  write("lifecycle.yaml",
+        "pipelines:\n  p:\n    source: {type: generator}\n"
+        "    transforms: [{type: lifecycle, stop_file: '" +
+            stop_file.string() +
+            "'}]\n"
+            "    sinks: [{type: drop}]\n");
+  const auto file = write("lifecycle_test.yaml",
+                          "pipeline_file: lifecycle.yaml\ntests:\n"
+                          "  - name: started\n    pipeline: p\n"
+                          "    input: [{json: {n: 1}}, {json: {n: 2}}]\n"
+                          "    output: [{json: {n: 1, started: true}}, {json: {n: 2, started: true}}]\n");
   const auto r = sluice_test({file});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   std::ifstream stopped(stop_file);

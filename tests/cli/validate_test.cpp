@@ -55,7 +55,8 @@ const Case kCases[] = {
      ":3:40: error: pipeline 'p', source (generator): unknown placeholder {{sequence}}; known: {{seq}}, "
      "{{timestamp_ms}}"},
     {"json_type.yaml",
-     "pipelines:\n  p:\n    source: {type: generator}\n    transforms: [{type: json_validate, required: {page: text}}]\n"
+     "pipelines:\n  p:\n    source: {type: generator}\n    transforms: [{type: json_validate, required: {page: "
+     "text}}]\n"
      "    sinks: [{type: drop}]\n",
      ":4:50: error: pipeline 'p', transforms[0] (json_validate): field 'page': unknown type 'text'; expected string, "
      "number, integer, boolean, object, array or any"},
@@ -69,14 +70,16 @@ const Case kCases[] = {
      ":4:43: error: pipeline 'p', sinks[0] (kafka): acks: 1 needs idempotence: false (an idempotent producer needs "
      "acks: all)"},
     {"property.yaml",
-     "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, properties: {no.such: x}}]\n",
+     "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, properties: {no.such: "
+     "x}}]\n",
      ":4:49: error: pipeline 'p', sinks[0] (kafka): librdkafka refuses no.such=x: No such configuration property: "
      "\"no.such\""},
     // The aggregate reads rebuild_topic through the kafka source's connection settings: its
     // rebuild_properties are librdkafka's, checked the same way.
     {"rebuild_property.yaml",
      "pipelines:\n  p:\n    source: {type: generator}\n"
-     "    transforms: [{type: aggregate, rebuild_topic: t, rebuild_properties: {no.such: x}}]\n    sinks: [{type: drop}]\n",
+     "    transforms: [{type: aggregate, rebuild_topic: t, rebuild_properties: {no.such: x}}]\n    sinks: [{type: "
+     "drop}]\n",
      ":4:74: error: pipeline 'p', transforms[0] (aggregate): librdkafka refuses no.such=x: No such configuration "
      "property: \"no.such\""},
 };
@@ -116,18 +119,25 @@ TEST(Validate, ReportsEveryErrorOfTheFileWithItsPosition) {
   const auto r = sluice({"validate", file});
   EXPECT_EQ(r.code, 2);
   const std::vector<std::string> expected = {
-      file + ":3:31: error: pipeline 'p', source (generator): unknown option 'rat' (did you mean 'rate'?); expected "
-             "one of: rate, count, payload, batch_size",
-      file + ":3:48: error: pipeline 'p', source (generator): unknown placeholder {{sequence}}; known: {{seq}}, "
-             "{{timestamp_ms}}",
-      file + ":4:50: error: pipeline 'p', transforms[0] (json_validate): field 'page': unknown type 'text'; expected "
-             "string, number, integer, boolean, object, array or any",
-      file + ":5:43: error: pipeline 'p', sinks[0] (kafka): acks: 1 needs idempotence: false (an idempotent producer "
-             "needs acks: all)",
-      file + ":5:60: error: pipeline 'p', sinks[0] (kafka): librdkafka refuses no.such=x: No such configuration "
-             "property: \"no.such\"",
-      file + ":10:37: error: pipeline 'r', source (inproc): channel 'c' already has an inproc source; a channel has "
-             "exactly one reader; the first is pipeline 'q', source (inproc), at " + file + ":7:37",
+      file +
+          ":3:31: error: pipeline 'p', source (generator): unknown option 'rat' (did you mean 'rate'?); expected "
+          "one of: rate, count, payload, batch_size",
+      file +
+          ":3:48: error: pipeline 'p', source (generator): unknown placeholder {{sequence}}; known: {{seq}}, "
+          "{{timestamp_ms}}",
+      file +
+          ":4:50: error: pipeline 'p', transforms[0] (json_validate): field 'page': unknown type 'text'; expected "
+          "string, number, integer, boolean, object, array or any",
+      file +
+          ":5:43: error: pipeline 'p', sinks[0] (kafka): acks: 1 needs idempotence: false (an idempotent producer "
+          "needs acks: all)",
+      file +
+          ":5:60: error: pipeline 'p', sinks[0] (kafka): librdkafka refuses no.such=x: No such configuration "
+          "property: \"no.such\"",
+      file +
+          ":10:37: error: pipeline 'r', source (inproc): channel 'c' already has an inproc source; a channel has "
+          "exactly one reader; the first is pipeline 'q', source (inproc), at " +
+          file + ":7:37",
       "6 errors; nothing was started",
   };
   EXPECT_EQ(report_lines(r.err), expected);

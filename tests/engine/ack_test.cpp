@@ -15,8 +15,8 @@ class AckTest : public ::testing::Test {
  protected:
   void start(const std::string& sinks, const std::string& transforms = "[]", const std::string& settings = "",
              const std::string& source = "{type: scripted, name: src}") {
-    run_ = start_scripted("pipelines:\n  p:\n" + settings + "    source: " + source + "\n    transforms: " +
-                          transforms + "\n    sinks: " + sinks + "\n");
+    run_ = start_scripted("pipelines:\n  p:\n" + settings + "    source: " + source +
+                          "\n    transforms: " + transforms + "\n    sinks: " + sinks + "\n");
     source_ = run_.source;
   }
 
@@ -107,7 +107,8 @@ TEST_F(AckTest, ANackNamesTheFirstFailedEventOfTheEmit) {
 }
 
 TEST_F(AckTest, ForARequestSourceARejectionRefusesItsWholeEmitAndNothingOfItIsStored) {
-  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]", "", "{type: scripted, name: src, requests: true}");
+  start("[{type: capture, name: a}]", "[{type: reject, marker: bad}]", "",
+        "{type: scripted, name: src, requests: true}");
   ASSERT_TRUE(source_->emit({"ok-0", "bad-1", "ok-2"}));
   ASSERT_TRUE(source_->emit({"other"}));
   const AckResult r = answer(0);

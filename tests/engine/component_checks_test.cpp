@@ -86,9 +86,10 @@ TEST(ComponentChecks, ASecondInprocReaderPointsAtBothPlaces) {
   ASSERT_EQ(all.size(), 1u);
   expect_at(all[0], yaml, 6, "clicks");
   EXPECT_EQ(all[0].where, "pipeline 'second', source (inproc)");
-  EXPECT_EQ(all[0].message, "channel 'clicks' already has an inproc source; a channel has exactly one reader; the first "
-                            "is pipeline 'first', source (inproc), at bad.yaml:3:" +
-                                std::to_string(column_of(yaml, 3, "clicks")));
+  EXPECT_EQ(all[0].message,
+            "channel 'clicks' already has an inproc source; a channel has exactly one reader; the first "
+            "is pipeline 'first', source (inproc), at bad.yaml:3:" +
+                std::to_string(column_of(yaml, 3, "clicks")));
 }
 
 TEST(ComponentChecks, InprocReadersOfDifferentChannelsAreFine) {
@@ -99,7 +100,8 @@ TEST(ComponentChecks, InprocReadersOfDifferentChannelsAreFine) {
   second:
     source: {type: inproc, channel: b}
     sinks: [{type: drop}]
-)", "good.yaml", test::test_registry()));
+)",
+                                     "good.yaml", test::test_registry()));
 }
 
 TEST(ComponentChecks, KafkaRefusesAcksOneWithIdempotence) {
@@ -123,7 +125,8 @@ TEST(ComponentChecks, KafkaAcksOneWithoutIdempotenceIsFine) {
   demo:
     source: {type: generator}
     sinks: [{type: kafka, topic: clicks, acks: "1", idempotence: false}]
-)", "good.yaml", test::test_registry()));
+)",
+                                     "good.yaml", test::test_registry()));
 }
 
 TEST(ComponentChecks, KafkaSeesAcksSetThroughProperties) {
@@ -274,7 +277,8 @@ TEST(ComponentChecks, AReferenceInAnOptionNameSaysWhereReferencesWork) {
     sinks: [{type: drop}]
 )");
   ASSERT_EQ(all.size(), 1u);
-  EXPECT_THAT(all[0].message, HasSubstr("${VAR} is replaced in values, `type` and pipeline names, never in option names"));
+  EXPECT_THAT(all[0].message,
+              HasSubstr("${VAR} is replaced in values, `type` and pipeline names, never in option names"));
 }
 
 }  // namespace

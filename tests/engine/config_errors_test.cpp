@@ -1,8 +1,8 @@
 // Every class of configuration mistake: reported at file:line:column, saying what was expected,
 // all of them at once.
 
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "config/config_loader.hpp"
 #include "test_components.hpp"
@@ -49,7 +49,8 @@ TEST(ConfigErrors, InvalidYamlColumnCountsFromOne) {
 }
 
 TEST(ConfigErrors, UnknownOptionSuggestsTheClosestName) {
-  const auto d = only_error("pipelines:\n  demo:\n    source: { type: generator, rat: 10 }\n    sinks: [ {type: drop} ]\n");
+  const auto d =
+      only_error("pipelines:\n  demo:\n    source: { type: generator, rat: 10 }\n    sinks: [ {type: drop} ]\n");
   EXPECT_EQ(d.at.line, 3);
   EXPECT_EQ(d.at.column, 32);
   EXPECT_EQ(d.where, "pipeline 'demo', source (generator)");
@@ -59,14 +60,16 @@ TEST(ConfigErrors, UnknownOptionSuggestsTheClosestName) {
 }
 
 TEST(ConfigErrors, WrongTypeSaysWhatWasExpected) {
-  const auto d = only_error("pipelines:\n  demo:\n    source:\n      type: generator\n      rate: fast\n    sinks: [ {type: drop} ]\n");
+  const auto d = only_error(
+      "pipelines:\n  demo:\n    source:\n      type: generator\n      rate: fast\n    sinks: [ {type: drop} ]\n");
   EXPECT_EQ(d.at.line, 5);
   EXPECT_EQ(d.at.column, 13);
   EXPECT_EQ(d.message, "option 'rate' expects a number, got 'fast'");
 }
 
 TEST(ConfigErrors, ListWhereAScalarBelongs) {
-  const auto d = only_error("pipelines:\n  demo:\n    source: { type: generator, count: [1, 2] }\n    sinks: [ {type: drop} ]\n");
+  const auto d =
+      only_error("pipelines:\n  demo:\n    source: { type: generator, count: [1, 2] }\n    sinks: [ {type: drop} ]\n");
   EXPECT_EQ(d.at.line, 3);
   EXPECT_EQ(d.message, "option 'count' expects a whole number, got a list");
 }
@@ -79,13 +82,15 @@ TEST(ConfigErrors, MissingRequiredOption) {
 }
 
 TEST(ConfigErrors, ValueOutOfRange) {
-  const auto d = only_error("pipelines:\n  demo:\n    source: { type: generator, batch_size: 0 }\n    sinks: [ {type: drop} ]\n");
+  const auto d =
+      only_error("pipelines:\n  demo:\n    source: { type: generator, batch_size: 0 }\n    sinks: [ {type: drop} ]\n");
   EXPECT_EQ(d.message, "option 'batch_size' must be at least 1, got '0'");
   EXPECT_EQ(d.at.column, 44);
 }
 
 TEST(ConfigErrors, DurationWithoutUnit) {
-  const auto d = only_error("engine: { shutdown_timeout: 5 }\npipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: drop}]\n");
+  const auto d = only_error(
+      "engine: { shutdown_timeout: 5 }\npipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: drop}]\n");
   EXPECT_EQ(d.where, "engine");
   EXPECT_EQ(d.at.line, 1);
   EXPECT_THAT(d.message, HasSubstr("expects a duration such as 250ms, 5s, 2m or 1h, got '5'"));
@@ -111,7 +116,9 @@ TEST(ConfigErrors, MissingTypeListsTheChoices) {
 }
 
 TEST(ConfigErrors, PipelineStructure) {
-  auto all = errors_of("pipelines:\n  a:\n    sinks: [ {type: drop} ]\n  b:\n    source: { type: generator }\n    sinks: []\n  c:\n    source: { type: generator }\n");
+  auto all = errors_of(
+      "pipelines:\n  a:\n    sinks: [ {type: drop} ]\n  b:\n    source: { type: generator }\n    sinks: []\n  c:\n    "
+      "source: { type: generator }\n");
   ASSERT_EQ(all.size(), 3u);
   EXPECT_THAT(all[0].message, HasSubstr("missing 'source'"));
   EXPECT_EQ(all[0].at.line, 2);
@@ -127,13 +134,15 @@ TEST(ConfigErrors, UnknownTopLevelAndPipelineKeys) {
   EXPECT_THAT(all[0].message, HasSubstr("unknown top-level key 'pipeline' (did you mean 'pipelines'?)"));
   EXPECT_THAT(all[1].message, HasSubstr("missing 'pipelines'"));
 
-  const auto d = only_error("pipelines:\n  p:\n    source: {type: generator}\n    sink: [{type: drop}]\n    sinks: [{type: drop}]\n");
+  const auto d = only_error(
+      "pipelines:\n  p:\n    source: {type: generator}\n    sink: [{type: drop}]\n    sinks: [{type: drop}]\n");
   EXPECT_EQ(d.at.line, 4);
   EXPECT_THAT(d.message, HasSubstr("unknown option 'sink' (did you mean 'sinks'?)"));
 }
 
 TEST(ConfigErrors, DuplicateKey) {
-  const auto d = only_error("pipelines:\n  p:\n    source: {type: generator, rate: 1, rate: 2}\n    sinks: [{type: drop}]\n");
+  const auto d =
+      only_error("pipelines:\n  p:\n    source: {type: generator, rate: 1, rate: 2}\n    sinks: [{type: drop}]\n");
   EXPECT_THAT(d.message, HasSubstr("duplicate key 'rate'"));
 }
 
@@ -170,8 +179,9 @@ TEST(ConfigErrors, UnreadableFile) {
     FAIL() << "expected an error";
   } catch (const ConfigErrors& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
-    EXPECT_THAT(e.diagnostics()[0].format(),
-                HasSubstr("/nonexistent/pipeline.yaml: error: cannot read the pipeline file: No such file or directory"));
+    EXPECT_THAT(
+        e.diagnostics()[0].format(),
+        HasSubstr("/nonexistent/pipeline.yaml: error: cannot read the pipeline file: No such file or directory"));
   }
 }
 

@@ -55,7 +55,8 @@ TEST_F(DeadLetterTest, ARejectedEventGoesToTheDeadLetterSinkWithWhyWhereAndWhen)
   start(R"(    transforms: [{type: reject, marker: bad}]
     sinks: [{type: capture, name: out}]
     dead_letter: {sink: {type: capture, name: dlq}}
-)", "{type: scripted, name: src, meta: {kafka.topic: clicks, kafka.partition: '2', kafka.offset: '41'}}");
+)",
+        "{type: scripted, name: src, meta: {kafka.topic: clicks, kafka.partition: '2', kafka.offset: '41'}}");
   ASSERT_TRUE(source_->emit({"good-0", "bad-1", "good-2"}));
   const AckResult r = answer(0);
   EXPECT_FALSE(r.ok) << "not delivered";
@@ -129,7 +130,8 @@ TEST_F(DeadLetterTest, RequestsAreAnsweredAsBeforeAndNotDeadLettered) {
   start(R"(    transforms: [{type: reject, marker: bad}]
     sinks: [{type: capture, name: out}]
     dead_letter: {sink: {type: capture, name: dlq}}
-)", "{type: scripted, name: src, requests: true}");
+)",
+        "{type: scripted, name: src, requests: true}");
   ASSERT_TRUE(source_->emit({"ok-0", "bad-1"}));
   const AckResult r = answer(0);
   EXPECT_FALSE(r.ok);
@@ -144,7 +146,8 @@ TEST_F(DeadLetterTest, RequestsAreDeadLetteredWhenThePipelineOptsIn) {
   start(R"(    transforms: [{type: reject, marker: bad}]
     sinks: [{type: capture, name: out}]
     dead_letter: {include_refused_requests: true, sink: {type: capture, name: dlq}}
-)", "{type: scripted, name: src, requests: true}");
+)",
+        "{type: scripted, name: src, requests: true}");
   ASSERT_TRUE(source_->emit({"ok-0", "bad-1"}));
   const AckResult r = answer(0);
   EXPECT_FALSE(r.ok);
@@ -157,7 +160,8 @@ TEST_F(DeadLetterTest, RequestsAreDeadLetteredWhenThePipelineOptsIn) {
 }
 
 TEST_F(DeadLetterTest, AnEventASinkRefusesForGoodIsDeadLettered) {
-  start(R"(    sinks: [{type: capture, name: out}, {type: fail, marker: huge, permanent: true, reason: 'message too large'}]
+  start(
+      R"(    sinks: [{type: capture, name: out}, {type: fail, marker: huge, permanent: true, reason: 'message too large'}]
     dead_letter: {sink: {type: capture, name: dlq}}
 )");
   ASSERT_TRUE(source_->emit({"huge-0"}));
@@ -224,7 +228,8 @@ TEST(DeadLetterConfig, TheSinkIsCheckedLikeAnySink) {
     sinks: [{type: capture, name: out}]
     dead_letter:
       sink: {type: captur, name: dlq}
-)", "dl.yaml", test_registry());
+)",
+                                     "dl.yaml", test_registry());
     FAIL() << "expected an error";
   } catch (const config::ConfigErrors& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
@@ -243,7 +248,8 @@ TEST(DeadLetterConfig, UnknownKeysAndAMissingSinkAreReported) {
     source: {type: scripted, name: src}
     sinks: [{type: capture, name: out}]
     dead_letter: {include_refused_request: true}
-)", "dl.yaml", test_registry());
+)",
+                                     "dl.yaml", test_registry());
     FAIL() << "expected errors";
   } catch (const config::ConfigErrors& e) {
     // In the file's order: the missing sink is reported at the mapping (5:18), the key after it.
@@ -262,11 +268,13 @@ TEST(DeadLetterConfig, TheSinksOptionsAreChecked) {
     source: {type: scripted, name: src}
     sinks: [{type: capture, name: out}]
     dead_letter: {sink: {type: capture}}
-)", "dl.yaml", test_registry());
+)",
+                                     "dl.yaml", test_registry());
     FAIL() << "expected an error";
   } catch (const config::ConfigErrors& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
-    EXPECT_THAT(e.diagnostics()[0].format(), HasSubstr("pipeline 'p', dead_letter (capture): missing required option 'name'"));
+    EXPECT_THAT(e.diagnostics()[0].format(),
+                HasSubstr("pipeline 'p', dead_letter (capture): missing required option 'name'"));
   }
 }
 

@@ -67,7 +67,8 @@ TEST(EnvInterpolation, MalformedReferences) {
 TEST(EnvInterpolation, AppliesToOptionValuesBeforeTypeChecks) {
   const auto env = fake_env({{"RATE", "250"}});
   const Config c = load_config_string(
-      "pipelines:\n  p:\n    source: { type: generator, rate: '${RATE}', count: '${COUNT:-7}' }\n    sinks: [{type: drop}]\n",
+      "pipelines:\n  p:\n    source: { type: generator, rate: '${RATE}', count: '${COUNT:-7}' }\n    sinks: [{type: "
+      "drop}]\n",
       "env.yaml", test::test_registry(), env);
   EXPECT_DOUBLE_EQ(c.pipelines[0].source.options.get_float("rate"), 250.0);
   EXPECT_EQ(c.pipelines[0].source.options.get_int("count"), 7);
@@ -75,8 +76,9 @@ TEST(EnvInterpolation, AppliesToOptionValuesBeforeTypeChecks) {
 
 TEST(EnvInterpolation, UnsetVariableInAFileIsLocated) {
   try {
-    (void)load_config_string("pipelines:\n  p:\n    source: { type: generator, rate: '${RATE}' }\n    sinks: [{type: drop}]\n",
-                             "env.yaml", test::test_registry(), fake_env({}));
+    (void)load_config_string(
+        "pipelines:\n  p:\n    source: { type: generator, rate: '${RATE}' }\n    sinks: [{type: drop}]\n", "env.yaml",
+        test::test_registry(), fake_env({}));
     FAIL() << "expected an error";
   } catch (const ConfigErrors& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
@@ -89,8 +91,9 @@ TEST(EnvInterpolation, UnsetVariableInAFileIsLocated) {
 
 TEST(EnvInterpolation, InterpolatedValueIsTypeChecked) {
   try {
-    (void)load_config_string("pipelines:\n  p:\n    source: { type: generator, rate: '${RATE}' }\n    sinks: [{type: drop}]\n",
-                             "env.yaml", test::test_registry(), fake_env({{"RATE", "lots"}}));
+    (void)load_config_string(
+        "pipelines:\n  p:\n    source: { type: generator, rate: '${RATE}' }\n    sinks: [{type: drop}]\n", "env.yaml",
+        test::test_registry(), fake_env({{"RATE", "lots"}}));
     FAIL() << "expected an error";
   } catch (const ConfigErrors& e) {
     EXPECT_EQ(e.diagnostics()[0].message, "option 'rate' expects a number, got 'lots'");

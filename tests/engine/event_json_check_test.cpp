@@ -3,9 +3,9 @@
 // refuses, with the same reason, and the types and values read are the same.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,23 +67,72 @@ void expect_agreement(const std::string& text) {
 
 TEST(EventJsonCheck, AgreesWithJsonOnEdgeInputs) {
   const std::vector<std::string> inputs = {
-      R"({"page":"/a","clickNumber":3})", "{}", "[]", "1", "-1", "1.5", "\"s\"", "true", "null", "",
-      " ", "{", "}", R"({"a":1,})", R"({"a":1}x)", R"({"a":1} )", "\t\r\n{}\n", R"({"a" 1})", "[1,]",
-      std::string("{\"a\":1}\0junk", 12), std::string("{\"a\":\"\0\"}", 9),    // NUL bytes
-      "{\"a\":\"\xff\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}",  // invalid UTF-8
-      "{\"a\":\"caf\xc3\xa9\"}", "\xef\xbb\xbf{}",                                // UTF-8, a BOM
-      "{\"a\":\"\x01\"}", "{\"a\":\"tab\there\"}",                              // raw control chars
-      R"({"a":"\ud800"})", R"({"a":"\udc00"})", R"({"a":"\ud83d\ude00"})", R"({"a":"\u0000"})",
-      R"({"a":"\x"})", R"({"a":"\/"})",
-      R"({"n":-0})", R"({"n":-0.0})", R"({"n":0})", R"({"n":0,"s":"a-0"})", R"({"n":01})", R"({"n":1.})", R"({"n":.5})",
-      R"({"n":1e400})", R"({"n":-1e400})", R"({"n":1e-400})", R"({"n":1E5})", R"({"n":1e+5})",
-      R"({"n":9223372036854775807})", R"({"n":9223372036854775808})", R"({"n":18446744073709551615})",
-      R"({"n":18446744073709551616})", R"({"n":-9223372036854775809})", R"({"n":+1})", R"({"n":NaN})",
-      R"({"n":Infinity})", R"({"n":0x10})",
-      R"({"a":1,"a":"two"})", R"({"a":"one","a":2})",  // duplicate keys: the last counts
-      R"({"k\"ey":1,"k\\":2})", R"({"":1})", R"({"a":[1,{"b":null}],"o":{"p":{}}})",
-      "{'a':1}", R"({a:1})", "TRUE", "nul", "[1 2]",
-      std::string(1100, '[') + std::string(1100, ']'),                     // deeper than simdjson goes
+      R"({"page":"/a","clickNumber":3})",
+      "{}",
+      "[]",
+      "1",
+      "-1",
+      "1.5",
+      "\"s\"",
+      "true",
+      "null",
+      "",
+      " ",
+      "{",
+      "}",
+      R"({"a":1,})",
+      R"({"a":1}x)",
+      R"({"a":1} )",
+      "\t\r\n{}\n",
+      R"({"a" 1})",
+      "[1,]",
+      std::string("{\"a\":1}\0junk", 12),
+      std::string("{\"a\":\"\0\"}", 9),  // NUL bytes
+      "{\"a\":\"\xff\"}",
+      "{\"a\":\"\xc0\xaf\"}",
+      "{\"a\":\"\xed\xa0\x80\"}",  // invalid UTF-8
+      "{\"a\":\"caf\xc3\xa9\"}",
+      "\xef\xbb\xbf{}",  // UTF-8, a BOM
+      "{\"a\":\"\x01\"}",
+      "{\"a\":\"tab\there\"}",  // raw control chars
+      R"({"a":"\ud800"})",
+      R"({"a":"\udc00"})",
+      R"({"a":"\ud83d\ude00"})",
+      R"({"a":"\u0000"})",
+      R"({"a":"\x"})",
+      R"({"a":"\/"})",
+      R"({"n":-0})",
+      R"({"n":-0.0})",
+      R"({"n":0})",
+      R"({"n":0,"s":"a-0"})",
+      R"({"n":01})",
+      R"({"n":1.})",
+      R"({"n":.5})",
+      R"({"n":1e400})",
+      R"({"n":-1e400})",
+      R"({"n":1e-400})",
+      R"({"n":1E5})",
+      R"({"n":1e+5})",
+      R"({"n":9223372036854775807})",
+      R"({"n":9223372036854775808})",
+      R"({"n":18446744073709551615})",
+      R"({"n":18446744073709551616})",
+      R"({"n":-9223372036854775809})",
+      R"({"n":+1})",
+      R"({"n":NaN})",
+      R"({"n":Infinity})",
+      R"({"n":0x10})",
+      R"({"a":1,"a":"two"})",
+      R"({"a":"one","a":2})",  // duplicate keys: the last counts
+      R"({"k\"ey":1,"k\\":2})",
+      R"({"":1})",
+      R"({"a":[1,{"b":null}],"o":{"p":{}}})",
+      "{'a':1}",
+      R"({a:1})",
+      "TRUE",
+      "nul",
+      "[1 2]",
+      std::string(1100, '[') + std::string(1100, ']'),  // deeper than simdjson goes
       "{\"d\":" + std::string(1100, '[') + std::string(1100, ']') + "}",
       std::string(500, '[') + std::string(499, ']'),
   };
@@ -108,8 +157,9 @@ TEST(EventJsonCheck, ChecksWithoutBuildingTheDom) {
 
   e.set_member("id", 7);  // a replacement needs the DOM
   EXPECT_TRUE(e.json_parsed());
-  EXPECT_EQ(nlohmann::json::parse(e.payload()),
-            nlohmann::json({{"page", "/a"}, {"clickNumber", 3}, {"ok", true}, {"id", 7}, {"receivedAt", 1764000000000}}));
+  EXPECT_EQ(
+      nlohmann::json::parse(e.payload()),
+      nlohmann::json({{"page", "/a"}, {"clickNumber", 3}, {"ok", true}, {"id", 7}, {"receivedAt", 1764000000000}}));
   EXPECT_EQ(e.member_type("id"), JsonType::integer);
 
   Event empty(" {} ");
@@ -164,8 +214,21 @@ TEST(EventJsonCheck, MemberReadsItsOwnTextWhateverWasParsedInBetween) {
 // non-negative integer is unsigned there, whatever it was set as), and without building the DOM.
 TEST(EventJsonCheck, AnAppendedMemberReadsBackAsTheTextDoes) {
   const std::vector<nlohmann::json> values = {
-      5, -5, 0, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::uint64_t>::max(),
-      "text", "", "caf\xc3\xa9", true, false, nullptr, 1.5, 2.0, -0.0, std::nan(""),
+      5,
+      -5,
+      0,
+      std::numeric_limits<std::int64_t>::min(),
+      std::numeric_limits<std::uint64_t>::max(),
+      "text",
+      "",
+      "caf\xc3\xa9",
+      true,
+      false,
+      nullptr,
+      1.5,
+      2.0,
+      -0.0,
+      std::nan(""),
   };
   for (const nlohmann::json& value : values) {
     SCOPED_TRACE(value.dump());

@@ -37,7 +37,7 @@ TEST(EventMembers, StringsAreEscapedAsDumpEscapesThem) {
       std::string("nul \0 inside", 12),
       "\x01\x1f\x7f",
       every_ascii,
-      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",   // é € 😀
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",  // é € 😀
       "\xef\xbb\xbf bom and U+FFFF \xef\xbf\xbf",
       "\xf4\x8f\xbf\xbf last code point",
       std::string(300, 'x') + "\"",
@@ -53,8 +53,8 @@ TEST(EventMembers, StringsAreEscapedAsDumpEscapesThem) {
 // one that needs care: every such byte, at every position of a text longer than two words, must
 // still be escaped (or refused) as dump() does it.
 TEST(EventMembers, EveryByteThatNeedsCareIsSeenAtEveryPosition) {
-  std::vector<std::string> needs_care = {"\"", "\\", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-                                         std::string(1, '\0')};
+  std::vector<std::string> needs_care = {
+      "\"", "\\", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", std::string(1, '\0')};
   for (int c = 1; c < 0x20; ++c) needs_care.emplace_back(1, static_cast<char>(c));
   for (const std::string& odd : needs_care) {
     for (std::size_t at = 0; at <= 24; ++at) {
@@ -76,11 +76,16 @@ TEST(EventMembers, EveryByteThatNeedsCareIsSeenAtEveryPosition) {
 
 TEST(EventMembers, InvalidUtf8IsAnEventErrorAndLeavesTheEvent) {
   const std::string bad[] = {
-      "\xff",          "a\x80",         "\xc0\xaf",     // lone continuation, overlong '/'
-      "\xc3",          "\xe2\x82",      "\xf0\x9f\x98",  // cut sequences
-      "\xed\xa0\x80",                                   // a surrogate
-      "\xf4\x90\x80\x80",                               // past U+10FFFF
-      "\xe0\x80\xaf",  "\xf0\x80\x80\xaf",              // overlong
+      "\xff",
+      "a\x80",
+      "\xc0\xaf",  // lone continuation, overlong '/'
+      "\xc3",
+      "\xe2\x82",
+      "\xf0\x9f\x98",      // cut sequences
+      "\xed\xa0\x80",      // a surrogate
+      "\xf4\x90\x80\x80",  // past U+10FFFF
+      "\xe0\x80\xaf",
+      "\xf0\x80\x80\xaf",  // overlong
   };
   for (const std::string& s : bad) {
     Event value(R"({"a":1})");
@@ -101,14 +106,19 @@ TEST(EventMembers, InvalidUtf8IsAnEventErrorAndLeavesTheEvent) {
 }
 
 TEST(EventMembers, IntegersAsDumpWritesThem) {
-  const nlohmann::json cases[] = {0, 1, -1, 1764000000000, std::numeric_limits<std::int64_t>::min(),
-                                  std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max()};
+  const nlohmann::json cases[] = {0,
+                                  1,
+                                  -1,
+                                  1764000000000,
+                                  std::numeric_limits<std::int64_t>::min(),
+                                  std::numeric_limits<std::int64_t>::max(),
+                                  std::numeric_limits<std::uint64_t>::max()};
   for (const auto& v : cases) EXPECT_EQ(appended("n", v), dumped("n", v)) << v;
 }
 
 TEST(EventMembers, DoublesReadBackTheSameAndStayDoubles) {
-  const double cases[] = {0.0,  -0.0,   1.0,    -1.5,   0.1,    1e-7,   1e21,  123456789.125,
-                          1e300, 5e-324, std::numeric_limits<double>::max(), 2.5e15};
+  const double cases[] = {
+      0.0, -0.0, 1.0, -1.5, 0.1, 1e-7, 1e21, 123456789.125, 1e300, 5e-324, std::numeric_limits<double>::max(), 2.5e15};
   for (double d : cases) {
     const auto back = nlohmann::json::parse(appended("d", d))["d"];
     EXPECT_TRUE(back.is_number_float()) << appended("d", d);

@@ -9,9 +9,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ids/random_uuid.hpp"
 #include "sluice/errors.hpp"
 #include "sluice/event.hpp"
-#include "ids/random_uuid.hpp"
 
 namespace sluice {
 namespace {
@@ -48,7 +48,8 @@ TEST(Event, ANewMemberIsAppendedToThePayloadWithoutReserialisingIt) {
   Event e("{\"b\": 1, \"a\": [1, 2]}\n");
   e.set_member("id", "x\"1");
   e.set_member("n", 7);
-  EXPECT_EQ(e.payload(), "{\"b\": 1, \"a\": [1, 2],\"id\":\"x\\\"1\",\"n\":7}\n") << "the sender's bytes, then the members";
+  EXPECT_EQ(e.payload(), "{\"b\": 1, \"a\": [1, 2],\"id\":\"x\\\"1\",\"n\":7}\n")
+      << "the sender's bytes, then the members";
   EXPECT_EQ(e.json(), nlohmann::json({{"b", 1}, {"a", {1, 2}}, {"id", "x\"1"}, {"n", 7}}));
 
   Event empty(" {} ");

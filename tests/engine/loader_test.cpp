@@ -80,7 +80,8 @@ fs::path edited_copy(const std::string& name, const std::function<void(std::stri
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   edit(bytes);
   const fs::path out = dir / name;
-  std::ofstream(out, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(out, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return out;
 }
 
@@ -112,7 +113,9 @@ TEST(Loader, LoadsAGoodPluginAndItsComponents) {
 
 TEST(Loader, RefusesAWrongAbiVersion) {
   const auto why = refusal("libsluice-fixture_wrong_abi.so");
-  EXPECT_THAT(why, HasSubstr("libsluice-fixture_wrong_abi.so: built for Sluice plugin ABI 999, but this engine speaks ABI " + std::to_string(SLUICE_ABI_VERSION)));
+  EXPECT_THAT(why,
+              HasSubstr("libsluice-fixture_wrong_abi.so: built for Sluice plugin ABI 999, but this engine speaks ABI " +
+                        std::to_string(SLUICE_ABI_VERSION)));
   EXPECT_THAT(why, HasSubstr("rebuild the plugin"));
 }
 
@@ -130,7 +133,8 @@ TEST(Loader, RefusesALibraryWithoutAnAbiRecord) {
 
 TEST(Loader, RefusesAPluginBuiltBeforeTheRecordWasANote) {
   const auto why = refusal("libsluice-fixture_no_record.so");
-  EXPECT_THAT(why, HasSubstr("libsluice-fixture_no_record.so: not a Sluice plugin of this engine: it has no ABI record"));
+  EXPECT_THAT(why,
+              HasSubstr("libsluice-fixture_no_record.so: not a Sluice plugin of this engine: it has no ABI record"));
   EXPECT_THAT(why, HasSubstr("older than plugin ABI 4 must be rebuilt"));
 }
 
@@ -143,8 +147,7 @@ TEST(Loader, RefusesARecordWithoutAManifest) {
 TEST(Loader, RefusesARecordCutShort) {
   EXPECT_THAT(refusal("libsluice-fixture_malformed_record.so"),
               HasSubstr("libsluice-fixture_malformed_record.so: its ABI record is malformed (a note claims " +
-                        std::to_string(sizeof(sluice_abi_descriptor)) +
-                        " bytes of data but the section ends first)"));
+                        std::to_string(sizeof(sluice_abi_descriptor)) + " bytes of data but the section ends first)"));
 }
 
 TEST(Loader, RefusesATruncatedLibrary) {
@@ -188,7 +191,8 @@ TEST(Loader, AbsurdOffsetsAndSizesInTheFileAreRefusedCleanly) {
   }
   int refused = 0;
   for (const std::size_t at : words) {
-    const fs::path file = edited_copy("libsluice-absurd.so", [&](std::string& b) { std::memset(b.data() + at, 0xff, 4); });
+    const fs::path file =
+        edited_copy("libsluice-absurd.so", [&](std::string& b) { std::memset(b.data() + at, 0xff, 4); });
     try {
       (void)inspect_plugin_file(file);
     } catch (const PluginLoadError& e) {
@@ -228,7 +232,8 @@ TEST(Loader, RefusesALibraryWithAnUnresolvedSymbol) {
 }
 
 TEST(Loader, RefusesAMissingFile) {
-  EXPECT_THAT(refusal("libsluice-does-not-exist.so"), HasSubstr("libsluice-does-not-exist.so: cannot be read: No such file or directory"));
+  EXPECT_THAT(refusal("libsluice-does-not-exist.so"),
+              HasSubstr("libsluice-does-not-exist.so: cannot be read: No such file or directory"));
 }
 
 TEST(Loader, ScanningGoesOnPastBrokenLibraries) {

@@ -92,7 +92,8 @@ TEST(Logger, RepeatedLinesOnStderrAreSuppressed) {
   const std::string out = testing::internal::GetCapturedStderr();
   const auto lines = std::count(out.begin(), out.end(), '\n');
   EXPECT_EQ(lines, static_cast<long>(LogRateLimiter::lines_per_window) + 1) << out;
-  EXPECT_THAT(out, testing::HasSubstr("[log_test] the same failure, number 0 (980 similar lines suppressed in the last"));
+  EXPECT_THAT(out,
+              testing::HasSubstr("[log_test] the same failure, number 0 (980 similar lines suppressed in the last"));
 }
 
 }  // namespace

@@ -79,13 +79,14 @@ TEST(OptionDefaults, EveryComponentsDefaultsLieWithinTheirOwnRangesAndChoices) {
   for (const auto* entry : registry.entries()) {
     const std::string owner = std::string(component_kind_name(entry->spec->kind)) + " " + entry->spec->type;
     expect_defaults_are_valid(owner, entry->spec->options);
-    for (const auto& spec : entry->spec->options.specs()) defaults += spec.default_text && !empty_collection_default(spec);
+    for (const auto& spec : entry->spec->options.specs())
+      defaults += spec.default_text && !empty_collection_default(spec);
     checked.push_back(owner);
   }
-  EXPECT_THAT(checked, ::testing::UnorderedElementsAre(
-                           "source generator", "source http", "source inproc", "source kafka", "transform aggregate",
-                           "transform enrich", "transform json_validate", "sink drop", "sink http", "sink inproc", "sink kafka",
-                           "sink stdout", "sink websocket"))
+  EXPECT_THAT(checked, ::testing::UnorderedElementsAre("source generator", "source http", "source inproc",
+                                                       "source kafka", "transform aggregate", "transform enrich",
+                                                       "transform json_validate", "sink drop", "sink http",
+                                                       "sink inproc", "sink kafka", "sink stdout", "sink websocket"))
       << "every built-in component, each once";
   EXPECT_GE(defaults, 60u) << "the tables were read (about 90 defaults today)";
 }
@@ -106,8 +107,8 @@ TEST(OptionDefaults, ADefaultOutsideItsRangeOrChoicesIsCaught) {
   for (const auto& spec : bad.specs()) {
     ::testing::TestPartResultArray failures;
     {
-      ::testing::ScopedFakeTestPartResultReporter reporter(::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD,
-                                                           &failures);
+      ::testing::ScopedFakeTestPartResultReporter reporter(
+          ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
       expect_default_is_valid("bad", spec);
     }
     EXPECT_GE(failures.size(), 1) << spec.name << " passed";

@@ -38,7 +38,8 @@ void check_payload(const sluice::Event& event, std::size_t i) {
   const std::string_view payload = event.payload();
   FUZZ_CHECK(json::accept(payload), "event ", i, ": its payload is not JSON: ", printable(payload));
   FUZZ_CHECK(json::accept("[" + std::string(payload) + "]"), "event ", i,
-             ": its payload is not JSON once spliced into a frame (a byte order mark, or bytes after a NUL?): ", printable(payload));
+             ": its payload is not JSON once spliced into a frame (a byte order mark, or bytes after a NUL?): ",
+             printable(payload));
   FUZZ_CHECK(event.json() == json::parse(payload), "event ", i,
              ": its JSON differs from what its payload parses to: ", printable(payload));
 }
@@ -104,15 +105,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!error->message.empty(), "parse_batch: an error without a message");
     if (error->index) {
       const std::size_t lines = static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n')) + 1;
-      FUZZ_CHECK(*error->index < lines, "parse_batch: the error names line ", *error->index, " of a body of ",
-                 lines, " lines: ", error->message);
+      FUZZ_CHECK(*error->index < lines, "parse_batch: the error names line ", *error->index, " of a body of ", lines,
+                 " lines: ", error->message);
     }
     return 0;
   }
   FUZZ_CHECK(events.size() <= max_batch, "parse_batch: ", events.size(), " events, more than max_batch ", max_batch);
   const std::size_t expected = expected_events(body);
-  FUZZ_CHECK(events.size() == expected, "parse_batch: ", events.size(), " events from a body holding ", expected,
-             ": ", printable(body));
+  FUZZ_CHECK(events.size() == expected, "parse_batch: ", events.size(), " events from a body holding ", expected, ": ",
+             printable(body));
   for (std::size_t i = 0; i < events.size(); ++i) check_payload(events[i], i);
   return 0;
 }

@@ -39,7 +39,7 @@ inline std::string printable(std::string_view bytes, std::size_t max = 200) {
 
 }  // namespace sluice::fuzz
 
-#define FUZZ_CHECK(condition, ...) \
-  do {                             \
+#define FUZZ_CHECK(condition, ...)                                       \
+  do {                                                                   \
     if (!(condition)) ::sluice::fuzz::violated(#condition, __VA_ARGS__); \
   } while (false)

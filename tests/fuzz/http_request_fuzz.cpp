@@ -32,11 +32,11 @@
 #include <string_view>
 #include <vector>
 
-#include "sluice/asio.hpp"  // first: see the header
+#include <yaml-cpp/yaml.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+#include "sluice/asio.hpp"  // first: see the header
 
 #include "config/option_validation.hpp"
 #include "fuzz_check.hpp"
@@ -58,7 +58,8 @@ using sluice::fuzz::printable;
 constexpr const char* kOptions =
     "max_body: 1KiB\nmax_batch: 16\n"
     "routes: [{path: /click, action: events, content_types: [application/json, text/plain]},\n"
-    "  {path: /clicks, action: events, body: batch, content_types: [application/json, text/plain, application/x-ndjson]},\n"
+    "  {path: /clicks, action: events, body: batch, content_types: [application/json, text/plain, "
+    "application/x-ndjson]},\n"
     "  {path: /health, action: health}]\n";
 constexpr std::size_t kMaxBody = 1024;
 // The request header limit the source sets on its parser (http_session.cpp).
@@ -78,8 +79,8 @@ class StubEmitter final : public sluice::Emitter {
 
   bool try_emit(std::vector<sluice::Event>& events, sluice::AckFn& on_ack) override {
     for (const auto& e : events) {
-      FUZZ_CHECK(spliceable_json(e.payload()), "the source handed on an event whose payload is not JSON text: ",
-                 printable(e.payload()));
+      FUZZ_CHECK(spliceable_json(e.payload()),
+                 "the source handed on an event whose payload is not JSON text: ", printable(e.payload()));
     }
     const std::size_t turn = emits++ % 5;
     if (turn == 4) return false;  // the pipeline is full: 503
@@ -133,8 +134,8 @@ Server& server() {
       const auto port = probe.local_endpoint().port();
       probe.close();
       try {
-        s->source = std::make_unique<sluice::http::HttpSource>(source_options("127.0.0.1:" + std::to_string(port)),
-                                                               s->context);
+        s->source =
+            std::make_unique<sluice::http::HttpSource>(source_options("127.0.0.1:" + std::to_string(port)), s->context);
         s->endpoint = tcp::endpoint(net::ip::make_address("127.0.0.1"), port);
         break;
       } catch (const sluice::ConfigError&) {
@@ -202,7 +203,8 @@ Expected expected_requests(std::string_view in) {
 std::string describe(const Expected& e) {
   std::string out = std::to_string(e.requests.size()) + " requests [";
   for (const auto& r : e.requests) {
-    out += " " + std::string(bhttp::to_string(r.method)) + " " + printable(r.target, 60) + (r.keep_alive ? "" : " (close)");
+    out += " " + std::string(bhttp::to_string(r.method)) + " " + printable(r.target, 60) +
+           (r.keep_alive ? "" : " (close)");
   }
   return out + " ], then " + e.tail.message();
 }
@@ -217,10 +219,10 @@ void check_answers(std::string_view input, std::string_view answers, const Expec
   bool closed = false;
   while (pos < answers.size()) {
     // Bytes left after the answer to a HEAD request are most likely a body it should not have had.
-    const char* after_head = count > 0 && count - 1 < expected.requests.size() &&
-                                     expected.requests[count - 1].method == bhttp::verb::head
-                                 ? " (did the answer to the HEAD request before it carry a body?)"
-                                 : "";
+    const char* after_head =
+        count > 0 && count - 1 < expected.requests.size() && expected.requests[count - 1].method == bhttp::verb::head
+            ? " (did the answer to the HEAD request before it carry a body?)"
+            : "";
     FUZZ_CHECK(!closed, "an answer after an answer that closed the connection", context);
     FUZZ_CHECK(count < expected.requests.size() + (expected.tail == bhttp::error::end_of_stream ? 0 : 1),
                "more answers than requests: answer ", count + 1, after_head, context);
@@ -239,8 +241,8 @@ void check_answers(std::string_view input, std::string_view answers, const Expec
       FUZZ_CHECK(head || status == 204 || status == 304 || status < 200, "answer ", count + 1, " (", status,
                  ") has an empty body, not JSON", context);
     } else {
-      FUZZ_CHECK(json::accept(res.body()), "answer ", count + 1, " (", status, ") has a body that is not JSON: ",
-                 printable(res.body()), context);
+      FUZZ_CHECK(json::accept(res.body()), "answer ", count + 1, " (", status,
+                 ") has a body that is not JSON: ", printable(res.body()), context);
     }
     closed = !res.keep_alive();
     ++count;

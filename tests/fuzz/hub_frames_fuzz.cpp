@@ -56,8 +56,7 @@ void check_frame(const Frame& frame, const char* how, std::optional<std::uint64_
     const auto seq = e["seq"].get<std::uint64_t>();
     FUZZ_CHECK(seq > last && seq <= frame_seq, how, " frame has event seq ", seq, " after ", last, ", frame seq ",
                frame_seq);
-    FUZZ_CHECK(!after || type != "events" || seq > *after, how, " catch-up frame since ", *after, " holds event ",
-               seq);
+    FUZZ_CHECK(!after || type != "events" || seq > *after, how, " catch-up frame since ", *after, " holds event ", seq);
     last = seq;
   }
 }
@@ -110,9 +109,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto client = std::make_shared<CheckingClient>();
         std::optional<std::pair<std::string, std::uint64_t>> since;
         switch (in.ConsumeIntegralInRange<int>(0, 2)) {
-          case 0: break;
-          case 1: since.emplace(g_epoch, in.ConsumeIntegral<std::uint64_t>()); break;
-          case 2: since.emplace(in.ConsumeRandomLengthString(20), in.ConsumeIntegral<std::uint64_t>()); break;
+          case 0:
+            break;
+          case 1:
+            since.emplace(g_epoch, in.ConsumeIntegral<std::uint64_t>());
+            break;
+          case 2:
+            since.emplace(in.ConsumeRandomLengthString(20), in.ConsumeIntegral<std::uint64_t>());
+            break;
         }
         Frame first;
         try {

@@ -98,25 +98,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                "the refusal does not name the payload option, or says nothing: '", e.option(), "': ", e.what());
     return 0;
   } catch (const std::exception& e) {
-    sluice::fuzz::violated("only ConfigError", "the template threw something else: ", e.what(), ": ",
-                           printable(text));
+    sluice::fuzz::violated("only ConfigError", "the template threw something else: ", e.what(), ": ", printable(text));
   }
   FUZZ_CHECK(reference.valid, "the template was accepted but is not valid: ", printable(text));
 
   const std::uint64_t seqs[] = {1, 2, 10, std::numeric_limits<std::uint64_t>::max()};
   const std::int64_t timestamps[] = {0, 1'764'000'000'000, std::numeric_limits<std::int64_t>::max()};
   // nlohmann refuses a number too large for a double (1e{{seq}}): the claim holds between bounds.
-  const bool json_template = nlohmann::json::accept(reference.render("0", "0")) &&
-                             nlohmann::json::accept(reference.render(std::to_string(seqs[3]), std::to_string(timestamps[2]))) &&
-                             !placeholder_in_string(reference);
+  const bool json_template =
+      nlohmann::json::accept(reference.render("0", "0")) &&
+      nlohmann::json::accept(reference.render(std::to_string(seqs[3]), std::to_string(timestamps[2]))) &&
+      !placeholder_in_string(reference);
   for (const auto seq : seqs) {
     for (const auto ts : timestamps) {
       const std::string rendered = tmpl->render(seq, ts);
       const std::string expected = reference.render(std::to_string(seq), std::to_string(ts));
       FUZZ_CHECK(rendered == expected, "render(", seq, ", ", ts, ") gave ", printable(rendered), ", expected ",
                  printable(expected));
-      FUZZ_CHECK(!json_template || nlohmann::json::accept(rendered), "the template is JSON but render(", seq, ", ",
-                 ts, ") is not: ", printable(rendered));
+      FUZZ_CHECK(!json_template || nlohmann::json::accept(rendered), "the template is JSON but render(", seq, ", ", ts,
+                 ") is not: ", printable(rendered));
     }
   }
   return 0;

@@ -105,8 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const config::ConfigErrors& e) {
     sluice::fuzz::check_diagnostics(e, yaml);
   } catch (const std::exception& e) {
-    sluice::fuzz::violated("only ConfigErrors", "loading threw ", typeid(e).name(), ": ", e.what(), "; the file: ",
-                           printable(yaml));
+    sluice::fuzz::violated("only ConfigErrors", "loading threw ", typeid(e).name(), ": ", e.what(),
+                           "; the file: ", printable(yaml));
   }
   return 0;
 }

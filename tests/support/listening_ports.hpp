@@ -36,7 +36,8 @@ inline unsigned short the_new_port(const std::set<unsigned short>& before, const
   for (const auto port : after) {
     if (before.count(port) == 0) added.insert(port);
   }
-  if (added.size() != 1) throw std::logic_error("expected one new listening port, found " + std::to_string(added.size()));
+  if (added.size() != 1)
+    throw std::logic_error("expected one new listening port, found " + std::to_string(added.size()));
   return *added.begin();
 }
 

@@ -1,5 +1,5 @@
-#include "sluice/asio.hpp"  // first: see the header
 #include "test_components.hpp"
+#include "sluice/asio.hpp"  // first: see the header
 
 #include <sstream>
 #include <utility>
@@ -145,10 +145,13 @@ class CaptureSink final : public Sink {
 
 class GateSink final : public Sink {
  public:
-  GateSink(const Options& o, Context&) : gate_(gate(o.get_string("name"))), pass_(static_cast<std::size_t>(o.get_int("pass"))) {}
+  GateSink(const Options& o, Context&)
+      : gate_(gate(o.get_string("name"))), pass_(static_cast<std::size_t>(o.get_int("pass"))) {}
   // Like any sink, what it still holds fails when it is destroyed.
   ~GateSink() override { (void)gate_->take_held(); }
-  void write(std::shared_ptr<const Batch> batch, Delivery done) override { gate_->write(*batch, std::move(done), pass_); }
+  void write(std::shared_ptr<const Batch> batch, Delivery done) override {
+    gate_->write(*batch, std::move(done), pass_);
+  }
 
  private:
   std::shared_ptr<Gate> gate_;
@@ -412,7 +415,8 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   OptionTable scripted = name_only();
   scripted.add("close_on_stop", OptionType::boolean, "Close at stop(), as a normal source does").default_to("true");
   scripted.add("meta", OptionType::string_map, "Metadata set on every event").default_to("");
-  scripted.add("requests", OptionType::boolean, "Each emit is a request (Emitter::treat_emits_as_requests)").default_to("false");
+  scripted.add("requests", OptionType::boolean, "Each emit is a request (Emitter::treat_emits_as_requests)")
+      .default_to("false");
   m.add(source_component<ScriptedSource>("scripted", "Test-driven source.", scripted));
   m.add(sink_component<CaptureSink>("capture", "Records payloads.", name_only()));
   OptionTable gate_options = name_only();
@@ -432,7 +436,8 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   {
     OptionTable lifecycle;
     lifecycle.add("fail_start", OptionType::boolean, "start() throws").default_to("false");
-    m.add(transform_component<LifecycleTransform>("lifecycle", "Journals start, process, stop and destroy.", lifecycle));
+    m.add(
+        transform_component<LifecycleTransform>("lifecycle", "Journals start, process, stop and destroy.", lifecycle));
   }
   m.add(transform_component<EditTransform>("edit", "Sets edited=true in the JSON.", OptionTable{}));
   m.add(transform_component<ThreadTagTransform>("thread_tag", "Sets metadata 'thread' to the running thread.",

@@ -12,7 +12,8 @@
 // every file of the plugin. Linking Sluice::asio defines it (find_package(Sluice COMPONENTS asio)
 // and sluice_add_plugin(NAME ASIO ...); in this repository every plugin has it).
 #if !defined(SLUICE_ASIO)
-#error "sluice/asio.hpp needs the Sluice::asio target: find_package(Sluice REQUIRED COMPONENTS asio) and sluice_add_plugin(NAME ASIO SOURCES ...), so the plugin records the Boost version the engine must match"
+#error \
+    "sluice/asio.hpp needs the Sluice::asio target: find_package(Sluice REQUIRED COMPONENTS asio) and sluice_add_plugin(NAME ASIO SOURCES ...), so the plugin records the Boost version the engine must match"
 #endif
 #pragma GCC visibility push(default)
 #include <boost/asio.hpp>

@@ -25,9 +25,9 @@ using Deadline = std::chrono::steady_clock::time_point;
 
 // What the engine offers each component instance. Valid for the component's whole life.
 struct Context {
-  std::string pipeline;             // the pipeline's name in the YAML file
-  std::string label;                // e.g. "source generator", "sinks[1] stdout"
-  Logger log;                       // scoped to "pipeline/label"
+  std::string pipeline;                   // the pipeline's name in the YAML file
+  std::string label;                      // e.g. "source generator", "sinks[1] stdout"
+  Logger log;                             // scoped to "pipeline/label"
   boost::asio::io_context* io = nullptr;  // shared by all plugins; run by engine threads. Include
                                           // Asio through sluice/asio.hpp to use it.
   // For transforms that make events on their own schedule (a timer): the events enter the

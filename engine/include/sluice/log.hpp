@@ -36,14 +36,30 @@ class SLUICE_EXPORT Logger {
   void write(LogLevel level, std::string_view message) const;
 
   // Arguments are streamed only when the level is enabled, so a disabled debug line costs a compare.
-  template <class... Args> void trace(const Args&... a) const { emit(LogLevel::trace, a...); }
-  template <class... Args> void debug(const Args&... a) const { emit(LogLevel::debug, a...); }
-  template <class... Args> void info(const Args&... a) const { emit(LogLevel::info, a...); }
-  template <class... Args> void warn(const Args&... a) const { emit(LogLevel::warn, a...); }
-  template <class... Args> void error(const Args&... a) const { emit(LogLevel::error, a...); }
+  template <class... Args>
+  void trace(const Args&... a) const {
+    emit(LogLevel::trace, a...);
+  }
+  template <class... Args>
+  void debug(const Args&... a) const {
+    emit(LogLevel::debug, a...);
+  }
+  template <class... Args>
+  void info(const Args&... a) const {
+    emit(LogLevel::info, a...);
+  }
+  template <class... Args>
+  void warn(const Args&... a) const {
+    emit(LogLevel::warn, a...);
+  }
+  template <class... Args>
+  void error(const Args&... a) const {
+    emit(LogLevel::error, a...);
+  }
 
  private:
-  template <class... Args> void emit(LogLevel level, const Args&... a) const {
+  template <class... Args>
+  void emit(LogLevel level, const Args&... a) const {
     if (!enabled(level)) return;
     std::ostringstream line;
     (line << ... << a);

@@ -53,12 +53,30 @@ struct SLUICE_EXPORT OptionSpec {
   std::optional<double> maximum;
   std::vector<std::string> choices;  // for strings: the only accepted values
 
-  OptionSpec& default_to(std::string text) { default_text = std::move(text); return *this; }
-  OptionSpec& required() { is_required = true; return *this; }
-  OptionSpec& example(std::string text) { example_text = std::move(text); return *this; }
-  OptionSpec& at_least(double v) { minimum = v; return *this; }
-  OptionSpec& at_most(double v) { maximum = v; return *this; }
-  OptionSpec& one_of(std::vector<std::string> values) { choices = std::move(values); return *this; }
+  OptionSpec& default_to(std::string text) {
+    default_text = std::move(text);
+    return *this;
+  }
+  OptionSpec& required() {
+    is_required = true;
+    return *this;
+  }
+  OptionSpec& example(std::string text) {
+    example_text = std::move(text);
+    return *this;
+  }
+  OptionSpec& at_least(double v) {
+    minimum = v;
+    return *this;
+  }
+  OptionSpec& at_most(double v) {
+    maximum = v;
+    return *this;
+  }
+  OptionSpec& one_of(std::vector<std::string> values) {
+    choices = std::move(values);
+    return *this;
+  }
 };
 
 class SLUICE_EXPORT OptionTable {
@@ -99,7 +117,8 @@ class SLUICE_EXPORT Options {
   const std::map<std::string, OptionValue>& values() const { return values_; }
 
  private:
-  template <class T> const T& get(const std::string& name) const;
+  template <class T>
+  const T& get(const std::string& name) const;
   std::map<std::string, OptionValue> values_;
 };
 

@@ -37,7 +37,8 @@
 // The SDK passes std::string, std::function and friends across the boundary, so both sides must
 // use the same C++ standard library ABI. The tag names it; engine and plugin must match exactly.
 #if defined(_GLIBCXX_RELEASE)
-#define SLUICE_STDLIB_TAG "libstdc++" SLUICE_STRINGIFY(_GLIBCXX_RELEASE) "-cxx11abi" SLUICE_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
+#define SLUICE_STDLIB_TAG \
+  "libstdc++" SLUICE_STRINGIFY(_GLIBCXX_RELEASE) "-cxx11abi" SLUICE_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
 #elif defined(_LIBCPP_VERSION)
 #define SLUICE_STDLIB_TAG "libc++" SLUICE_STRINGIFY(_LIBCPP_VERSION)
 #else
@@ -74,10 +75,10 @@
 extern "C" {
 // Plain C with fixed sizes, so it reads the same whatever the library was built with.
 struct sluice_abi_descriptor {
-  std::uint32_t abi_version;                           // SLUICE_ABI_VERSION of the build
-  char toolchain[SLUICE_ABI_TOOLCHAIN_SIZE];           // SLUICE_TOOLCHAIN_TAG of the build
-  char library[SLUICE_ABI_LIBRARY_SIZE];               // short name, e.g. "kafka"
-  char description[SLUICE_ABI_DESCRIPTION_SIZE];       // one line
+  std::uint32_t abi_version;                      // SLUICE_ABI_VERSION of the build
+  char toolchain[SLUICE_ABI_TOOLCHAIN_SIZE];      // SLUICE_TOOLCHAIN_TAG of the build
+  char library[SLUICE_ABI_LIBRARY_SIZE];          // short name, e.g. "kafka"
+  char description[SLUICE_ABI_DESCRIPTION_SIZE];  // one line
 };
 struct sluice_abi_note {
   std::uint32_t namesz;  // sizeof SLUICE_ABI_NOTE_NAME, with its NUL
@@ -143,7 +144,9 @@ ComponentSpec source_component(std::string type, std::string summary, OptionTabl
 template <class T>
 ComponentSpec transform_component(std::string type, std::string summary, OptionTable options) {
   ComponentSpec s{ComponentKind::transform, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}};
-  s.make_transform = [](const Options& o, Context& c) -> std::unique_ptr<Transform> { return std::make_unique<T>(o, c); };
+  s.make_transform = [](const Options& o, Context& c) -> std::unique_ptr<Transform> {
+    return std::make_unique<T>(o, c);
+  };
   detail::add_check<T>(s);
   return s;
 }
@@ -162,15 +165,17 @@ ComponentSpec sink_component(std::string type, std::string summary, OptionTable 
 // The record alone, with every field given. SLUICE_PLUGIN writes it; the loader's test fixtures use
 // it to write records this engine must refuse. `used` keeps the compiler from dropping the object
 // nothing refers to; the linker keeps every note section (no --gc-sections for plugins).
-#define SLUICE_PLUGIN_ABI_RECORD(ABI_VERSION, TOOLCHAIN, LIBRARY, DESCRIPTION)                          \
-  [[gnu::section(SLUICE_ABI_NOTE_SECTION), gnu::used, gnu::aligned(4)]] static const ::sluice_abi_note \
-      sluice_plugin_abi_note_ {sizeof(SLUICE_ABI_NOTE_NAME), sizeof(::sluice_abi_descriptor),        \
-                               SLUICE_ABI_NOTE_TYPE, SLUICE_ABI_NOTE_NAME,                            \
-                               {ABI_VERSION, TOOLCHAIN, LIBRARY, DESCRIPTION}}
+#define SLUICE_PLUGIN_ABI_RECORD(ABI_VERSION, TOOLCHAIN, LIBRARY, DESCRIPTION)                                   \
+  [[gnu::section(SLUICE_ABI_NOTE_SECTION), gnu::used,                                                            \
+    gnu::aligned(4)]] static const ::sluice_abi_note sluice_plugin_abi_note_ {                                   \
+    sizeof(SLUICE_ABI_NOTE_NAME), sizeof(::sluice_abi_descriptor), SLUICE_ABI_NOTE_TYPE, SLUICE_ABI_NOTE_NAME, { \
+      ABI_VERSION, TOOLCHAIN, LIBRARY, DESCRIPTION                                                               \
+    }                                                                                                            \
+  }
 
 #define SLUICE_PLUGIN(LIBRARY, DESCRIPTION)                                                  \
   SLUICE_PLUGIN_ABI_RECORD(SLUICE_ABI_VERSION, SLUICE_TOOLCHAIN_TAG, LIBRARY, DESCRIPTION);  \
-  static void sluice_describe_plugin(::sluice::PluginManifest& manifest);                   \
+  static void sluice_describe_plugin(::sluice::PluginManifest& manifest);                    \
   extern "C" SLUICE_EXPORT void sluice_plugin_manifest(::sluice::PluginManifest& manifest) { \
     sluice_describe_plugin(manifest);                                                        \
   }                                                                                          \

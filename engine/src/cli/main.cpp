@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   }
   sluice::LogLevel level;
   if (!sluice::parse_log_level(args.log_level, level)) {
-    std::cerr << "sluice: unknown log level '" << args.log_level << "'; expected trace, debug, info, warn, error or off\n";
+    std::cerr << "sluice: unknown log level '" << args.log_level
+              << "'; expected trace, debug, info, warn, error or off\n";
     return 2;
   }
   sluice::Logger::set_level(level);
@@ -73,7 +74,9 @@ int run(const sluice::cli::CliArgs& args) {
     return 1;
   }
   std::cerr << "sluice: unknown command '" << args.command << "'"
-            << sluice::config::did_you_mean(args.command, {"run", "validate", "test", "plugins", "new-plugin", "version"}) << "\n\n"
+            << sluice::config::did_you_mean(args.command,
+                                            {"run", "validate", "test", "plugins", "new-plugin", "version"})
+            << "\n\n"
             << kUsage;
   return 2;
 }

@@ -66,13 +66,16 @@ std::string install_prefix() {
 
 int new_plugin_command(const CliArgs& args) {
   if (args.positional.empty() || args.positional.size() > 2) {
-    return refuse("expected a plugin name and at most one folder: sluice new-plugin NAME --kind source|transform|sink [DIR]");
+    return refuse(
+        "expected a plugin name and at most one folder: sluice new-plugin NAME --kind source|transform|sink [DIR]");
   }
   const std::string& name = args.positional[0];
   // It names the library (libsluice-NAME.so), the YAML type, a C++ namespace and CMake targets.
   if (!std::regex_match(name, std::regex("[a-z][a-z0-9_]{0,39}"))) {
-    return refuse("'" + name + "' is not a plugin name: use 1 to 40 lowercase letters, digits and _, starting with a "
-                  "letter (it becomes the YAML type and libsluice-" + name + ".so)");
+    return refuse("'" + name +
+                  "' is not a plugin name: use 1 to 40 lowercase letters, digits and _, starting with a "
+                  "letter (it becomes the YAML type and libsluice-" +
+                  name + ".so)");
   }
   // The name is also the CMake target of sluice_add_plugin(): these CMake keeps for itself (CMP0037;
   // `test` once CTest is included, as the folder does), and the folder would not configure.

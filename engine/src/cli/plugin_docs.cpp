@@ -33,9 +33,12 @@ std::string range_text(const OptionSpec& s) {
 std::string markdown_cell(std::string text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -63,8 +66,10 @@ std::string describe_component(const plugins::ComponentEntry& entry) {
   if (spec.options.specs().empty()) out << "  (none)\n";
   for (const auto& s : spec.options.specs()) {
     out << "  " << s.name << " (" << type_text(s) << ")";
-    if (s.is_required) out << ", required";
-    else if (s.default_text) out << ", default: " << (s.default_text->empty() ? "empty" : *s.default_text);
+    if (s.is_required)
+      out << ", required";
+    else if (s.default_text)
+      out << ", default: " << (s.default_text->empty() ? "empty" : *s.default_text);
     out << "\n      " << s.description << "." << range_text(s) << "\n";
     if (!s.example_text.empty()) out << "      example: " << s.example_text << "\n";
   }

@@ -4,7 +4,8 @@ namespace sluice::cli {
 namespace {
 
 // Every kind's folder has these two; the component, its test and the example pipeline differ.
-const char* const kCMakeLists = R"sluice(# The @NAME@ plugin (a @KIND@), built against an installed Sluice: `cmake --install` of Sluice's build,
+const char* const kCMakeLists =
+    R"sluice(# The @NAME@ plugin (a @KIND@), built against an installed Sluice: `cmake --install` of Sluice's build,
 # or the sluice-dev package. Give its prefix when it is not a standard one:
 #   cmake -S . -B build -DCMAKE_PREFIX_PATH=/where/sluice/is && cmake --build build && ctest --test-dir build
 #   sluice --plugin-dir build/plugins run pipeline.yaml
@@ -29,7 +30,8 @@ if(BUILD_TESTING)
 endif()
 )sluice";
 
-const char* const kPlugin = R"sluice(// The @NAME@ plugin's entry point. The engine reads the library's ABI record before it runs any of
+const char* const kPlugin =
+    R"sluice(// The @NAME@ plugin's entry point. The engine reads the library's ABI record before it runs any of
 // its code, then calls this to learn its components. One library may declare several.
 #include "@NAME@.hpp"
 
@@ -140,7 +142,8 @@ void @CLASS@::run(sluice::Emitter& out) {
 }  // namespace @NAME@_plugin
 )sluice";
 
-const char* const kSourceTest = R"sluice(// The @NAME@ source on its own: made from its option table, started on an emitter that records
+const char* const kSourceTest =
+    R"sluice(// The @NAME@ source on its own: made from its option table, started on an emitter that records
 // what it gets and acknowledges at once.
 
 #include <gtest/gtest.h>
@@ -282,7 +285,8 @@ void @CLASS@::process(sluice::Batch& batch) {
 }  // namespace @NAME@_plugin
 )sluice";
 
-const char* const kTransformTest = R"sluice(// The @NAME@ transform on its own: made from its option table, given a batch, read back.
+const char* const kTransformTest =
+    R"sluice(// The @NAME@ transform on its own: made from its option table, given a batch, read back.
 
 #include <gtest/gtest.h>
 
@@ -395,7 +399,8 @@ void @CLASS@::write(std::shared_ptr<const sluice::Batch> batch, sluice::Delivery
 }  // namespace @NAME@_plugin
 )sluice";
 
-const char* const kSinkTest = R"sluice(// The @NAME@ sink on its own: made from its option table, given a batch, its answer recorded.
+const char* const kSinkTest =
+    R"sluice(// The @NAME@ sink on its own: made from its option table, given a batch, its answer recorded.
 
 #include <gtest/gtest.h>
 

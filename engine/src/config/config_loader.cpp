@@ -31,15 +31,15 @@ const std::set<std::string> kComponentReserved = {kTypeKey};
 
 class Loader {
  public:
-  Loader(std::string file, const ComponentCatalog& catalog, const EnvLookup& env)
-      : catalog_(catalog), env_(env) {
+  Loader(std::string file, const ComponentCatalog& catalog, const EnvLookup& env) : catalog_(catalog), env_(env) {
     config_.file = std::move(file);
   }
 
   Config load(const YAML::Node& root) {
     ValidationScope scope = scope_for("");
     if (!root.IsMap()) {
-      scope.error(root, std::string("expected a mapping with a '") + kPipelinesKey + "' key at the top of the file, got " +
+      scope.error(root, std::string("expected a mapping with a '") + kPipelinesKey +
+                            "' key at the top of the file, got " +
                             (root.IsNull() ? "an empty document" : "something else"));
       finish();
     }
@@ -48,7 +48,8 @@ class Loader {
     const YAML::Node engine = root[kEngineKey];
     YAML::Node engine_map = engine && engine.IsMap() ? engine : YAML::Node(YAML::NodeType::Map);
     if (engine && !engine.IsMap()) scope.error(engine, "'engine' must be a mapping of engine settings");
-    config_.engine = engine_settings_from(validate_options(engine_settings_table(), engine_map, {}, scope_for("engine")).options);
+    config_.engine =
+        engine_settings_from(validate_options(engine_settings_table(), engine_map, {}, scope_for("engine")).options);
 
     const YAML::Node pipelines = root[kPipelinesKey];
     if (!pipelines) {
@@ -76,8 +77,8 @@ class Loader {
   }
 
   [[noreturn]] void fail_with_parse_error(const YAML::Exception& e) {
-    diagnostics_.push_back({{config_.file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1}, "",
-                            "invalid YAML: " + e.msg});
+    diagnostics_.push_back(
+        {{config_.file, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1}, "", "invalid YAML: " + e.msg});
     throw ConfigErrors(std::move(diagnostics_));
   }
 
@@ -129,8 +130,8 @@ class Loader {
     if (const YAML::Node transforms = node[kTransformsKey]) {
       if (transforms.IsSequence()) {
         for (std::size_t i = 0; i < transforms.size(); ++i) {
-          pipeline.transforms.push_back(load_component(ComponentKind::transform, name,
-                                                       "transforms[" + std::to_string(i) + "]", transforms[i]));
+          pipeline.transforms.push_back(
+              load_component(ComponentKind::transform, name, "transforms[" + std::to_string(i) + "]", transforms[i]));
         }
       } else if (!transforms.IsNull()) {
         scope.error(transforms, "'transforms' must be a list of components, each with a 'type'");
@@ -156,13 +157,13 @@ class Loader {
   void load_dead_letter(const std::string& name, const YAML::Node& node, PipelineConfig& pipeline,
                         const ValidationScope& pipeline_scope) {
     if (!node.IsMap()) {
-      pipeline_scope.error(node, "'dead_letter' must be a mapping with a 'sink' (a sink configuration with its 'type') "
-                                 "and optionally 'include_refused_requests'");
+      pipeline_scope.error(node,
+                           "'dead_letter' must be a mapping with a 'sink' (a sink configuration with its 'type') "
+                           "and optionally 'include_refused_requests'");
       return;
     }
     ValidationScope scope = scope_for("pipeline '" + name + "', dead_letter");
-    const auto settings =
-        validate_options(dead_letter_settings_table(), node, {kDeadLetterSinkKey}, scope).options;
+    const auto settings = validate_options(dead_letter_settings_table(), node, {kDeadLetterSinkKey}, scope).options;
     const YAML::Node sink = node[kDeadLetterSinkKey];
     if (!sink) {
       scope.error(node, "missing 'sink': the sink dead letters go to, e.g. sink: {type: kafka, topic: clicks-dlq}");
@@ -182,8 +183,9 @@ class Loader {
     ValidationScope scope = scope_for("pipeline '" + pipeline + "', " + slot);
     component.at = scope.at(node);
     if (!node.IsMap()) {
-      scope.error(node, std::string("a ") + component_kind_name(kind) + " must be a mapping with a 'type', got " +
-                            (node.IsNull() ? "nothing" : "a " + std::string(node.IsSequence() ? "list" : "single value")));
+      scope.error(node,
+                  std::string("a ") + component_kind_name(kind) + " must be a mapping with a 'type', got " +
+                      (node.IsNull() ? "nothing" : "a " + std::string(node.IsSequence() ? "list" : "single value")));
       return component;
     }
     const YAML::Node type_node = node[kTypeKey];
@@ -218,8 +220,8 @@ class Loader {
     // Right name, wrong place: "stdout" used as a source.
     for (ComponentKind other : {ComponentKind::source, ComponentKind::transform, ComponentKind::sink}) {
       if (other != kind && catalog_.find_component(other, type)) {
-        scope.error(at, "'" + type + "'" + written + " is a " + component_kind_name(other) + ", not a " + kind_name + "; known " +
-                            kind_name + "s: " + join_names(catalog_.component_types(kind)));
+        scope.error(at, "'" + type + "'" + written + " is a " + component_kind_name(other) + ", not a " + kind_name +
+                            "; known " + kind_name + "s: " + join_names(catalog_.component_types(kind)));
         return;
       }
     }
@@ -252,7 +254,8 @@ Config load_config_string(const std::string& yaml, const std::string& file, cons
 Config load_config_file(const std::string& path, const ComponentCatalog& catalog, const EnvLookup& env) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw ConfigErrors({Diagnostic{{path, 0, 0}, "", "cannot read the pipeline file: " + std::string(std::strerror(errno))}});
+    throw ConfigErrors(
+        {Diagnostic{{path, 0, 0}, "", "cannot read the pipeline file: " + std::string(std::strerror(errno))}});
   }
   std::ostringstream text;
   text << in.rdbuf();

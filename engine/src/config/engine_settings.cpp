@@ -7,11 +7,16 @@ const OptionTable& engine_settings_table() {
     OptionTable t;
     t.add("io_threads", OptionType::integer,
           "Threads running the shared I/O context that network plugins use; 0 means one per CPU core")
-        .default_to("0").at_least(0).at_most(256).example("2");
+        .default_to("0")
+        .at_least(0)
+        .at_most(256)
+        .example("2");
     t.add("shutdown_timeout", OptionType::duration,
           "On SIGINT/SIGTERM, how long sources, queues and sinks may take to drain and flush before "
           "the engine gives up, reports what was not delivered and exits 1")
-        .default_to("30s").at_least(0).example("10s");
+        .default_to("30s")
+        .at_least(0)
+        .example("10s");
     return t;
   }();
   return table;
@@ -23,16 +28,25 @@ const OptionTable& pipeline_settings_table() {
     t.add("queue_capacity", OptionType::integer,
           "Events the pipeline holds between its source and its transforms; when it is full the source "
           "is pushed back: it waits, or refuses new events until there is room")
-        .default_to("10000").at_least(1).example("50000");
+        .default_to("10000")
+        .at_least(1)
+        .example("50000");
     t.add("batch_max_events", OptionType::integer, "Most events handed to transforms and sinks in one batch")
-        .default_to("1024").at_least(1).example("500");
+        .default_to("1024")
+        .at_least(1)
+        .example("500");
     t.add("batch_max_wait", OptionType::duration,
           "How long a batch may wait to fill up; 0 sends whatever is queued at once, which keeps latency "
           "lowest while batches still grow under load")
-        .default_to("0").at_least(0).example("5ms");
+        .default_to("0")
+        .at_least(0)
+        .example("5ms");
     t.add("sink_max_in_flight", OptionType::integer,
           "Batches each sink may hold unconfirmed; beyond it the pipeline waits, which pushes back to the source")
-        .default_to("8").at_least(1).at_most(1024).example("16");
+        .default_to("8")
+        .at_least(1)
+        .at_most(1024)
+        .example("16");
     return t;
   }();
   return table;

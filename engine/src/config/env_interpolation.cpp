@@ -48,7 +48,8 @@ std::optional<std::string> interpolate_env(std::string_view text, const EnvLooku
       inner = inner.substr(0, sep);
     }
     if (!valid_name(inner)) {
-      error = "'${" + std::string(inner) + "}' is not a valid environment variable reference (expected ${NAME} or ${NAME:-default})";
+      error = "'${" + std::string(inner) +
+              "}' is not a valid environment variable reference (expected ${NAME} or ${NAME:-default})";
       return std::nullopt;
     }
     auto value = env(std::string(inner));

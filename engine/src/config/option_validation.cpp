@@ -34,11 +34,16 @@ namespace {
 
 std::string describe_kind(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
-    case YAML::NodeType::Undefined: break;
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Undefined:
+      break;
   }
   return "an undefined value";
 }
@@ -46,10 +51,15 @@ std::string describe_kind(const YAML::Node& node) {
 std::string expected_for(const OptionSpec& spec) {
   std::string expected;
   switch (spec.type) {
-    case OptionType::string_list: return "a list of strings";
-    case OptionType::string_map: return "a map of keys to values";
-    case OptionType::map_list: return "a list of maps";
-    default: (void)parse_scalar_option(spec.type, "\x01", expected); return expected.empty() ? "a string" : expected;
+    case OptionType::string_list:
+      return "a list of strings";
+    case OptionType::string_map:
+      return "a map of keys to values";
+    case OptionType::map_list:
+      return "a list of maps";
+    default:
+      (void)parse_scalar_option(spec.type, "\x01", expected);
+      return expected.empty() ? "a string" : expected;
   }
 }
 
@@ -81,8 +91,8 @@ std::string check_limits(const OptionSpec& spec, const OptionValue& value) {
 // A map_list: each item a mapping whose values are scalars or lists of scalars. Where each item
 // and each value was written goes into `at` as "NAME[i]" and "NAME[i].KEY", so the component's
 // check step can point at the very value it refuses.
-std::optional<OptionValue> convert_map_list(const OptionSpec& spec, const YAML::Node& node, const ValidationScope& scope,
-                                            std::map<std::string, SourceLocation>& at) {
+std::optional<OptionValue> convert_map_list(const OptionSpec& spec, const YAML::Node& node,
+                                            const ValidationScope& scope, std::map<std::string, SourceLocation>& at) {
   const std::string subject = "option '" + spec.name + "'";
   if (!node.IsSequence()) {
     scope.error(node, subject + " expects a list of maps, got " + describe_kind(node));
@@ -94,7 +104,8 @@ std::optional<OptionValue> convert_map_list(const OptionSpec& spec, const YAML::
     const YAML::Node item = node[i];
     const std::string name = spec.name + "[" + std::to_string(i) + "]";
     if (!item.IsMap()) {
-      scope.error(item, subject + " expects a list of maps, but item " + std::to_string(i) + " is " + describe_kind(item));
+      scope.error(item,
+                  subject + " expects a list of maps, but item " + std::to_string(i) + " is " + describe_kind(item));
       ok = false;
       continue;
     }
@@ -110,7 +121,10 @@ std::optional<OptionValue> convert_map_list(const OptionSpec& spec, const YAML::
       StringList values;
       if (kv.second.IsScalar()) {
         auto text = scalar_text(kv.second, scope);
-        if (!text) { ok = false; continue; }
+        if (!text) {
+          ok = false;
+          continue;
+        }
         values.push_back(*text);
       } else if (kv.second.IsSequence()) {
         for (const auto& v : kv.second) {
@@ -121,12 +135,15 @@ std::optional<OptionValue> convert_map_list(const OptionSpec& spec, const YAML::
             continue;
           }
           auto text = scalar_text(v, scope);
-          if (!text) { ok = false; continue; }
+          if (!text) {
+            ok = false;
+            continue;
+          }
           values.push_back(*text);
         }
       } else {
-        scope.error(kv.second, subject + ": '" + key + "' expects a value or a list of values, got " +
-                                   describe_kind(kv.second));
+        scope.error(kv.second,
+                    subject + ": '" + key + "' expects a value or a list of values, got " + describe_kind(kv.second));
         ok = false;
         continue;
       }
@@ -204,8 +221,8 @@ std::optional<OptionValue> convert(const OptionSpec& spec, const YAML::Node& nod
 
 }  // namespace
 
-ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& map, const std::set<std::string>& reserved,
-                                  const ValidationScope& scope) {
+ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& map,
+                                  const std::set<std::string>& reserved, const ValidationScope& scope) {
   ValidatedOptions out;
   std::vector<std::string> names;
   for (const auto& spec : table.specs()) names.push_back(spec.name);

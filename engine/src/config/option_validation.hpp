@@ -34,8 +34,8 @@ struct ValidatedOptions {
 };
 
 // `map` must be a YAML mapping; keys listed in `reserved` are checked elsewhere and skipped here.
-ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& map, const std::set<std::string>& reserved,
-                                  const ValidationScope& scope);
+ValidatedOptions validate_options(const OptionTable& table, const YAML::Node& map,
+                                  const std::set<std::string>& reserved, const ValidationScope& scope);
 
 // A scalar's text with ${ENV} references replaced; nullopt (and a diagnostic) on failure.
 // Every scalar the loader reads goes through it: option values, `type`, pipeline names. Keys

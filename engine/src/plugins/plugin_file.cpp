@@ -48,14 +48,22 @@ constexpr std::uint64_t kMaxSectionNames = 1 << 20;
 
 const char* machine_name(unsigned machine) {
   switch (machine) {
-    case EM_X86_64: return "x86-64";
-    case EM_AARCH64: return "AArch64";
-    case EM_386: return "x86";
-    case EM_ARM: return "ARM";
-    case EM_RISCV: return "RISC-V";
-    case EM_PPC64: return "PowerPC64";
-    case EM_S390: return "s390";
-    default: return "another machine";
+    case EM_X86_64:
+      return "x86-64";
+    case EM_AARCH64:
+      return "AArch64";
+    case EM_386:
+      return "x86";
+    case EM_ARM:
+      return "ARM";
+    case EM_RISCV:
+      return "RISC-V";
+    case EM_PPC64:
+      return "PowerPC64";
+    case EM_S390:
+      return "s390";
+    default:
+      return "another machine";
   }
 }
 
@@ -119,8 +127,8 @@ Ehdr read_elf_header(const fs::path& file, FileReader& reader) {
 #ifndef SLUICE_NO_MACHINE_CHECK
   if (header.e_machine != kNativeMachine) {
     refuse(file, std::string("built for ") + machine_name(header.e_machine) + " (ELF machine " +
-                     std::to_string(header.e_machine) + "), but this engine runs on " +
-                     machine_name(kNativeMachine) + "; build the plugin for this machine");
+                     std::to_string(header.e_machine) + "), but this engine runs on " + machine_name(kNativeMachine) +
+                     "; build the plugin for this machine");
   }
 #endif
   if (header.e_type != ET_DYN) {
@@ -139,8 +147,8 @@ std::vector<Shdr> read_section_headers(const fs::path& file, FileReader& reader,
   }
   const std::uint64_t table_size = std::uint64_t{header.e_shnum} * sizeof(Shdr);
   if (!reader.contains(header.e_shoff, table_size)) {
-    refuse(file, "truncated: its ELF section headers lie past the end of the file (" +
-                     std::to_string(reader.size()) + " bytes)");
+    refuse(file, "truncated: its ELF section headers lie past the end of the file (" + std::to_string(reader.size()) +
+                     " bytes)");
   }
   std::vector<Shdr> sections(header.e_shnum);
   reader.read(header.e_shoff, sections.data(), table_size);
@@ -153,8 +161,7 @@ std::vector<Shdr> read_section_headers(const fs::path& file, FileReader& reader,
   // Boost.DLL reads the name table whatever its type, and symbol tables in whole entries.
   const Shdr& names = sections[header.e_shstrndx];
   if (names.sh_type != SHT_STRTAB || names.sh_size == 0 || names.sh_size > kMaxSectionNames) {
-    refuse(file, "not a usable shared library (its ELF section name table is malformed); " +
-                     std::string(kNotAPlugin));
+    refuse(file, "not a usable shared library (its ELF section name table is malformed); " + std::string(kNotAPlugin));
   }
   for (const Shdr& s : sections) {
     if ((s.sh_type == SHT_SYMTAB || s.sh_type == SHT_DYNSYM) && s.sh_size % sizeof(ElfW(Sym)) != 0) {
@@ -166,8 +173,8 @@ std::vector<Shdr> read_section_headers(const fs::path& file, FileReader& reader,
 }
 
 // The one section called `name`, found through the section name table.
-std::optional<Shdr> find_section(FileReader& reader, const Ehdr& header,
-                                 const std::vector<Shdr>& sections, std::string_view name) {
+std::optional<Shdr> find_section(FileReader& reader, const Ehdr& header, const std::vector<Shdr>& sections,
+                                 std::string_view name) {
   const Shdr& names = sections[header.e_shstrndx];  // checked by read_section_headers
   std::vector<char> text(names.sh_size);
   reader.read(names.sh_offset, text.data(), text.size());
@@ -272,8 +279,7 @@ PluginFileFacts inspect_plugin_file(const fs::path& file) {
 
   PluginFileFacts facts;
   facts.record = parse_record(file, bytes);
-  facts.exports_manifest =
-      std::find(symbols.begin(), symbols.end(), SLUICE_PLUGIN_MANIFEST_SYMBOL) != symbols.end();
+  facts.exports_manifest = std::find(symbols.begin(), symbols.end(), SLUICE_PLUGIN_MANIFEST_SYMBOL) != symbols.end();
   return facts;
 }
 

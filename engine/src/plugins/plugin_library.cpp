@@ -36,7 +36,8 @@ void check_toolchain(const std::filesystem::path& file, const std::string& tag) 
                      " (it includes sluice/asio.hpp), but this engine was built with Boost " BOOST_LIB_VERSION
                      "; Context::io crosses the boundary, so rebuild the plugin against Boost " BOOST_LIB_VERSION);
   }
-  refuse(file, "built with toolchain '" + tag + "', but this engine was built with '" SLUICE_TOOLCHAIN_TAG
+  refuse(file, "built with toolchain '" + tag +
+                   "', but this engine was built with '" SLUICE_TOOLCHAIN_TAG
                    "'; the SDK passes C++ standard library types, so rebuild the plugin with the engine's compiler");
 }
 

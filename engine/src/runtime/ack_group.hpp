@@ -29,9 +29,9 @@ struct AckGroup {
   std::atomic<std::size_t> pending;
   std::atomic<bool> failed{false};
   std::atomic<bool> plainly_failed{false};  // an event failed and was not dead-lettered
-  std::mutex reason_mutex;  // taken only on failure
-  AckResult verdict;        // the failure reported: the one at the lowest position
-  bool verdict_collateral = false;  // the verdict so far is a collateral failure
+  std::mutex reason_mutex;                  // taken only on failure
+  AckResult verdict;                        // the failure reported: the one at the lowest position
+  bool verdict_collateral = false;          // the verdict so far is a collateral failure
   AckFn on_ack;
 };
 
@@ -40,10 +40,10 @@ struct Failure {
   Failure(std::string why, bool refused, bool only_collateral = false, std::string by = {})
       : reason(std::move(why)), rejected(refused), collateral(only_collateral), component(std::move(by)) {}
 
-  std::string reason;       // "<component label>: <why>"
-  bool rejected = false;    // refused for good: by a transform as bad input, or a sink's permanent refusal
-  bool collateral = false;  // failed only because another event of its emit was rejected: it must
-                            // not replace that event's reason in the verdict
+  std::string reason;          // "<component label>: <why>"
+  bool rejected = false;       // refused for good: by a transform as bad input, or a sink's permanent refusal
+  bool collateral = false;     // failed only because another event of its emit was rejected: it must
+                               // not replace that event's reason in the verdict
   bool dead_lettered = false;  // not delivered, but the dead-letter sink confirmed it
   std::string component;       // the label of the component that failed it
 };

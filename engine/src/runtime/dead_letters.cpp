@@ -19,7 +19,10 @@ class DeadLetterFlight final : public detail::DeliveryTarget {
  public:
   DeadLetterFlight(std::shared_ptr<Batch> batch, std::shared_ptr<InFlightTracker> tracker,
                    std::shared_ptr<std::atomic<std::uint64_t>> confirmed, std::string label)
-      : batch_(std::move(batch)), tracker_(std::move(tracker)), confirmed_(std::move(confirmed)), label_(std::move(label)) {}
+      : batch_(std::move(batch)),
+        tracker_(std::move(tracker)),
+        confirmed_(std::move(confirmed)),
+        label_(std::move(label)) {}
 
   void settle(std::size_t slot, std::vector<detail::EventFailure> failures, std::string all_failed) override {
     auto& events = batch_->events();
@@ -59,7 +62,8 @@ void nack_all(std::vector<Event>& events, const std::string& why) {
   for (std::size_t i = 0; i < events.size(); ++i) {
     Failure failure;
     failure.component = meta_or(events[i], metadata_key::dead_letter_component, "engine");
-    failure.reason = failure.component + ": " + meta_or(events[i], metadata_key::dead_letter_reason, "refused") + " (" + why + ")";
+    failure.reason =
+        failure.component + ": " + meta_or(events[i], metadata_key::dead_letter_reason, "refused") + " (" + why + ")";
     failure.rejected = true;
     settle_range(events, i, i + 1, &failure);
   }

@@ -107,7 +107,8 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
   for (const auto& p : config.pipelines) names.push_back(p.name);
   for (const auto& wanted : options.only) {
     if (std::find(names.begin(), names.end(), wanted) == names.end()) {
-      errors.push_back({{config.file, 0, 0}, "",
+      errors.push_back({{config.file, 0, 0},
+                        "",
                         "--only " + wanted + ": no pipeline of that name" + config::did_you_mean(wanted, names) +
                             "; the file defines: " + config::join_names(names)});
     }
@@ -133,7 +134,8 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
     if (p.dead_letter.enabled) {
       auto sink = build<Sink>(registry, p.name, p.dead_letter.sink, &ComponentSpec::make_sink, io, slot, errors);
       if (sink.object) {
-        dead_letters = std::make_shared<DeadLetters>(std::move(sink), p.settings, p.dead_letter.include_refused_requests);
+        dead_letters =
+            std::make_shared<DeadLetters>(std::move(sink), p.settings, p.dead_letter.include_refused_requests);
       }
     }
     if (!errors.empty()) continue;  // keep checking the other pipelines, build nothing more

@@ -113,17 +113,18 @@ void Pipeline::start_sinks() {
 
 void Pipeline::start_transforms() {
   if (failed_) return;  // a sink did not start: the pipeline will not run
-  transforms_started_ = runtime::start_transforms(transforms_, [this](ComponentInstance<Transform>& t, const std::string& what) {
-    t.context->log.error("failed to start: ", what);
-    failed_ = true;
-  });
+  transforms_started_ =
+      runtime::start_transforms(transforms_, [this](ComponentInstance<Transform>& t, const std::string& what) {
+        t.context->log.error("failed to start: ", what);
+        failed_ = true;
+      });
 }
 
-void Pipeline::stop_transforms() {
-  runtime::stop_transforms(transforms_, std::exchange(transforms_started_, 0));
-}
+void Pipeline::stop_transforms() { runtime::stop_transforms(transforms_, std::exchange(transforms_started_, 0)); }
 
-void Pipeline::start_worker() { worker_ = std::thread([this] { run(); }); }
+void Pipeline::start_worker() {
+  worker_ = std::thread([this] { run(); });
+}
 
 void Pipeline::start_source() {
   if (failed_) {
@@ -313,7 +314,8 @@ void Pipeline::finish_run() {
   flush_sinks();
   if (!tracker_->wait_idle(deadline())) {
     failed_ = true;
-    log_.error(tracker_->total(), " batches were still unconfirmed by their sinks at the shutdown deadline; "
+    log_.error(tracker_->total(),
+               " batches were still unconfirmed by their sinks at the shutdown deadline; "
                "their events are nacked");
   }
   // After the sinks: their permanent refusals go to the dead-letter sink until they are idle.
@@ -342,8 +344,7 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
   std::vector<detail::AckGroup*> refused;  // emits with a rejected event
   // A request source answers 400 whatever happens, so its rejections are dead-lettered only when
   // the pipeline asks for it.
-  const bool to_dead_letters =
-      dead_letters_ && (!emits_are_requests_ || dead_letters_->include_refused_requests());
+  const bool to_dead_letters = dead_letters_ && (!emits_are_requests_ || dead_letters_->include_refused_requests());
   std::vector<Event> dead;
   const auto each = [&](std::vector<Event>& events, Batch::Removal& r) {
     if (r.rejected) {

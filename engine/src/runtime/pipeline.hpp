@@ -37,10 +37,10 @@
 namespace sluice::runtime {
 
 struct PipelineStats {
-  std::uint64_t events_in = 0;        // taken from the source
-  std::uint64_t events_to_sinks = 0;  // handed to the sinks after transforms
-  std::uint64_t events_rejected = 0;  // rejected by transforms
-  std::uint64_t events_dropped = 0;   // filtered by transforms
+  std::uint64_t events_in = 0;             // taken from the source
+  std::uint64_t events_to_sinks = 0;       // handed to the sinks after transforms
+  std::uint64_t events_rejected = 0;       // rejected by transforms
+  std::uint64_t events_dropped = 0;        // filtered by transforms
   std::uint64_t events_dead_lettered = 0;  // confirmed by the dead-letter sink
   std::uint64_t batches = 0;
   std::size_t queue_high_water = 0;

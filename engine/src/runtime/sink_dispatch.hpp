@@ -2,8 +2,8 @@
 // Hands each batch to every sink of a pipeline and turns their answers into acknowledgements.
 // An event is acknowledged when every sink accepted it; the first sink failure nacks it with that
 // sink's reason. An event a sink refused for good (Delivery::reject_event) goes to the pipeline's
-// dead-letter sink instead, when it has one. Each sink holds at most `max_in_flight` unanswered batches; the pipeline thread
-// waits for a free slot, which is how a slow sink pushes back on the source.
+// dead-letter sink instead, when it has one. Each sink holds at most `max_in_flight` unanswered batches; the pipeline
+// thread waits for a free slot, which is how a slow sink pushes back on the source.
 
 #include <condition_variable>
 #include <cstddef>
@@ -46,8 +46,7 @@ class InFlightTracker {
 class BatchInFlight : public detail::DeliveryTarget {
  public:
   BatchInFlight(std::shared_ptr<Batch> batch, std::size_t sinks, std::shared_ptr<InFlightTracker> tracker,
-                std::shared_ptr<const std::vector<std::string>> sink_labels,
-                std::shared_ptr<DeadLetters> dead_letters);
+                std::shared_ptr<const std::vector<std::string>> sink_labels, std::shared_ptr<DeadLetters> dead_letters);
 
   void settle(std::size_t slot, std::vector<detail::EventFailure> failures, std::string all_failed) override;
   // For a sink the batch never reached (aborted before a slot was free).

@@ -79,8 +79,9 @@ ExpectedOutput read_output(FileReader& reader, const YAML::Node& node) {
   if (const YAML::Node fields = node["fields"]) out.fields = read_conditions(reader, fields, "fields");
   if (const YAML::Node metadata = node["metadata"]) out.metadata = read_conditions(reader, metadata, "metadata");
   if (!node["payload"] && !node["json"] && !node["fields"] && !node["metadata"]) {
-    reader.error(node, "an expected event needs 'json' (equal as JSON), 'payload' (the exact bytes), 'fields' or "
-                       "'metadata' (conditions)");
+    reader.error(node,
+                 "an expected event needs 'json' (equal as JSON), 'payload' (the exact bytes), 'fields' or "
+                 "'metadata' (conditions)");
   }
   return out;
 }

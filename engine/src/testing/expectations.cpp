@@ -72,9 +72,8 @@ std::string check(const Condition& c, const std::optional<nlohmann::json>& value
   if (c.exists == false) return "must be absent, got " + dump(*value);
   if (c.equals && *c.equals != *value) return "expected " + dump(*c.equals) + ", got " + dump(*value);
   if (c.pattern) {
-    const std::string text = value->is_string()
-                                 ? value->get<std::string>()
-                                 : value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string text = value->is_string() ? value->get<std::string>()
+                                                : value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (auto why = too_long_to_match(text)) return "cannot match /" + *c.matches + "/: it " + *why;
     if (!std::regex_search(text, *c.pattern)) return "expected to match /" + *c.matches + "/, got " + dump(*value);
   }

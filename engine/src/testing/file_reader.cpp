@@ -117,8 +117,7 @@ std::shared_ptr<std::regex> FileReader::regex(const YAML::Node& node, const std:
   try {
     return compile_regex(*text);
   } catch (const std::regex_error& e) {
-    error(node, "'" + key + "' is not a regular expression (ECMAScript syntax, without back-references): " +
-                    e.what());
+    error(node, "'" + key + "' is not a regular expression (ECMAScript syntax, without back-references): " + e.what());
     return nullptr;
   }
 }

@@ -22,8 +22,8 @@ namespace {
 constexpr std::uintmax_t kMaxInputFileBytes = 16 * 1024 * 1024;
 
 const std::vector<std::string> kTopKeys = {"pipeline_file", "tests"};
-const std::vector<std::string> kTestKeys = {"name",   "pipeline", "transforms", "input",  "input_file",
-                                            "batch",  "output",   "rejected",   "failed", "dropped"};
+const std::vector<std::string> kTestKeys = {"name",  "pipeline", "transforms", "input",  "input_file",
+                                            "batch", "output",   "rejected",   "failed", "dropped"};
 const std::vector<std::string> kInputKeys = {"payload", "json", "metadata", "received_at"};
 
 class Reader {
@@ -91,8 +91,9 @@ class Reader {
       if (batch.IsScalar() && (batch.Scalar() == "each" || batch.Scalar() == "all")) {
         t.one_batch = batch.Scalar() == "all";
       } else {
-        r_.error(batch, "'batch' is 'each' (each input its own batch, the default) or 'all' (the inputs as one "
-                        "batch, as one request of several events)");
+        r_.error(batch,
+                 "'batch' is 'each' (each input its own batch, the default) or 'all' (the inputs as one "
+                 "batch, as one request of several events)");
       }
     }
 
@@ -147,8 +148,9 @@ class Reader {
       r_.error(input_file, "give either 'input' or 'input_file', not both");
     } else if (input) {
       if (!input.IsSequence() || input.size() == 0) {
-        r_.error(input, "'input' must be a list of events: a payload string, or {payload|json, metadata, "
-                        "received_at}");
+        r_.error(input,
+                 "'input' must be a list of events: a payload string, or {payload|json, metadata, "
+                 "received_at}");
       } else {
         for (const auto& item : input) t.inputs.push_back(read_input(item));
       }

@@ -47,19 +47,19 @@ struct Condition {
   SourceLocation at;
   std::optional<bool> exists;
   std::optional<nlohmann::json> equals;
-  std::optional<std::string> matches;  // the regex as written, for messages
+  std::optional<std::string> matches;   // the regex as written, for messages
   std::shared_ptr<std::regex> pattern;  // compiled once, when the file is read
 };
 
 struct FieldCondition {
-  std::string name;     // as written: a top-level field, or a JSON Pointer starting with '/'
+  std::string name;  // as written: a top-level field, or a JSON Pointer starting with '/'
   Condition condition;
 };
 
 struct ExpectedOutput {
   SourceLocation at;
-  std::optional<std::string> payload;     // the exact bytes
-  std::optional<nlohmann::json> json;     // equal as JSON (key order does not matter)
+  std::optional<std::string> payload;  // the exact bytes
+  std::optional<nlohmann::json> json;  // equal as JSON (key order does not matter)
   std::vector<FieldCondition> fields;
   std::vector<FieldCondition> metadata;
 };
@@ -67,8 +67,8 @@ struct ExpectedOutput {
 // An input that must be rejected (`rejected:`) or failed (`failed:`), with its reason.
 struct ExpectedRejection {
   SourceLocation at;
-  std::size_t input = 0;                 // position in the test's inputs, from 0
-  std::optional<std::string> reason;     // a substring of the reason
+  std::size_t input = 0;              // position in the test's inputs, from 0
+  std::optional<std::string> reason;  // a substring of the reason
   std::optional<std::string> reason_matches;
   std::shared_ptr<std::regex> pattern;
 };
@@ -103,7 +103,7 @@ struct TestCase {
   std::vector<ExpectedRejection> rejections;
   std::vector<ExpectedRejection> failures;  // inputs in a batch a transform threw on
   std::vector<ExpectedDrop> drops;
-  bool one_batch = false;                   // batch: all
+  bool one_batch = false;  // batch: all
 };
 
 struct TestFile {

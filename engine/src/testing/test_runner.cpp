@@ -37,9 +37,9 @@ std::vector<std::size_t> positions_of(const TestCase& test, const config::Pipeli
   for (const auto& ref : *test.transforms) {
     std::optional<std::size_t> position = ref.position;
     if (position && *position >= count) {
-      errors.push_back({ref.at, where,
-                        "pipeline '" + pipeline.name + "' has no transform " + std::to_string(*position) + "; " +
-                            listing});
+      errors.push_back(
+          {ref.at, where,
+           "pipeline '" + pipeline.name + "' has no transform " + std::to_string(*position) + "; " + listing});
       continue;
     }
     if (!position) {
@@ -51,8 +51,9 @@ std::vector<std::size_t> positions_of(const TestCase& test, const config::Pipeli
         continue;
       }
       if (n > 1) {
-        errors.push_back({ref.at, where, "pipeline '" + pipeline.name + "' has " + std::to_string(n) +
-                                             " transforms of type '" + ref.type + "'; name this one by its position"});
+        errors.push_back({ref.at, where,
+                          "pipeline '" + pipeline.name + "' has " + std::to_string(n) + " transforms of type '" +
+                              ref.type + "'; name this one by its position"});
         continue;
       }
       position = static_cast<std::size_t>(std::find(types.begin(), types.end(), ref.type) - types.begin());
@@ -118,8 +119,7 @@ void run_file_tests(const std::string& path, const plugins::PluginRegistry& regi
     if (!pipeline) {
       errors.push_back({test.pipeline_at, "test '" + test.name + "'",
                         "no pipeline '" + test.pipeline + "' in " + file.pipeline_file +
-                            config::did_you_mean(test.pipeline, names) + "; it defines " +
-                            config::join_names(names)});
+                            config::did_you_mean(test.pipeline, names) + "; it defines " + config::join_names(names)});
       continue;
     }
     plan.push_back({&test, pipeline, positions_of(test, *pipeline, errors)});
@@ -166,8 +166,7 @@ void run_file(const std::string& path, const plugins::PluginRegistry& registry, 
   try {
     run_file_tests(path, registry, out, err, tally);
   } catch (const std::exception& e) {
-    err << config::Diagnostic{{path, 0, 0}, "", std::string("cannot run this test file: ") + e.what()}.format()
-        << "\n";
+    err << config::Diagnostic{{path, 0, 0}, "", std::string("cannot run this test file: ") + e.what()}.format() << "\n";
     ++tally.bad_files;
   }
 }

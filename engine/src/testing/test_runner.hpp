@@ -24,8 +24,8 @@ struct TestTally {
 };
 
 // Results go to `out`, diagnostics (bad files) to `err`.
-TestTally run_tests(const std::vector<std::string>& paths, const plugins::PluginRegistry& registry,
-                    std::ostream& out, std::ostream& err);
+TestTally run_tests(const std::vector<std::string>& paths, const plugins::PluginRegistry& registry, std::ostream& out,
+                    std::ostream& err);
 
 // The test files PATH stands for: itself, or a folder's *.yaml and *.yml files (not its
 // subfolders), sorted, without the pipeline files kept beside them (a top-level `pipelines:` and

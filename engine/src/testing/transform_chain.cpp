@@ -70,12 +70,14 @@ TransformChain::TransformChain(const plugins::PluginRegistry& registry, const co
   if (errors.empty()) {
     // As the engine does before the first batch. A transform that cannot start is reported at
     // its place in the pipeline file.
-    started_ = runtime::start_transforms(transforms_, [&](runtime::ComponentInstance<Transform>& t, const std::string& what) {
-      for (const std::size_t position : positions) {
-        const config::ComponentConfig& c = pipeline.transforms.at(position);
-        if (c.label == t.label()) errors.push_back({c.at, config::component_where(pipeline.name, c), "failed to start: " + what});
-      }
-    });
+    started_ =
+        runtime::start_transforms(transforms_, [&](runtime::ComponentInstance<Transform>& t, const std::string& what) {
+          for (const std::size_t position : positions) {
+            const config::ComponentConfig& c = pipeline.transforms.at(position);
+            if (c.label == t.label())
+              errors.push_back({c.at, config::component_where(pipeline.name, c), "failed to start: " + what});
+          }
+        });
   }
   if (!errors.empty()) {
     runtime::stop_transforms(transforms_, std::exchange(started_, 0));

@@ -136,8 +136,9 @@ bool is_utf8(const std::string& s) {
 
 const std::string& text_of(const YAML::Node& node) {
   if (!is_utf8(node.Scalar())) {
-    throw YAML::RepresentationException(node.Mark(), "not UTF-8 text, which JSON needs; write the bytes as "
-                                                     "'payload' (the exact bytes) instead");
+    throw YAML::RepresentationException(node.Mark(),
+                                        "not UTF-8 text, which JSON needs; write the bytes as "
+                                        "'payload' (the exact bytes) instead");
   }
   return node.Scalar();
 }

@@ -28,13 +28,19 @@ OptionTable file_options() {
   OptionTable t;
   t.add("path", OptionType::string,
         "File to append NDJSON lines to; its folder must exist. Rotated files are PATH.1 (newest) to PATH.N")
-      .required().example("/var/lib/sluice/clicks.ndjson");
+      .required()
+      .example("/var/lib/sluice/clicks.ndjson");
   t.add("max_bytes", OptionType::bytes,
         "A file is rotated before a line would take it past this size; an event whose line alone is longer is "
         "rejected (to the dead-letter sink)")
-      .default_to("64MiB").at_least(1024).example("1GiB");
+      .default_to("64MiB")
+      .at_least(1024)
+      .example("1GiB");
   t.add("max_files", OptionType::integer, "Rotated files kept besides PATH; the oldest is deleted")
-      .default_to("5").at_least(1).at_most(1000).example("10");
+      .default_to("5")
+      .at_least(1)
+      .at_most(1000)
+      .example("10");
   return t;
 }
 
@@ -75,7 +81,9 @@ FileSink::~FileSink() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void FileSink::start() { writer_ = std::thread([this] { run(); }); }
+void FileSink::start() {
+  writer_ = std::thread([this] { run(); });
+}
 
 std::string FileSink::ndjson_line(const Event& event) {
   const std::string_view payload = event.payload();
@@ -183,7 +191,8 @@ void FileSink::write_round(std::vector<Job>& jobs) {
     // What fsync did not confirm may be in the file in part: cut it off, so that the events failed
     // here and sent again later leave no half line and no copy behind.
     if (fd_ >= 0 && ::ftruncate(fd_, static_cast<off_t>(synced_size_)) == 0) size_ = synced_size_;
-    for (std::size_t k = durable; k < appended.size(); ++k) jobs[appended[k].job].done.fail_event(appended[k].event, error);
+    for (std::size_t k = durable; k < appended.size(); ++k)
+      jobs[appended[k].job].done.fail_event(appended[k].event, error);
     context_.log.warn(error);
   }
   {

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "file_sink.hpp"
@@ -119,7 +119,8 @@ TEST_F(FileSinkTest, RotatesBeforeAFileWouldPassMaxBytesAndLosesNoLine) {
   const fs::path path = dir_ / "out.ndjson";
   auto sink = make({{"path", path.string()}, {"max_bytes", std::int64_t{1024}}, {"max_files", std::int64_t{100}}});
   std::vector<std::string> payloads;
-  for (int i = 1; i <= 200; ++i) payloads.push_back(R"({"seq":)" + std::to_string(i) + R"(,"pad":"0123456789012345678901234567890123456789"})");
+  for (int i = 1; i <= 200; ++i)
+    payloads.push_back(R"({"seq":)" + std::to_string(i) + R"(,"pad":"0123456789012345678901234567890123456789"})");
   // In several batches, so rotation happens inside a batch and between batches.
   for (std::size_t b = 0; b < 4; ++b) {
     const std::vector<std::string> part(payloads.begin() + b * 50, payloads.begin() + (b + 1) * 50);
@@ -169,7 +170,8 @@ TEST_F(FileSinkTest, RejectsAnEventLongerThanMaxBytesAndWritesTheOthers) {
   ASSERT_EQ(answer.failures.size(), 1u);
   EXPECT_EQ(answer.failures[0].index, 1u);
   EXPECT_TRUE(answer.failures[0].permanent) << "it can never fit: a rejection, not a retry";
-  EXPECT_NE(answer.failures[0].reason.find("more than max_bytes (1024)"), std::string::npos) << answer.failures[0].reason;
+  EXPECT_NE(answer.failures[0].reason.find("more than max_bytes (1024)"), std::string::npos)
+      << answer.failures[0].reason;
   EXPECT_EQ(read(path), "{\"n\":1}\n{\"n\":3}\n");
 }
 
@@ -201,7 +203,9 @@ TEST_F(FileSinkTest, AFileThatCannotBeOpenedStopsTheStartWithItsReason) {
 
 class Checks : public ValidationContext {
  public:
-  void error(const std::string& option, const std::string& message) override { errors.push_back(option + ": " + message); }
+  void error(const std::string& option, const std::string& message) override {
+    errors.push_back(option + ": " + message);
+  }
   // As the engine does: the first claim of a resource wins, a second is an error at its option.
   bool claim(const std::string& resource, const std::string& option, const std::string& what) override {
     if (claimed.insert(resource).second) return true;
@@ -231,8 +235,9 @@ TEST_F(FileSinkTest, TwoSinksCannotWriteOneFileHoweverItIsSpelt) {
   FileSink::validate(options_of(file_options(), {{"path", (dir_ / "sub" / ".." / "a.ndjson").string()}}), checks);
   FileSink::validate(options_of(file_options(), {{"path", (dir_ / "b.ndjson").string()}}), checks);
   ASSERT_EQ(checks.errors.size(), 1u);
-  EXPECT_EQ(checks.errors[0], "path: another file sink writes to this file; each file has one writer (its rotation is that "
-                              "sink's)");
+  EXPECT_EQ(checks.errors[0],
+            "path: another file sink writes to this file; each file has one writer (its rotation is that "
+            "sink's)");
 }
 
 }  // namespace

@@ -26,10 +26,14 @@ OptionTable redact_options() {
   t.add("fields", OptionType::string_list,
         "Fields to redact: top-level names, or paths into nested objects with dots (user.email); arrays are not "
         "entered")
-      .required().example("[email, user.phone, card.number]");
+      .required()
+      .example("[email, user.phone, card.number]");
   t.add("action", OptionType::string, "`mask` replaces each field's value with `mask`; `remove` deletes the field")
-      .default_to("mask").one_of({"mask", "remove"});
-  t.add("mask", OptionType::string, "The value a masked field gets, as a JSON string").default_to("***").example("REDACTED");
+      .default_to("mask")
+      .one_of({"mask", "remove"});
+  t.add("mask", OptionType::string, "The value a masked field gets, as a JSON string")
+      .default_to("***")
+      .example("REDACTED");
   return t;
 }
 

@@ -47,7 +47,8 @@ class RedactTest : public ::testing::Test {
 TEST_F(RedactTest, MasksTopLevelAndNestedFields) {
   auto batch = run({{"fields", StringList{"email", "user.phone"}}},
                    {R"({"email":"a@b.c","user":{"phone":"555","name":"Ann"},"page":"x"})"});
-  EXPECT_EQ(batch[0].json(), nlohmann::json::parse(R"({"email":"***","user":{"phone":"***","name":"Ann"},"page":"x"})"));
+  EXPECT_EQ(batch[0].json(),
+            nlohmann::json::parse(R"({"email":"***","user":{"phone":"***","name":"Ann"},"page":"x"})"));
   EXPECT_TRUE(batch.removals().empty());
 }
 
@@ -85,7 +86,9 @@ TEST_F(RedactTest, RejectsAPayloadThatIsNotJson) {
 
 class Checks : public ValidationContext {
  public:
-  void error(const std::string& option, const std::string& message) override { errors.push_back(option + ": " + message); }
+  void error(const std::string& option, const std::string& message) override {
+    errors.push_back(option + ": " + message);
+  }
   bool claim(const std::string&, const std::string&, const std::string&) override { return true; }
   std::vector<std::string> errors;
 };
@@ -95,7 +98,8 @@ TEST_F(RedactTest, TheCheckStepRefusesEmptyStepsAndAnEmptyList) {
   Redact::validate(options_of({{"fields", StringList{"user..email", "ok.path", ".x"}}}), checks);
   Redact::validate(options_of({{"fields", StringList{}}}), checks);
   ASSERT_EQ(checks.errors.size(), 3u);
-  EXPECT_EQ(checks.errors[0], "fields: 'user..email' has an empty step; write names joined by single dots (user.email)");
+  EXPECT_EQ(checks.errors[0],
+            "fields: 'user..email' has an empty step; write names joined by single dots (user.email)");
   EXPECT_EQ(checks.errors[1], "fields: '.x' has an empty step; write names joined by single dots (user.email)");
   EXPECT_EQ(checks.errors[2], "fields: lists no field: name at least one");
 }

@@ -8,10 +8,12 @@ namespace sluice::option_groups {
 
 void kafka_connection(OptionTable& t, const std::string& prefix) {
   t.add(prefix + "brokers", OptionType::string_list, "Kafka bootstrap servers, host:port")
-      .default_to("127.0.0.1:9092").example("[kafka-1:9092, kafka-2:9092]");
+      .default_to("127.0.0.1:9092")
+      .example("[kafka-1:9092, kafka-2:9092]");
   t.add(prefix + "properties", OptionType::string_map,
         "Extra librdkafka properties, applied after the options above (see librdkafka's CONFIGURATION.md)")
-      .default_to("").example("{ client.id: sluice, statistics.interval.ms: '0' }");
+      .default_to("")
+      .example("{ client.id: sluice, statistics.interval.ms: '0' }");
 }
 
 }  // namespace sluice::option_groups
@@ -28,7 +30,8 @@ KafkaConnection KafkaConnection::from(const Options& o, const std::string& prefi
   KafkaConnection c;
   c.brokers_option = prefix + "brokers";
   c.properties_option = prefix + "properties";
-  for (const auto& b : o.get_list(c.brokers_option)) c.bootstrap_servers += (c.bootstrap_servers.empty() ? "" : ",") + b;
+  for (const auto& b : o.get_list(c.brokers_option))
+    c.bootstrap_servers += (c.bootstrap_servers.empty() ? "" : ",") + b;
   c.properties = o.get_map(c.properties_option);
   return c;
 }

@@ -27,7 +27,7 @@ namespace sluice::kafka_support {
 struct KafkaConnection {
   std::string bootstrap_servers;  // the brokers joined with ','
   StringMap properties;
-  std::string brokers_option;     // the option names a refusal is reported at
+  std::string brokers_option;  // the option names a refusal is reported at
   std::string properties_option;
 
   static KafkaConnection from(const Options& options, const std::string& prefix = "");

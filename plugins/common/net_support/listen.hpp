@@ -57,7 +57,7 @@ inline void check_listen(const std::string& listen, ValidationContext& check) {
 // Bound and listening on a strand of `io`. Bound when the component is made, so a port in use is
 // reported with the `listen` option before anything runs.
 inline std::unique_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio::io_context& io,
-                                                                      const std::string& listen) {
+                                                                     const std::string& listen) {
   namespace net = boost::asio;
   const auto endpoint = parse_listen(listen);
   auto acceptor = std::make_unique<net::ip::tcp::acceptor>(net::make_strand(io));

@@ -89,8 +89,9 @@ HostPolicy::HostPolicy(std::string_view listen, const std::vector<std::string>& 
     }
     const auto parsed = parse_host(a);
     if (!parsed || a.find('/') != std::string::npos) {
-      throw ConfigError("allowed_hosts", "'" + a + "' is not a host name: expected a name such as clicks.example.com "
-                                         "or clicks.example.com:443 (no scheme, no path), or \"*\"");
+      throw ConfigError("allowed_hosts", "'" + a +
+                                             "' is not a host name: expected a name such as clicks.example.com "
+                                             "or clicks.example.com:443 (no scheme, no path), or \"*\"");
     }
     allowed_.push_back({parsed->name, parsed->port});
   }
@@ -102,9 +103,8 @@ bool HostPolicy::allows(std::string_view host) const {
   if (!h) return false;
   if (h->name == "localhost" || h->name == "127.0.0.1" || h->name == "[::1]") return true;
   if (h->ip && (any_ip_ || h->name == listen_ip_)) return true;
-  return std::any_of(allowed_.begin(), allowed_.end(), [&](const Entry& e) {
-    return e.name == h->name && (e.port.empty() || e.port == h->port);
-  });
+  return std::any_of(allowed_.begin(), allowed_.end(),
+                     [&](const Entry& e) { return e.name == h->name && (e.port.empty() || e.port == h->port); });
 }
 
 bool OriginPolicy::allows(std::string_view origin, std::string_view host) const {

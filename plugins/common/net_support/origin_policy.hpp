@@ -18,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-
 namespace sluice {
 
 class HostPolicy {
@@ -41,8 +40,8 @@ class HostPolicy {
     std::string port;  // empty: any
   };
   bool any_ = false;
-  bool any_ip_ = false;     // listening on every interface
-  std::string listen_ip_;   // canonical text, IPv6 in brackets
+  bool any_ip_ = false;    // listening on every interface
+  std::string listen_ip_;  // canonical text, IPv6 in brackets
   std::vector<Entry> allowed_;
 };
 

@@ -40,7 +40,8 @@ void register_payload_meta() {
   static const bool registered = [] {
     PluginManifest m;
     m.add(transform_component<PayloadMeta>("payload_meta", "Copies the payload's _meta into metadata.", OptionTable{}));
-    test_registry().add(plugins::PluginLibrary::builtin("clicks-test", "components for the clicks tests", std::move(m)));
+    test_registry().add(
+        plugins::PluginLibrary::builtin("clicks-test", "components for the clicks tests", std::move(m)));
     return true;
   }();
   (void)registered;
@@ -128,8 +129,9 @@ TEST(JsonValidate, RejectsWithTheReasonAndLetsTheRestThrough) {
       {R"({"page":{},"clickNumber":1})", "field 'page' must be a string, got an object"},
       {R"({"page":"a","clickNumber":1.5})", "field 'clickNumber' must be a whole number, got a number"},
       {R"({"page":"a","clickNumber":"1"})", "field 'clickNumber' must be a whole number, got a string"},
-      {R"({"page":)", "invalid JSON: parse error at line 1, column 9: syntax error while parsing value - "
-                      "unexpected end of input; expected '[', '{', or a literal"},
+      {R"({"page":)",
+       "invalid JSON: parse error at line 1, column 9: syntax error while parsing value - "
+       "unexpected end of input; expected '[', '{', or a literal"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& [payload, reason] = cases[i];
@@ -147,8 +149,10 @@ TEST(JsonValidate, RejectsWithTheReasonAndLetsTheRestThrough) {
 
 TEST(JsonValidate, AnUnknownTypeIsAConfigError) {
   try {
-    (void)make_engine("pipelines:\n  p:\n    source: {type: generator}\n    transforms: [{type: json_validate, required: {page: text}}]\n"
-                      "    sinks: [{type: drop}]\n");
+    (void)make_engine(
+        "pipelines:\n  p:\n    source: {type: generator}\n    transforms: [{type: json_validate, required: {page: "
+        "text}}]\n"
+        "    sinks: [{type: drop}]\n");
     FAIL();
   } catch (const config::ConfigErrors& e) {
     EXPECT_THAT(e.diagnostics()[0].message, HasSubstr("field 'page': unknown type 'text'"));
@@ -176,7 +180,8 @@ TEST(Enrich, AddsIdAndReceiveTimeButNoPersonalDataUnlessAsked) {
 
 TEST(Enrich, AUserAgentThatIsNotUtf8IsRepairedNotFatal) {
   // The raw byte 0xFF, as a client can send in a header (the YAML parser passes it through).
-  auto [engine, source, acks] = start_scripted("pipelines:\n  p:\n"
+  auto [engine, source, acks] = start_scripted(
+      "pipelines:\n  p:\n"
       "    source: {type: scripted, name: src, meta: {http.user_agent: \"Bot\xff/1\"}}\n"
       "    transforms: [{type: enrich, user_agent: true}]\n"
       "    sinks: [{type: capture, name: out}]\n");
@@ -215,7 +220,6 @@ TEST(Aggregate, EmitsStatsWithTotalsPerKeyOnItsInterval) {
   EXPECT_EQ(clicks_of(captured), (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", R"({"page":"a"})"}));
 }
 
-
 TEST(JsonValidate, RejectsBytesThatAreNotUtf8OrNotJsonWithAShortValidReason) {
   auto [engine, source, acks] = start_scripted(R"(pipelines:
   p:
@@ -225,11 +229,11 @@ TEST(JsonValidate, RejectsBytesThatAreNotUtf8OrNotJsonWithAShortValidReason) {
 )");
   // A poison Kafka message can hold any bytes; the reason goes on to a 400 body or a dead letter.
   const std::vector<std::string> payloads = {
-      "\xff\xfe{}",                                                       // not UTF-8 at all
-      "{\"page\":\"caf\xc3\"}",                                           // a character cut short
-      "{\"page\":\"\xed\xa0\x80\"}",                                      // a surrogate
-      "{\"page\":\"" + std::string(100'000, 'a') + "\x01\"}",           // a control byte after a long string
-      "{\"page\":\"" + std::string(100'000, 'a'),                         // never ends
+      "\xff\xfe{}",                                            // not UTF-8 at all
+      "{\"page\":\"caf\xc3\"}",                                // a character cut short
+      "{\"page\":\"\xed\xa0\x80\"}",                           // a surrogate
+      "{\"page\":\"" + std::string(100'000, 'a') + "\x01\"}",  // a control byte after a long string
+      "{\"page\":\"" + std::string(100'000, 'a'),              // never ends
       "not json",
       "",
   };
@@ -297,8 +301,9 @@ TEST(Enrich, WithoutAnIdFromTheSourceTheIdIsANewUuidNotTheClients) {
 
 TEST(Enrich, AClientIdFieldThatIsTheIdFieldIsAConfigError) {
   try {
-    (void)make_engine("pipelines:\n  p:\n    source: {type: generator}\n"
-                      "    transforms: [{type: enrich, client_id_field: id}]\n    sinks: [{type: drop}]\n");
+    (void)make_engine(
+        "pipelines:\n  p:\n    source: {type: generator}\n"
+        "    transforms: [{type: enrich, client_id_field: id}]\n    sinks: [{type: drop}]\n");
     FAIL();
   } catch (const config::ConfigErrors& e) {
     EXPECT_THAT(e.diagnostics()[0].message, HasSubstr("is also id_field or time_field"));
@@ -427,8 +432,10 @@ TEST(Aggregate, AnEventDeliveredAgainIsNotCountedTwiceButStillPasses) {
 )");
   const auto at = [](const std::string& topic, int partition, int offset) {
     return json{{"page", "a"},
-                {"_meta", {{"kafka.topic", topic}, {"kafka.partition", std::to_string(partition)},
-                           {"kafka.offset", std::to_string(offset)}}}}
+                {"_meta",
+                 {{"kafka.topic", topic},
+                  {"kafka.partition", std::to_string(partition)},
+                  {"kafka.offset", std::to_string(offset)}}}}
         .dump();
   };
   ASSERT_TRUE(source->emit({at("clicks", 0, 5), at("clicks", 0, 6), at("clicks", 1, 5)}));
@@ -455,9 +462,9 @@ TEST(Aggregate, KafkaMetadataThatIsNotANumberIsNoError) {
   const std::vector<std::pair<std::string, std::string>> positions = {
       {"junk", "1"}, {"99999999999", "1"}, {"-1", "1"}, {"0", "12x"}, {"0", "99999999999999999999"}, {"", ""}};
   for (const auto& [partition, offset] : positions) {
-    ASSERT_TRUE(source->emit(
-        {json{{"page", "a"}, {"_meta", {{"kafka.topic", "clicks"}, {"kafka.partition", partition}, {"kafka.offset", offset}}}}
-             .dump()}));
+    ASSERT_TRUE(source->emit({json{
+        {"page", "a"}, {"_meta", {{"kafka.topic", "clicks"}, {"kafka.partition", partition}, {"kafka.offset", offset}}}}
+                                  .dump()}));
   }
   ASSERT_TRUE(acks->wait_for(positions.size()));
   {
@@ -470,7 +477,6 @@ TEST(Aggregate, KafkaMetadataThatIsNotANumberIsNoError) {
   EXPECT_EQ(json::parse(text)["total"], static_cast<int>(positions.size())) << "no position to check: counted";
   EXPECT_EQ(clicks_of(*store).size(), positions.size());
 }
-
 
 TEST(Aggregate, AKeyThatIsDeeplyNestedOrNotAStringIsCountedUnderAShortName) {
   auto [engine, source, acks] = start_scripted(kAggregatePipeline);

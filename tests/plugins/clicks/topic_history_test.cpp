@@ -1,5 +1,6 @@
 // The aggregate's topic history (plugins/clicks/topic_history.*) against the real broker: where a
-// topic ends is taken once, and exactly the messages before that end are read back; a missing topic is no history; a broker that does not answer is an error.
+// topic ends is taken once, and exactly the messages before that end are read back; a missing topic is no history; a
+// broker that does not answer is an error.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,8 +21,8 @@ kafka_support::KafkaConnection via(const std::string& brokers, StringMap propert
 
 std::vector<std::string> read_all(const std::string& topic, const TopicHistory& history, std::string& error) {
   std::vector<std::string> out;
-  error = read_history(via(kafka::kBrokers), topic, history, [&](std::string_view p) { out.emplace_back(p); },
-                       [] { return false; });
+  error = read_history(
+      via(kafka::kBrokers), topic, history, [&](std::string_view p) { out.emplace_back(p); }, [] { return false; });
   return out;
 }
 
@@ -48,7 +49,8 @@ TEST(TopicHistory, ExactlyTheMessagesBeforeTheEndAreReadInOrder) {
   // the last one is not read.
   TopicHistory earlier = history;
   earlier.end[0] = 3;
-  EXPECT_EQ(read_all(topic, earlier, error), (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", "not json"}));
+  EXPECT_EQ(read_all(topic, earlier, error),
+            (std::vector<std::string>{R"({"page":"a"})", R"({"page":"b"})", "not json"}));
   EXPECT_EQ(error, "");
 }
 
@@ -59,8 +61,8 @@ TEST(TopicHistory, ACancelledReadStopsAndSaysSo) {
   ASSERT_EQ(history.error, "");
   history.end[0] = 1000;  // more than there is: without a cancel this would wait for ever
   std::size_t read = 0;
-  const std::string error = read_history(via(kafka::kBrokers), topic, history, [&](std::string_view) { ++read; },
-                                         [&] { return read >= 2; });
+  const std::string error = read_history(
+      via(kafka::kBrokers), topic, history, [&](std::string_view) { ++read; }, [&] { return read >= 2; });
   EXPECT_EQ(error, "cancelled");
   EXPECT_EQ(read, 2u);
 }

@@ -9,8 +9,8 @@ namespace sluice::test {
 namespace {
 
 TEST(Drop, AcceptsAndCountsEverything) {
-  auto [engine, source, acks] = start_scripted(
-      "pipelines:\n  p:\n    source: {type: scripted, name: src}\n    sinks: [{type: drop}]\n");
+  auto [engine, source, acks] =
+      start_scripted("pipelines:\n  p:\n    source: {type: scripted, name: src}\n    sinks: [{type: drop}]\n");
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(source->emit({"abcd", "ef"}));
   ASSERT_TRUE(acks->wait_for(100));
   EXPECT_EQ(acks->acked_events, 200u);

@@ -22,7 +22,8 @@ std::vector<std::int64_t> made_at(double rate, int count) {
                             "    sinks: [{type: capture, name: out}]\n");
   EXPECT_EQ(engine->run(), 0);
   std::vector<std::int64_t> at;
-  for (const auto& p : capture_store("out")->snapshot()) at.push_back(nlohmann::json::parse(p)["at"].get<std::int64_t>());
+  for (const auto& p : capture_store("out")->snapshot())
+    at.push_back(nlohmann::json::parse(p)["at"].get<std::int64_t>());
   return at;
 }
 

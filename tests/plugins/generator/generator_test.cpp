@@ -28,22 +28,26 @@ TEST(Generator, MakesCountEventsFromTheTemplateThenEnds) {
 
 TEST(Generator, DefaultPayloadCarriesTheSequence) {
   reset_test_components();
-  auto engine = make_engine("pipelines:\n  p:\n    source: {type: generator, count: 3}\n    sinks: [{type: capture, name: out}]\n");
+  auto engine = make_engine(
+      "pipelines:\n  p:\n    source: {type: generator, count: 3}\n    sinks: [{type: capture, name: out}]\n");
   EXPECT_EQ(engine->run(), 0);
-  EXPECT_EQ(capture_store("out")->snapshot(), (std::vector<std::string>{R"({"seq":1})", R"({"seq":2})", R"({"seq":3})"}));
+  EXPECT_EQ(capture_store("out")->snapshot(),
+            (std::vector<std::string>{R"({"seq":1})", R"({"seq":2})", R"({"seq":3})"}));
 }
 
 TEST(Generator, WithARateItStillDeliversEverything) {
   reset_test_components();
   auto engine = make_engine(
-      "pipelines:\n  p:\n    source: {type: generator, count: 40, rate: 400}\n    sinks: [{type: capture, name: out}]\n");
+      "pipelines:\n  p:\n    source: {type: generator, count: 40, rate: 400}\n    sinks: [{type: capture, name: "
+      "out}]\n");
   EXPECT_EQ(engine->run(), 0);
   EXPECT_EQ(capture_store("out")->size(), 40u);
 }
 
 TEST(Generator, UnknownPlaceholderIsAConfigErrorAtTheOption) {
   try {
-    (void)make_engine("pipelines:\n  p:\n    source: {type: generator, payload: 'x {{sequence}}'}\n    sinks: [{type: drop}]\n");
+    (void)make_engine(
+        "pipelines:\n  p:\n    source: {type: generator, payload: 'x {{sequence}}'}\n    sinks: [{type: drop}]\n");
     FAIL() << "expected an error";
   } catch (const config::ConfigErrors& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);

@@ -137,7 +137,8 @@ TEST(ClickBody, AnEmptyOrBlankBodyIsRefusedWithWhatToSend) {
     std::vector<Event> out;
     const auto single = parse_single(body, Clock::now(), out);
     ASSERT_TRUE(single);
-    EXPECT_EQ(single->message, "the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}");
+    EXPECT_EQ(single->message,
+              "the body is empty; expected a JSON object such as {\"page\": \"frontend\", \"clickNumber\": 1}");
     EXPECT_FALSE(single->index);
     const auto batch = parse_batch(body, 10, Clock::now(), out);
     ASSERT_TRUE(batch);
@@ -189,7 +190,8 @@ TEST(ClickBody, NdjsonIsOneEventPerNonEmptyLineWithTheLinesText) {
   std::vector<Event> out;
   const std::string body = "{\"page\":\"a\"}\n\n  \n{\"page\": \"b\"}\r\n[1]\n{\"page\":\"c\"}";  // no final newline
   ASSERT_FALSE(parse_batch(body, 10, Clock::now(), out));
-  EXPECT_EQ(payloads_of(out), (std::vector<std::string>{"{\"page\":\"a\"}", "{\"page\": \"b\"}\r", "[1]", "{\"page\":\"c\"}"}))
+  EXPECT_EQ(payloads_of(out),
+            (std::vector<std::string>{"{\"page\":\"a\"}", "{\"page\": \"b\"}\r", "[1]", "{\"page\":\"c\"}"}))
       << "blank lines skipped; each line kept as sent";
   for (const auto& e : out) EXPECT_FALSE(e.json_parsed()) << "checked, no DOM built";
   EXPECT_EQ(out[2].json_type(), JsonType::array);
@@ -198,7 +200,8 @@ TEST(ClickBody, NdjsonIsOneEventPerNonEmptyLineWithTheLinesText) {
 
 TEST(ClickBody, ABadNdjsonLineIsNamedByItsNumberCountingBlankLines) {
   std::vector<Event> out;
-  const auto e = parse_batch("{\"page\":\"a\"}\n\n{\"page\":\"b\"}\n{\"page\": nope}\n{\"page\":\"d\"}\n", 10, Clock::now(), out);
+  const auto e =
+      parse_batch("{\"page\":\"a\"}\n\n{\"page\":\"b\"}\n{\"page\": nope}\n{\"page\":\"d\"}\n", 10, Clock::now(), out);
   ASSERT_TRUE(e);
   EXPECT_THAT(e->message, StartsWith("line 4: invalid JSON: parse error at line 1, column 11: "));
   ASSERT_TRUE(e->index);

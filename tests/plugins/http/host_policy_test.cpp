@@ -3,17 +3,17 @@
 
 #include <gtest/gtest.h>
 
-#include "sluice/errors.hpp"
 #include "net_support/listen.hpp"
 #include "net_support/origin_policy.hpp"
+#include "sluice/errors.hpp"
 
 namespace sluice {
 namespace {
 
 TEST(HostPolicy, LocalhostNamesAndTheListenAddressPassWithAnyPort) {
   const HostPolicy p("127.0.0.1:5000", {});
-  for (const char* h : {"localhost", "localhost:5000", "LOCALHOST:5000", "localhost.:5000", "127.0.0.1", "127.0.0.1:5000",
-                        "127.0.0.1:8080", "[::1]", "[::1]:5000", "[0:0::1]:5000"}) {
+  for (const char* h : {"localhost", "localhost:5000", "LOCALHOST:5000", "localhost.:5000", "127.0.0.1",
+                        "127.0.0.1:5000", "127.0.0.1:8080", "[::1]", "[::1]:5000", "[0:0::1]:5000"}) {
     EXPECT_TRUE(p.allows(h)) << h;
   }
   const HostPolicy on_lan("192.168.1.10:5000", {});
@@ -24,8 +24,8 @@ TEST(HostPolicy, LocalhostNamesAndTheListenAddressPassWithAnyPort) {
 TEST(HostPolicy, ARebindingNameIsRefused) {
   const HostPolicy p("127.0.0.1:5000", {});
   for (const char* h : {"evil.example", "evil.example:5000", "localhost.evil.example", "127.0.0.1.evil.example",
-                        "10.0.0.1", "127.1", "::1", "[::1", "localhost:", "localhost:abc", "localhost:5000:1",
-                        "a b", "local\xffhost", "localhost/x", ":5000"}) {
+                        "10.0.0.1", "127.1", "::1", "[::1", "localhost:", "localhost:abc", "localhost:5000:1", "a b",
+                        "local\xffhost", "localhost/x", ":5000"}) {
     EXPECT_FALSE(p.allows(h)) << h;
   }
 }

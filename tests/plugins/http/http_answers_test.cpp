@@ -120,8 +120,9 @@ struct SmuggleCase {
 
 TEST(HttpAnswers, ATransferEncodingWeCannotFrameIsRefusedAndTheRestIsNeverRead) {
   TestServer server;
-  const SmuggleCase cases[] = {{"chunked, identity", 400}, {"gzip", 400},           {"identity", 400},
-                               {"gzip, chunked", 501},     {"chunked, chunked", 400}, {"x-custom, chunked", 501}};
+  const SmuggleCase cases[] = {{"chunked, identity", 400}, {"gzip", 400},
+                               {"identity", 400},          {"gzip, chunked", 501},
+                               {"chunked, chunked", 400},  {"x-custom, chunked", 501}};
   for (const auto& c : cases) {
     RawClient client(server.port());
     // What follows the headers is, to a server that believes "no body", a second request.
@@ -153,8 +154,9 @@ TEST(HttpAnswers, ContentLengthWithTransferEncodingIs400AndClosed) {
 
 TEST(HttpAnswers, PlainChunkedStillWorks) {
   TestServer server;
-  const auto a = exchange(server.port(), "POST /click HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                                         "Transfer-Encoding: Chunked\r\n\r\nd\r\n{\"page\": \"p\"}\r\n0\r\n\r\n");
+  const auto a = exchange(server.port(),
+                          "POST /click HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: Chunked\r\n\r\nd\r\n{\"page\": \"p\"}\r\n0\r\n\r\n");
   ASSERT_TRUE(a);
   EXPECT_EQ(a->status, 200) << a->body;
 }
@@ -163,9 +165,10 @@ TEST(HttpAnswers, PlainChunkedStillWorks) {
 
 TEST(HttpAnswers, AForeignHostGets421WithJsonAndAListedOneIsServed) {
   TestServer server("allowed_hosts: [clicks.example.com]");
-  const auto foreign = exchange(server.port(), "POST /click HTTP/1.1\r\nHost: evil.example:5000\r\n"
-                                               "Origin: http://evil.example:5000\r\nContent-Type: application/json\r\n"
-                                               "Content-Length: 2\r\n\r\n{}");
+  const auto foreign = exchange(server.port(),
+                                "POST /click HTTP/1.1\r\nHost: evil.example:5000\r\n"
+                                "Origin: http://evil.example:5000\r\nContent-Type: application/json\r\n"
+                                "Content-Length: 2\r\n\r\n{}");
   ASSERT_TRUE(foreign);
   EXPECT_EQ(foreign->status, 421);
   EXPECT_TRUE(valid_json(foreign->body));
@@ -176,8 +179,8 @@ TEST(HttpAnswers, AForeignHostGets421WithJsonAndAListedOneIsServed) {
   const auto listed = exchange(server.port(), "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n");
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->status, 200);
-  const auto local = exchange(server.port(), "GET /health HTTP/1.1\r\nHost: localhost:" +
-                                                 std::to_string(server.port()) + "\r\n\r\n");
+  const auto local =
+      exchange(server.port(), "GET /health HTTP/1.1\r\nHost: localhost:" + std::to_string(server.port()) + "\r\n\r\n");
   ASSERT_TRUE(local);
   EXPECT_EQ(local->status, 200);
 }
@@ -187,11 +190,12 @@ TEST(HttpAnswers, AForeignHostGets421WithJsonAndAListedOneIsServed) {
 TEST(HttpAnswers, AForeignHostLaterOnAKeptAliveConnectionStillGets421) {
   TestServer server("allowed_hosts: [clicks.example.com]");
   RawClient client(server.port());
-  client.send("GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n"
-              "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n"
-              "GET /health HTTP/1.1\r\nHost: evil.example\r\n\r\n"
-              "GET /health HTTP/1.1\r\nHost: evil.example\r\n\r\n"  // refused, not remembered
-              "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n");
+  client.send(
+      "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n"
+      "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n"
+      "GET /health HTTP/1.1\r\nHost: evil.example\r\n\r\n"
+      "GET /health HTTP/1.1\r\nHost: evil.example\r\n\r\n"  // refused, not remembered
+      "GET /health HTTP/1.1\r\nHost: clicks.example.com\r\n\r\n");
   for (const int expected : {200, 200, 421, 421, 200}) {
     const auto a = client.read_answer();
     ASSERT_TRUE(a) << "expected " << expected;
@@ -254,8 +258,8 @@ TEST(HttpAnswers, AClientOverItsRateGets429WithRetryAfterAndOthersAreNotAffected
     return exchange(server.port(), post("/click", "{\"page\": \"p\"}", "X-Forwarded-For: " + forwarded + "\r\n"));
   };
   // A batch of 3 events uses the first client's whole burst.
-  const auto batch = exchange(server.port(), post("/clicks", "[{\"a\":1},{\"a\":2},{\"a\":3}]",
-                                                  "X-Forwarded-For: 203.0.113.1\r\n"));
+  const auto batch =
+      exchange(server.port(), post("/clicks", "[{\"a\":1},{\"a\":2},{\"a\":3}]", "X-Forwarded-For: 203.0.113.1\r\n"));
   ASSERT_TRUE(batch);
   EXPECT_EQ(batch->status, 200) << batch->body;
   const auto limited = click_from("203.0.113.1");

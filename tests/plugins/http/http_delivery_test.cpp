@@ -90,7 +90,8 @@ TEST(HttpDelivery, ASinkThatDoesNotConfirmInTimeGets503WithRetryAfterAndTheClick
   EXPECT_EQ(timed_out->status, 503) << timed_out->body;
   EXPECT_EQ(timed_out->header("Retry-After"), "2");
   EXPECT_EQ(timed_out->header("Content-Type"), "application/json");
-  EXPECT_THAT(json::parse(timed_out->body)["error"].get<std::string>(), HasSubstr("no confirmation of delivery in time"));
+  EXPECT_THAT(json::parse(timed_out->body)["error"].get<std::string>(),
+              HasSubstr("no confirmation of delivery in time"));
 
   // "The event may still be delivered later": the sink has it, and confirms it now.
   {

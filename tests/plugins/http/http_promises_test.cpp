@@ -23,7 +23,8 @@ std::string post(const std::string& path, const std::string& body, const std::st
 
 std::string array_of(int n) {
   std::string out = "[";
-  for (int i = 1; i <= n; ++i) out += (i > 1 ? "," : "") + std::string(R"({"page":"b","clickNumber":)") + std::to_string(i) + "}";
+  for (int i = 1; i <= n; ++i)
+    out += (i > 1 ? "," : "") + std::string(R"({"page":"b","clickNumber":)") + std::to_string(i) + "}";
   return out + "]";
 }
 
@@ -35,14 +36,16 @@ std::string ndjson_of(int n) {
 
 TEST(HttpPromises, ABatchOfMaxBatchEventsIsTakenAndOneMoreIsRefusedWhole) {
   TestServer server("max_batch: 3");
-  for (const auto& [body, type] : {std::pair{array_of(3), "application/json"}, std::pair{ndjson_of(3), "application/x-ndjson"}}) {
+  for (const auto& [body, type] :
+       {std::pair{array_of(3), "application/json"}, std::pair{ndjson_of(3), "application/x-ndjson"}}) {
     const auto a = exchange(server.port(), post("/clicks", body, type));
     ASSERT_TRUE(a);
     EXPECT_EQ(a->status, 200) << type << ": " << a->body;
     EXPECT_EQ(json::parse(a->body)["ids"].size(), 3u);
   }
   ASSERT_EQ(server.emitter().payloads().size(), 6u);
-  for (const auto& [body, type] : {std::pair{array_of(4), "application/json"}, std::pair{ndjson_of(4), "application/x-ndjson"}}) {
+  for (const auto& [body, type] :
+       {std::pair{array_of(4), "application/json"}, std::pair{ndjson_of(4), "application/x-ndjson"}}) {
     const auto a = exchange(server.port(), post("/clicks", body, type));
     ASSERT_TRUE(a);
     EXPECT_EQ(a->status, 400) << type << ": " << a->body;
@@ -69,7 +72,8 @@ TEST(HttpPromises, CorsOriginsStarAllowsAnyOriginsPreflightAndPost) {
     EXPECT_THAT(pre->header("Access-Control-Allow-Methods"), HasSubstr("POST"));
     EXPECT_THAT(pre->header("Access-Control-Allow-Headers"), HasSubstr("Content-Type"));
 
-    const auto a = exchange(server.port(), post("/click", R"({"page":"cors"})", "application/json", "Origin: " + origin + "\r\n"));
+    const auto a =
+        exchange(server.port(), post("/click", R"({"page":"cors"})", "application/json", "Origin: " + origin + "\r\n"));
     ASSERT_TRUE(a) << origin;
     EXPECT_EQ(a->status, 200) << origin << ": " << a->body;
     EXPECT_EQ(a->header("Access-Control-Allow-Origin"), origin) << "the page may read the answer";
@@ -84,13 +88,15 @@ TEST(HttpPromises, WithoutCorsOriginsAForeignOriginIsRefusedAndAListedOneIsNot) 
   ASSERT_TRUE(pre);
   EXPECT_EQ(pre->status, 403);
   EXPECT_EQ(pre->header("Access-Control-Allow-Origin"), "");
-  const auto a = exchange(server.port(), post("/click", R"({"page":"cors"})", "text/plain", "Origin: https://any.example\r\n"));
+  const auto a =
+      exchange(server.port(), post("/click", R"({"page":"cors"})", "text/plain", "Origin: https://any.example\r\n"));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->status, 403) << "checked on the POST too: a text/plain POST gets no preflight";
   EXPECT_EQ(a->header("Access-Control-Allow-Origin"), "");
   EXPECT_TRUE(server.emitter().payloads().empty());
 
-  const auto listed = exchange(server.port(), post("/click", R"({"page":"cors"})", "application/json", "Origin: http://localhost:8000\r\n"));
+  const auto listed = exchange(
+      server.port(), post("/click", R"({"page":"cors"})", "application/json", "Origin: http://localhost:8000\r\n"));
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->status, 200);
   EXPECT_EQ(listed->header("Access-Control-Allow-Origin"), "http://localhost:8000");

@@ -51,16 +51,16 @@ std::string file_with(const std::string& routes) {
 
 TEST(HttpRoutesConfig, EveryMistakeIsReportedAtItsValue) {
   const std::string yaml = file_with(
-      "        - {path: /orders, action: event}\n"                             // 7
-      "        - {path: /a, action: health}\n"                                 // 8
-      "        - {path: /a, action: events}\n"                                 // 9
-      "        - {path: /b, action: events, methods: [GET], body: many}\n"     // 10
-      "        - {path: /c, action: redirect, location: '/c?x=1'}\n"             // 11
-      "        - {path: /d, action: static, folder: /no/such/folder/here}\n"   // 12
-      "        - {path: /e, action: redirect, location: /f, status: 200}\n"    // 13
-      "        - {path: /g, action: health, folder: web}\n"                    // 14
-      "        - {path: h, action: health}\n"                                  // 15
-      "        - {action: health}\n");                                         // 16
+      "        - {path: /orders, action: event}\n"                            // 7
+      "        - {path: /a, action: health}\n"                                // 8
+      "        - {path: /a, action: events}\n"                                // 9
+      "        - {path: /b, action: events, methods: [GET], body: many}\n"    // 10
+      "        - {path: /c, action: redirect, location: '/c?x=1'}\n"          // 11
+      "        - {path: /d, action: static, folder: /no/such/folder/here}\n"  // 12
+      "        - {path: /e, action: redirect, location: /f, status: 200}\n"   // 13
+      "        - {path: /g, action: health, folder: web}\n"                   // 14
+      "        - {path: h, action: health}\n"                                 // 15
+      "        - {action: health}\n");                                        // 16
   const auto all = errors_of(yaml);
   ASSERT_EQ(all.size(), 10u);
   expect_at(all[0], yaml, 7, "event}");
@@ -90,9 +90,9 @@ TEST(HttpRoutesConfig, EveryMistakeIsReportedAtItsValue) {
 
 TEST(HttpRoutesConfig, AMountAndARouteMayShareAPathButTwoMountsMayNot) {
   const std::string yaml = file_with(
-      "        - {path: /, action: redirect, location: /app/}\n"   // 7
-      "        - {path: /, action: static, folder: .}\n"           // 8
-      "        - {path: /, action: static, folder: .}\n");         // 9
+      "        - {path: /, action: redirect, location: /app/}\n"  // 7
+      "        - {path: /, action: static, folder: .}\n"          // 8
+      "        - {path: /, action: static, folder: .}\n");        // 9
   const auto all = errors_of(yaml);
   ASSERT_EQ(all.size(), 1u);
   expect_at(all[0], yaml, 9, "/, action: static");
@@ -100,16 +100,19 @@ TEST(HttpRoutesConfig, AMountAndARouteMayShareAPathButTwoMountsMayNot) {
 }
 
 TEST(HttpRoutesConfig, ASourceWithoutRoutesIsRefused) {
-  const std::string none = "pipelines:\n  demo:\n    source: {type: http, listen: 127.0.0.1:0}\n    sinks: [{type: drop}]\n";
+  const std::string none =
+      "pipelines:\n  demo:\n    source: {type: http, listen: 127.0.0.1:0}\n    sinks: [{type: drop}]\n";
   const auto missing = errors_of(none);
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_THAT(missing[0].message, HasSubstr("missing required option 'routes'"));
-  const auto all = errors_of("pipelines:\n  demo:\n    source: {type: http, listen: 127.0.0.1:0, routes: []}\n"
-                             "    sinks: [{type: drop}]\n");
+  const auto all = errors_of(
+      "pipelines:\n  demo:\n    source: {type: http, listen: 127.0.0.1:0, routes: []}\n"
+      "    sinks: [{type: drop}]\n");
   ASSERT_EQ(all.size(), 1u);
   EXPECT_THAT(all[0].message, HasSubstr("declare at least one route"));
-  const auto scalar = errors_of("pipelines:\n  demo:\n    source: {type: http, listen: 127.0.0.1:0, routes: /click}\n"
-                                "    sinks: [{type: drop}]\n");
+  const auto scalar = errors_of(
+      "pipelines:\n  demo:\n    source: {type: http, listen: 127.0.0.1:0, routes: /click}\n"
+      "    sinks: [{type: drop}]\n");
   ASSERT_EQ(scalar.size(), 1u);
   EXPECT_EQ(scalar[0].message, "option 'routes' expects a list of maps, got '/click'");
 }

@@ -38,8 +38,8 @@ TEST(HttpRoutes, ACustomRouteTakesItsContentTypeAndBecomesEvents) {
   ASSERT_TRUE(a);
   EXPECT_EQ(a->status, 200) << a->body;
   EXPECT_EQ(json::parse(a->body)["ids"].size(), 2u);
-  const auto put = exchange(server.port(), request("PUT", "/orders", "{\"sku\":\"c\"}\n{\"sku\":\"d\"}\n",
-                                                   "Application/Vnd.Shop+JSON"));
+  const auto put = exchange(
+      server.port(), request("PUT", "/orders", "{\"sku\":\"c\"}\n{\"sku\":\"d\"}\n", "Application/Vnd.Shop+JSON"));
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 200) << "NDJSON, by a second declared method: " << put->body;
   EXPECT_EQ(server.emitter().payloads(),
@@ -132,9 +132,10 @@ std::string preflight(const std::string& path, const std::string& origin) {
 }
 
 TEST(HttpRoutes, EachRouteHasItsOwnCorsOrigins) {
-  TestServer server("routes: [{path: /public, action: events, cors_origins: ['*']}, "
-                    "{path: /partner, action: events, methods: [PUT], cors_origins: ['https://partner.example']}, "
-                    "{path: /internal, action: events}]");
+  TestServer server(
+      "routes: [{path: /public, action: events, cors_origins: ['*']}, "
+      "{path: /partner, action: events, methods: [PUT], cors_origins: ['https://partner.example']}, "
+      "{path: /internal, action: events}]");
   const std::string stranger = "https://stranger.example";
   const auto open = exchange(server.port(), preflight("/public", stranger));
   ASSERT_TRUE(open);
@@ -162,8 +163,8 @@ TEST(HttpRoutes, EachRouteHasItsOwnCorsOrigins) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 403) << "another route's origin is not this route's";
   // Same-origin pages may always post: the Origin is this server's own.
-  const auto same = exchange(server.port(), request("POST", "/internal", R"({"a":2})", "application/json",
-                                                    "Origin: http://127.0.0.1\r\n"));
+  const auto same = exchange(
+      server.port(), request("POST", "/internal", R"({"a":2})", "application/json", "Origin: http://127.0.0.1\r\n"));
   ASSERT_TRUE(same);
   EXPECT_EQ(same->status, 200) << same->body;
   EXPECT_EQ(server.emitter().payloads(), (std::vector<std::string>{R"({"a":1})", R"({"a":2})"}));

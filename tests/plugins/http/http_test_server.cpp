@@ -4,9 +4,9 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <yaml-cpp/yaml.h>
 
 #include "config/option_validation.hpp"
 
@@ -39,16 +39,21 @@ std::vector<std::string> RecordingEmitter::ids() {
 }
 
 std::string click_routes(const std::string& folder, const std::string& cors_origins) {
-  std::string routes = "routes: [{path: /click, action: events, body: single, content_types: [application/json, text/plain], "
-                       "cors_origins: " + cors_origins + "}, "
-                       "{path: /clicks, action: events, body: batch, "
-                       "content_types: [application/json, text/plain, application/x-ndjson], cors_origins: " +
-                       cors_origins + "}, {path: /health, action: health}";
+  std::string routes =
+      "routes: [{path: /click, action: events, body: single, content_types: [application/json, text/plain], "
+      "cors_origins: " +
+      cors_origins +
+      "}, "
+      "{path: /clicks, action: events, body: batch, "
+      "content_types: [application/json, text/plain, application/x-ndjson], cors_origins: " +
+      cors_origins + "}, {path: /health, action: health}";
   if (!folder.empty()) {
-    routes += ", {path: /, action: redirect, location: /frontend/}, "
-              "{path: /frontend, action: redirect, location: /frontend/}, "
-              "{path: /dashboard, action: redirect, location: /dashboard/}, "
-              "{path: /, action: static, folder: '" + folder + "'}";
+    routes +=
+        ", {path: /, action: redirect, location: /frontend/}, "
+        "{path: /frontend, action: redirect, location: /frontend/}, "
+        "{path: /dashboard, action: redirect, location: /dashboard/}, "
+        "{path: /, action: static, folder: '" +
+        folder + "'}";
   }
   return routes + "]";
 }
@@ -59,8 +64,8 @@ TestServer::TestServer(const std::string& options_text) {
   auto env = config::process_environment();
   std::vector<config::Diagnostic> diagnostics;
   config::ValidationScope scope{"test", "http source", &env, &diagnostics};
-  auto validated =
-      config::validate_options(http_source_options(), YAML::Load("{listen: '127.0.0.1:0', " + options + "}"), {}, scope);
+  auto validated = config::validate_options(http_source_options(),
+                                            YAML::Load("{listen: '127.0.0.1:0', " + options + "}"), {}, scope);
   if (!diagnostics.empty()) throw std::invalid_argument(diagnostics.front().format());
   context_.pipeline = "test";
   context_.label = "source http";

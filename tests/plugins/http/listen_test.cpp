@@ -5,8 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "sluice/errors.hpp"
 #include "net_support/listen.hpp"
+#include "sluice/errors.hpp"
 
 namespace sluice {
 namespace {
@@ -54,19 +54,20 @@ void expect_refused(const std::string& listen) {
 }
 
 TEST(Listen, AMissingPortIsRefused) {
-  for (const char* listen : {"127.0.0.1", "localhost", "127.0.0.1:", "[::1]", "[::1]:", "", ":"}) expect_refused(listen);
+  for (const char* listen : {"127.0.0.1", "localhost", "127.0.0.1:", "[::1]", "[::1]:", "", ":"})
+    expect_refused(listen);
 }
 
 TEST(Listen, APortOutOfRangeOrNotANumberIsRefused) {
-  for (const char* listen : {"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:99999999999999999999", "127.0.0.1:http",
-                             "127.0.0.1:x80"}) {
+  for (const char* listen :
+       {"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:99999999999999999999", "127.0.0.1:http", "127.0.0.1:x80"}) {
     expect_refused(listen);
   }
 }
 
 TEST(Listen, AHostThatIsNotAnAddressIsRefused) {
-  for (const char* listen : {"example.com:5000", "0.0.0.0.0:5000", "256.0.0.1:5000", "[::g]:5000",
-                             "[]:5000", "local host:5000"}) {
+  for (const char* listen :
+       {"example.com:5000", "0.0.0.0.0:5000", "256.0.0.1:5000", "[::g]:5000", "[]:5000", "local host:5000"}) {
     expect_refused(listen);
   }
 }

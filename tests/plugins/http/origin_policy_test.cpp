@@ -29,18 +29,18 @@ TEST(OriginPolicy, AListedOriginIsMatchedExactlySchemeHostAndPort) {
   EXPECT_TRUE(p.allows("http://localhost:8000", "localhost:5000"));
   EXPECT_TRUE(p.allows("https://clicks.example.com", "localhost:5000"));
   for (const char* foreign : {
-           "http://localhost:8001",            // another port
-           "http://localhost",                 // no port: port 80, not 8000
-           "https://localhost:8000",           // another scheme
+           "http://localhost:8001",   // another port
+           "http://localhost",        // no port: port 80, not 8000
+           "https://localhost:8000",  // another scheme
            "ws://localhost:8000",
            "http://clicks.example.com",        // the listed host with the other scheme
            "https://clicks.example.com:8443",  // the listed host on another port
            "https://sub.clicks.example.com",   // a subdomain is another origin
            "https://clicks.example.com.evil.example",
            "http://localhost:8000.evil.example",
-           "http://localhost:8000/",           // an Origin never has a path: not the listed one
+           "http://localhost:8000/",  // an Origin never has a path: not the listed one
            "http://localhost:8000 ",
-           "http://localhost:800",             // a prefix of a listed origin
+           "http://localhost:800",  // a prefix of a listed origin
            "null",
        }) {
     EXPECT_FALSE(p.allows(foreign, "localhost:5000")) << foreign;

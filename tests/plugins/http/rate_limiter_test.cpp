@@ -49,7 +49,8 @@ TEST(ClientKey, ThePeerUnlessItIsATrustedProxy) {
   EXPECT_EQ(client_key("203.0.113.5", "1.2.3.4", none), "203.0.113.5") << "X-Forwarded-For from anyone is ignored";
   const TrustedProxies proxies({"10.0.0.0/8", "127.0.0.1", "fd00::/8"});
   EXPECT_EQ(client_key("10.1.2.3", "203.0.113.7", proxies), "203.0.113.7");
-  EXPECT_EQ(client_key("10.1.2.3", "6.6.6.6, 203.0.113.7", proxies), "203.0.113.7") << "the client's own entry is not believed";
+  EXPECT_EQ(client_key("10.1.2.3", "6.6.6.6, 203.0.113.7", proxies), "203.0.113.7")
+      << "the client's own entry is not believed";
   EXPECT_EQ(client_key("10.1.2.3", "6.6.6.6, 203.0.113.7, 10.9.9.9", proxies), "203.0.113.7") << "proxies skipped";
   EXPECT_EQ(client_key("10.1.2.3", "", proxies), "10.1.2.3");
   EXPECT_EQ(client_key("10.1.2.3", "garbage", proxies), "10.1.2.3");

@@ -86,16 +86,25 @@ TEST_F(StaticFilesTest, TheCacheStaysUnderItsCapAndAFileLargerThanItIsNotServed)
 
 TEST(StaticFilesMime, EveryTypeThePagesUseAndOctetStreamForTheRest) {
   const std::pair<const char*, const char*> expected[] = {
-      {"a.html", "text/html; charset=utf-8"},   {"a.htm", "text/html; charset=utf-8"},
-      {"a.css", "text/css; charset=utf-8"},     {"a.js", "text/javascript; charset=utf-8"},
-      {"a.mjs", "text/javascript; charset=utf-8"}, {"a.json", "application/json"},
-      {"a.svg", "image/svg+xml"},               {"a.png", "image/png"},
-      {"a.jpg", "image/jpeg"},                  {"a.jpeg", "image/jpeg"},
-      {"a.ico", "image/x-icon"},                {"a.txt", "text/plain; charset=utf-8"},
-      {"uPlot.min.js.map", "application/json"}, {"a.woff2", "font/woff2"},
+      {"a.html", "text/html; charset=utf-8"},
+      {"a.htm", "text/html; charset=utf-8"},
+      {"a.css", "text/css; charset=utf-8"},
+      {"a.js", "text/javascript; charset=utf-8"},
+      {"a.mjs", "text/javascript; charset=utf-8"},
+      {"a.json", "application/json"},
+      {"a.svg", "image/svg+xml"},
+      {"a.png", "image/png"},
+      {"a.jpg", "image/jpeg"},
+      {"a.jpeg", "image/jpeg"},
+      {"a.ico", "image/x-icon"},
+      {"a.txt", "text/plain; charset=utf-8"},
+      {"uPlot.min.js.map", "application/json"},
+      {"a.woff2", "font/woff2"},
       // Unknown types are never guessed as something a browser would run or render.
-      {"a.exe", "application/octet-stream"},    {"README", "application/octet-stream"},
-      {"a.HTML", "application/octet-stream"},   {"a.html.bak", "application/octet-stream"},
+      {"a.exe", "application/octet-stream"},
+      {"README", "application/octet-stream"},
+      {"a.HTML", "application/octet-stream"},
+      {"a.html.bak", "application/octet-stream"},
       {"dir.js/file", "application/octet-stream"},
   };
   for (const auto& [file, type] : expected) EXPECT_EQ(mime_type(file), type) << file;
@@ -149,9 +158,9 @@ TEST_F(StaticFilesTest, OnlyAbsolutePathsAreServed) {
 
 TEST_F(StaticFilesTest, TraversalInEveryEncodingStaysInside) {
   StaticFiles files((root / "web").string());
-  for (const char* path : {"/..", "/../", "/../outside.txt", "/sub/../../outside.txt", "/%2e%2e/outside.txt",
-                           "/%2E%2E%2Foutside.txt", "/sub/..%2f..%2foutside.txt", "/..%5coutside.txt",
-                           "/sub/./a.js", "/.%2e/outside.txt", "/..\\outside.txt"}) {
+  for (const char* path :
+       {"/..", "/../", "/../outside.txt", "/sub/../../outside.txt", "/%2e%2e/outside.txt", "/%2E%2E%2Foutside.txt",
+        "/sub/..%2f..%2foutside.txt", "/..%5coutside.txt", "/sub/./a.js", "/.%2e/outside.txt", "/..\\outside.txt"}) {
     EXPECT_FALSE(files.find(path)) << path;
   }
   // A root given with ".." and a trailing slash is the same folder, checked the same way.
@@ -161,10 +170,10 @@ TEST_F(StaticFilesTest, TraversalInEveryEncodingStaysInside) {
 }
 
 TEST_F(StaticFilesTest, ASymlinkIsFollowedOnlyWhileItStaysInsideAndOutOfDotFolders) {
-  fs::create_symlink(root / "web" / "sub" / "a.js", root / "web" / "alias.js");          // inside: served
-  fs::create_directory_symlink(root / "web" / "sub", root / "web" / "linked");           // inside: served
-  fs::create_directory_symlink(root, root / "web" / "up");                                // leads out
-  fs::create_symlink(root / "web" / ".gitignore", root / "web" / "gitignore.txt");      // leads to a dotfile
+  fs::create_symlink(root / "web" / "sub" / "a.js", root / "web" / "alias.js");     // inside: served
+  fs::create_directory_symlink(root / "web" / "sub", root / "web" / "linked");      // inside: served
+  fs::create_directory_symlink(root, root / "web" / "up");                          // leads out
+  fs::create_symlink(root / "web" / ".gitignore", root / "web" / "gitignore.txt");  // leads to a dotfile
   fs::create_symlink(root / "web" / "nowhere", root / "web" / "dangling.txt");
   StaticFiles files((root / "web").string());
   const auto alias = files.find("/alias.js");
@@ -174,8 +183,7 @@ TEST_F(StaticFilesTest, ASymlinkIsFollowedOnlyWhileItStaysInsideAndOutOfDotFolde
   EXPECT_TRUE(files.find("/linked/a.js"));
   // Judged by where the file really is: through `up` and back into the folder is still inside.
   EXPECT_TRUE(files.find("/up/web/index.html"));
-  for (const char* path : {"/up/outside.txt", "/link.txt", "/visible/file.txt", "/gitignore.txt",
-                           "/dangling.txt"}) {
+  for (const char* path : {"/up/outside.txt", "/link.txt", "/visible/file.txt", "/gitignore.txt", "/dangling.txt"}) {
     EXPECT_FALSE(files.find(path)) << path;
   }
 }

@@ -69,8 +69,8 @@ class KafkaBrokerDown : public ::testing::Test {
   // One broker for the suite: starting one takes seconds (printed, to see what it costs).
   static void SetUpTestSuite() {
     broker_ = new kafka::PrivateBroker();
-    std::cout << "private broker on " << broker_->address() << " started in " << broker_->start_time().count()
-              << " ms" << std::endl;
+    std::cout << "private broker on " << broker_->address() << " started in " << broker_->start_time().count() << " ms"
+              << std::endl;
   }
   static void TearDownTestSuite() {
     delete broker_;
@@ -84,7 +84,9 @@ class KafkaBrokerDown : public ::testing::Test {
 
   static std::string brokers() { return broker_->address(); }
   // A kafka component's block on this suite's broker.
-  static std::string kafka_component(const std::string& options) { return "{type: kafka, brokers: [" + brokers() + "], " + options + "}"; }
+  static std::string kafka_component(const std::string& options) {
+    return "{type: kafka, brokers: [" + brokers() + "], " + options + "}";
+  }
 
   static kafka::PrivateBroker* broker_;
 };
@@ -97,7 +99,8 @@ TEST_F(KafkaBrokerDown, EveryAckedEventIsInTheTopicAfterABrokerRestart) {
   out:
     queue_capacity: 2000
     source: {type: scripted, name: src}
-    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 2m") + R"(]
+    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 2m") +
+                                               R"(]
 )");
   Producer producer(source);
   ASSERT_TRUE(eventually([&] { return acks->answered() >= 3000; }, std::chrono::seconds(60)));
@@ -130,9 +133,11 @@ TEST_F(KafkaBrokerDown, UnreachableAtStartThenRecovers) {
   auto [engine, source, acks] = start_scripted(R"(pipelines:
   out:
     source: {type: scripted, name: src}
-    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 2m") + R"(]
+    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 2m") +
+                                               R"(]
   in:
-    source: )" + kafka_component("topics: [" + topic + "], group: " + kafka::unique_name("group")) + R"(
+    source: )" + kafka_component("topics: [" + topic + "], group: " + kafka::unique_name("group")) +
+                                               R"(
     sinks: [{type: capture, name: in}]
 )");
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(source->emit({"e" + std::to_string(i)}));
@@ -163,9 +168,11 @@ TEST_F(KafkaBrokerDown, AnOutageIsLoggedOnceWhenItBeginsAndOnceWhenItEnds) {
   auto [engine, source, acks] = start_scripted(R"(pipelines:
   out:
     source: {type: scripted, name: src}
-    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 2m") + R"(]
+    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 2m") +
+                                               R"(]
   in:
-    source: )" + kafka_component("topics: [" + topic + "], group: " + kafka::unique_name("group")) + R"(
+    source: )" + kafka_component("topics: [" + topic + "], group: " + kafka::unique_name("group")) +
+                                               R"(
     sinks: [{type: capture, name: in}]
 )");
   ASSERT_TRUE(source->emit({"before"}));
@@ -196,7 +203,8 @@ TEST_F(KafkaBrokerDown, AnOutageIsLoggedOnceWhenItBeginsAndOnceWhenItEnds) {
   for (const char* scope : {"[out/sinks[0] kafka]", "[in/source kafka]"}) {
     EXPECT_EQ(log.count({"WARN", scope, "] Kafka: "}, outage), 1u) << scope << " logs the outage once:\n" << log.text();
     EXPECT_EQ(log.count({"INFO", scope, "] Kafka: ", "recovered after"}, outage), 1u)
-        << scope << " logs the recovery once:\n" << log.text();
+        << scope << " logs the recovery once:\n"
+        << log.text();
   }
 }
 
@@ -206,20 +214,24 @@ TEST_F(KafkaBrokerDown, ShutdownWithTheBrokerDownNacksWithinTheDeadline) {
     // Create the topic while the broker is there, so only delivery is left to fail.
     reset_test_components();
     ASSERT_EQ(make_engine("pipelines:\n  p:\n    source: {type: generator, count: 1}\n    sinks: [" +
-                          kafka_component("topic: " + topic) + "]\n")->run(), 0);
+                          kafka_component("topic: " + topic) + "]\n")
+                  ->run(),
+              0);
   }
   broker_->stop();
   auto [engine, source, acks] = start_scripted(R"(engine: {shutdown_timeout: 2s}
 pipelines:
   out:
     source: {type: scripted, name: src}
-    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 5m") + R"(]
+    sinks: [)" + kafka_component("topic: " + topic + ", message_timeout: 5m") +
+                                               R"(]
 )");
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(source->emit({"e" + std::to_string(i)}));
   const auto stopped_at = std::chrono::steady_clock::now();
   engine->request_stop();
   EXPECT_EQ(engine->wait(), 1) << "events were left undelivered: the exit code says so";
-  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, std::chrono::seconds(10)) << "within the deadline, not message_timeout";
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, std::chrono::seconds(10))
+      << "within the deadline, not message_timeout";
   ASSERT_TRUE(acks->wait_for(5, std::chrono::milliseconds(0))) << "every event got an answer";
   EXPECT_EQ(acks->failed_events, 5u);
   EXPECT_EQ(acks->acked_events, 0u);

@@ -34,13 +34,15 @@ TEST(KafkaConfig, AnUnknownLibrdkafkaPropertyIsReportedAtProperties) {
 }
 
 TEST(KafkaConfig, IdempotenceNeedsAcksAll) {
-  const auto d = only_error("pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, acks: '1'}]\n");
+  const auto d =
+      only_error("pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, acks: '1'}]\n");
   EXPECT_THAT(d.message, ::testing::HasSubstr("acks"));
   EXPECT_EQ(d.where, "pipeline 'p', sinks[0] (kafka)");
 }
 
 TEST(KafkaConfig, ChoicesAreChecked) {
-  const auto d = only_error("pipelines:\n  p:\n    source: {type: kafka, topics: [t], start: beginning}\n    sinks: [{type: drop}]\n");
+  const auto d = only_error(
+      "pipelines:\n  p:\n    source: {type: kafka, topics: [t], start: beginning}\n    sinks: [{type: drop}]\n");
   EXPECT_THAT(d.message, ::testing::HasSubstr("option 'start' must be one of earliest, latest"));
 }
 

@@ -41,12 +41,14 @@ TEST(KafkaCreateTopic, WithCreateTopicFalseAMissingTopicIsNotCreatedAndItsEvents
   kafka::produce(topic, {});
   std::size_t answered = 3;
   bool delivered = false;
-  ASSERT_TRUE(eventually([&] {
-    EXPECT_TRUE(source->emit({"later"}));
-    if (!acks->wait_for(++answered, std::chrono::seconds(30))) return false;
-    std::lock_guard lock(acks->mutex);
-    return delivered = acks->results.back().ok;
-  }, std::chrono::seconds(60)));
+  ASSERT_TRUE(eventually(
+      [&] {
+        EXPECT_TRUE(source->emit({"later"}));
+        if (!acks->wait_for(++answered, std::chrono::seconds(30))) return false;
+        std::lock_guard lock(acks->mutex);
+        return delivered = acks->results.back().ok;
+      },
+      std::chrono::seconds(60)));
   engine->request_stop();
   ASSERT_EQ(engine->wait(), 0);
   ASSERT_TRUE(delivered);

@@ -59,7 +59,8 @@ TEST(KafkaDeadLetter, APoisonMessageEndsInTheDeadLetterTopicWithItsReasonAndTheP
     transforms: [{type: json_validate, required: {page: string, clickNumber: number}}]
     sinks: [{type: capture, name: good}]
     dead_letter:
-      sink: {type: kafka, topic: )" + dlq + R"(, metadata_headers: [dead_letter., kafka.]}
+      sink: {type: kafka, topic: )" +
+                            dlq + R"(, metadata_headers: [dead_letter., kafka.]}
 )");
   engine->start();
   ASSERT_TRUE(eventually([&] { return capture_store("good")->size() >= 10 && kafka::topic_size(dlq) >= 1; },
@@ -90,8 +91,8 @@ TEST(KafkaDeadLetter, NothingIsCommittedPastThePoisonUntilTheDeadLetterSinkConfi
   reset_test_components();
   // One message per emit, so each offset is acknowledged on its own. The dead-letter sink holds
   // what it gets until the shutdown deadline, then fails it.
-  auto engine = make_engine("engine: {shutdown_timeout: 1s}\npipelines:\n  in:\n    source: " +
-                            source(topic, group, ", batch_size: 1") + R"(
+  auto engine = make_engine(
+      "engine: {shutdown_timeout: 1s}\npipelines:\n  in:\n    source: " + source(topic, group, ", batch_size: 1") + R"(
     transforms: [{type: json_validate, required: {page: string, clickNumber: number}}]
     sinks: [{type: capture, name: good}]
     dead_letter: {sink: {type: gate, name: dlq}}
@@ -130,17 +131,21 @@ TEST(KafkaDeadLetter, AfterMaxRetriesAnEventASinkKeepsFailingIsDeadLetteredAndTh
   for (int i = 3; i < 6; ++i) values.push_back(click(i));
   kafka::produce(topic, values);
   reset_test_components();
-  auto engine = make_engine("pipelines:\n  in:\n    source: " +
-                            source(topic, group, ", max_retries: 2, retry_backoff: 50ms, retry_backoff_max: 200ms") + R"(
+  auto engine =
+      make_engine("pipelines:\n  in:\n    source: " +
+                  source(topic, group, ", max_retries: 2, retry_backoff: 50ms, retry_backoff_max: 200ms") + R"(
     sinks: [{type: fail, marker: stuck, reason: 'the database said no', name: good}]
     dead_letter: {sink: {type: capture, name: dlq}}
 )");
   engine->start();
   ASSERT_TRUE(eventually([] { return capture_store("dlq")->size() == 1; }, std::chrono::seconds(60)));
-  ASSERT_TRUE(eventually([] {
-    auto s = seqs(capture_store("good")->snapshot());
-    return std::set<int>(s.begin(), s.end()).size() == 6;
-  }, std::chrono::seconds(60))) << "the events around the stuck one are delivered";
+  ASSERT_TRUE(eventually(
+      [] {
+        auto s = seqs(capture_store("good")->snapshot());
+        return std::set<int>(s.begin(), s.end()).size() == 6;
+      },
+      std::chrono::seconds(60)))
+      << "the events around the stuck one are delivered";
   // After the dead letter is confirmed the offset is committed past it (stored now, committed at stop).
   engine->request_stop();
   ASSERT_EQ(engine->wait(), 0);
@@ -167,7 +172,8 @@ TEST(KafkaDeadLetter, AMessageTheBrokerRefusesForGoodIsDeadLettered) {
   reset_test_components();
   // The sink's producer takes messages of at most 2000 bytes: the big one can never be sent.
   auto engine = make_engine("pipelines:\n  in:\n    source: " + source(in, group) + R"(
-    sinks: [{type: kafka, topic: )" + out + R"(, properties: {message.max.bytes: '2000'}}]
+    sinks: [{type: kafka, topic: )" +
+                            out + R"(, properties: {message.max.bytes: '2000'}}]
     dead_letter: {sink: {type: capture, name: dlq}}
 )");
   engine->start();

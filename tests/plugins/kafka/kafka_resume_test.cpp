@@ -21,8 +21,10 @@ constexpr int kEvents = 3000;
 std::string consumer_yaml(const std::string& topic, const std::string& group, const std::string& capture) {
   return R"(pipelines:
   in:
-    source: {type: kafka, topics: [)" + topic + "], group: " + group + R"(, batch_size: 50}
-    sinks: [{type: capture, name: )" + capture + "}]\n";
+    source: {type: kafka, topics: [)" +
+         topic + "], group: " + group + R"(, batch_size: 50}
+    sinks: [{type: capture, name: )" +
+         capture + "}]\n";
 }
 
 std::set<int> ids_of(const std::vector<std::string>& payloads) {
@@ -43,8 +45,9 @@ TEST(KafkaResume, ARestartedConsumerGoesOnWhereTheAcksStopped) {
 
   // First run: its sink confirms 500 events, then holds the rest until the shutdown deadline
   // fails them. Only the confirmed ones were acknowledged.
-  auto first = make_engine("engine: {shutdown_timeout: 1s}\npipelines:\n  in:\n    source: {type: kafka, topics: [" +
-                           topic + "], group: " + group + ", batch_size: 50}\n    sinks: [{type: gate, name: first, pass: 500}]\n");
+  auto first =
+      make_engine("engine: {shutdown_timeout: 1s}\npipelines:\n  in:\n    source: {type: kafka, topics: [" + topic +
+                  "], group: " + group + ", batch_size: 50}\n    sinks: [{type: gate, name: first, pass: 500}]\n");
   first->start();
   ASSERT_TRUE(eventually([] { return gate("first")->held_batches() >= 1; }, std::chrono::seconds(60)));
   first->request_stop();
@@ -78,8 +81,12 @@ TEST(KafkaResume, ARestartedConsumerGoesOnWhereTheAcksStopped) {
 // Twenty events {"seq":N,"v":"N"} in a one-partition topic: seq 1 to 20 at offsets 0 to 19.
 void fill_twenty(const std::string& topic) {
   reset_test_components();
-  ASSERT_EQ(make_engine("pipelines:\n  fill:\n    source: {type: generator, count: 20, payload: '{\"seq\":{{seq}},\"v\":\"{{seq}}\"}'}\n"
-                        "    sinks: [{type: kafka, topic: " + topic + "}]\n")->run(), 0);
+  ASSERT_EQ(make_engine("pipelines:\n  fill:\n    source: {type: generator, count: 20, payload: "
+                        "'{\"seq\":{{seq}},\"v\":\"{{seq}}\"}'}\n"
+                        "    sinks: [{type: kafka, topic: " +
+                        topic + "}]\n")
+                ->run(),
+            0);
 }
 
 // How often each seq was delivered to a capture sink.
@@ -93,7 +100,8 @@ std::map<int, int> reads_of(const std::string& capture) {
 std::string failing_seven(const std::string& topic, const std::string& group, const std::string& options) {
   return R"(pipelines:
   in:
-    source: {type: kafka, topics: [)" + topic + "], group: " + group + ", " + options + R"(}
+    source: {type: kafka, topics: [)" +
+         topic + "], group: " + group + ", " + options + R"(}
     sinks: [{type: capture, name: seen}, {type: fail, marker: '"v":"7"'}]
 )";
 }
@@ -104,7 +112,8 @@ TEST(KafkaResume, ANackedEventIsReadAgainAndNeverCommittedPast) {
   fill_twenty(topic);
   reset_test_components();
   // max_retries 2: after three reads, nack_policy retry keeps reading it (no dead_letter sink).
-  auto engine = make_engine(failing_seven(topic, group, "retry_backoff: 50ms, retry_backoff_max: 200ms, max_retries: 2"));
+  auto engine =
+      make_engine(failing_seven(topic, group, "retry_backoff: 50ms, retry_backoff_max: 200ms, max_retries: 2"));
   engine->start();
   ASSERT_TRUE(eventually([] { return reads_of("seen")[7] >= 5; }, std::chrono::seconds(30)))
       << "the nacked event is read again, past max_retries too (nack_policy: retry)";
@@ -113,7 +122,8 @@ TEST(KafkaResume, ANackedEventIsReadAgainAndNeverCommittedPast) {
   engine.reset();
   const auto reads = reads_of("seen");
   for (int seq = 1; seq < 7; ++seq) {
-    EXPECT_EQ(reads.count(seq) ? reads.at(seq) : 0, 1) << "event " << seq << " was delivered before 7 failed: read once";
+    EXPECT_EQ(reads.count(seq) ? reads.at(seq) : 0, 1)
+        << "event " << seq << " was delivered before 7 failed: read once";
   }
   for (int seq = 8; seq <= 20; ++seq) EXPECT_GE(reads.count(seq) ? reads.at(seq) : 0, 1) << "event " << seq;
   EXPECT_EQ(kafka::committed_offset(group, topic), 6) << "committed up to the nacked event (offset 6), never past it";
@@ -140,7 +150,8 @@ TEST(KafkaResume, NackPolicySkipCommitsPastAnEventThatKeepsFailing) {
   testing::internal::CaptureStderr();
   auto engine = make_engine(failing_seven(topic, group, "retry_backoff: 50ms, max_retries: 2, nack_policy: skip"));
   engine->start();
-  const bool committed = eventually([&] { return kafka::committed_offset(group, topic) == 20; }, std::chrono::seconds(30));
+  const bool committed =
+      eventually([&] { return kafka::committed_offset(group, topic) == 20; }, std::chrono::seconds(30));
   engine->request_stop();
   engine->wait();
   engine.reset();
@@ -158,9 +169,9 @@ TEST(KafkaResume, ARebalanceLosesNothing) {
   const std::string group = kafka::unique_name("group");
   reset_test_components();
   // Events keep arriving for about ten seconds, so both consumers have work while partitions move.
-  auto producer = make_engine("pipelines:\n  fill:\n    source: {type: generator, rate: 2000, count: " +
-                              std::to_string(kMany) + "}\n    sinks: [{type: kafka, topic: " + topic +
-                              ", partitions: 4}]\n");
+  auto producer =
+      make_engine("pipelines:\n  fill:\n    source: {type: generator, rate: 2000, count: " + std::to_string(kMany) +
+                  "}\n    sinks: [{type: kafka, topic: " + topic + ", partitions: 4}]\n");
   producer->start();
   // A second consumer joins mid-stream (partitions move to it), then the first leaves (they move back).
   auto first = make_engine(consumer_yaml(topic, group, "first"));
@@ -174,12 +185,15 @@ TEST(KafkaResume, ARebalanceLosesNothing) {
   ASSERT_EQ(first->wait(), 0);
   first.reset();
   std::set<int> all;
-  ASSERT_TRUE(eventually([&] {
-    all = ids_of(capture_store("first")->snapshot());
-    const auto more = ids_of(capture_store("second")->snapshot());
-    all.insert(more.begin(), more.end());
-    return all.size() >= static_cast<std::size_t>(kMany);
-  }, std::chrono::seconds(60))) << "every event arrives at least once across the rebalances";
+  ASSERT_TRUE(eventually(
+      [&] {
+        all = ids_of(capture_store("first")->snapshot());
+        const auto more = ids_of(capture_store("second")->snapshot());
+        all.insert(more.begin(), more.end());
+        return all.size() >= static_cast<std::size_t>(kMany);
+      },
+      std::chrono::seconds(60)))
+      << "every event arrives at least once across the rebalances";
   second->request_stop();
   ASSERT_EQ(second->wait(), 0);
   EXPECT_EQ(producer->wait(), 0);

@@ -56,7 +56,8 @@ TEST(KafkaRoundTrip, HundredThousandEventsAllArriveOnceInOrderPerKey) {
   reset_test_components();
   auto engine = make_engine(R"(pipelines:
   in:
-    source: {type: kafka, topics: [)" + topic + R"(], group: )" + kafka::unique_name("group") + R"(, batch_size: 1000}
+    source: {type: kafka, topics: [)" +
+                            topic + R"(], group: )" + kafka::unique_name("group") + R"(, batch_size: 1000}
     sinks: [{type: capture, name: in}]
 )");
   engine->start();

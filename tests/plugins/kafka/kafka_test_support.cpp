@@ -170,8 +170,8 @@ void produce(const std::string& topic, const std::vector<std::string>& values, c
   for (const auto& v : values) {
     const rd_kafka_resp_err_t err =
         rd_kafka_producev(client.rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-                          RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                          RD_KAFKA_V_END);
+                          RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
   }
   ASSERT_EQ(rd_kafka_flush(client.rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -215,7 +215,8 @@ std::vector<Message> read_topic(const std::string& topic, std::chrono::milliseco
         const char* name;
         const void* value;
         std::size_t size;
-        for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
           msg.headers[name] = std::string(static_cast<const char*>(value), size);
         }
       }

@@ -66,11 +66,11 @@ bool topic_exists(const std::string& topic, const std::string& brokers = kBroker
 void produce(const std::string& topic, const std::vector<std::string>& values, const std::string& brokers = kBrokers);
 
 // The offset `group` has committed for partition 0 of `topic`; -1 when none.
-std::int64_t committed_offset(const std::string& group, const std::string& topic, const std::string& brokers = kBrokers);
+std::int64_t committed_offset(const std::string& group, const std::string& topic,
+                              const std::string& brokers = kBrokers);
 
 // Every message in the topic, in partition order then offset order.
-std::vector<Message> read_topic(const std::string& topic,
-                                std::chrono::milliseconds timeout = std::chrono::seconds(60),
+std::vector<Message> read_topic(const std::string& topic, std::chrono::milliseconds timeout = std::chrono::seconds(60),
                                 const std::string& brokers = kBrokers);
 
 }  // namespace sluice::test::kafka

@@ -65,8 +65,8 @@ const std::vector<std::string> kHostile = {
     "",
     "{\"a\":1} trailing",
     "\xEF\xBB\xBF",
-    "{\"page\":\"\x01\"}",              // a raw control character
-    "\"\\ud800\"",                      // a lone surrogate escape
+    "{\"page\":\"\x01\"}",  // a raw control character
+    "\"\\ud800\"",          // a lone surrogate escape
     std::string("{\"a\":\"") + std::string(1, '\0') + "\"}",
     "[" + std::string(1000, '[') + std::string(1000, ']') + "]",
     std::string("{\"total\":1}\0]", 13),  // a NUL after a document (found by the hub_frames fuzz target)

@@ -61,7 +61,8 @@ TEST(ReplayFallback, ASinceOlderThanTheReplayBufferGetsASnapshotAndOneItCoversGe
 TEST(ReplayFallback, EventsEvictedByReplayBytesAlsoMeanASnapshot) {
   // Each payload is about 1 KB: 4 KB of buffer holds the last 3 or 4 of 10.
   RunningSink sink(Overrides{{"replay", "1000"}, {"replay_bytes", "4KiB"}});
-  for (int i = 1; i <= 10; ++i) sink.publish({R"({"n":)" + std::to_string(i) + R"(,"pad":")" + std::string(1000, 'x') + "\"}"});
+  for (int i = 1; i <= 10; ++i)
+    sink.publish({R"({"n":)" + std::to_string(i) + R"(,"pad":")" + std::string(1000, 'x') + "\"}"});
   const std::string epoch = epoch_of(sink);
   EXPECT_EQ(first_frame(sink, "/?since=" + epoch + ":2")["type"], "snapshot");
   const auto recent = first_frame(sink, "/?since=" + epoch + ":8");

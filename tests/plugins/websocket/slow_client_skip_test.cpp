@@ -40,7 +40,8 @@ TEST(SlowClientSkip, AClientThatStopsReadingLosesFramesStaysConnectedAndPinsNoMo
   }
   EXPECT_EQ(sink.shared().hub.clients(), 2u) << "skip: the slow client is not disconnected";
   EXPECT_LE(sink.shared().peak_client_bytes.load(), kBound) << "no client pinned more than max_client_bytes";
-  EXPECT_GT(sink.shared().peak_client_bytes.load(), kBound / 2) << "the slow client's queue did fill (else this proves nothing)";
+  EXPECT_GT(sink.shared().peak_client_bytes.load(), kBound / 2)
+      << "the slow client's queue did fill (else this proves nothing)";
 
   // It reads again: whole frames, in order, with a gap, up to the newest.
   std::uint64_t last = 0;

@@ -139,9 +139,9 @@ TEST(WebSocketSession, AnUpgradeForAHostThisServerIsNotIsRefusedWith421) {
   net::io_context io;
   // What a DNS-rebinding page sends: its own name, now resolving to 127.0.0.1.
   tcp::socket rebinding = connect_small(io, sink.port());
-  EXPECT_THAT(upgrade(rebinding, "evil.example:" + std::to_string(sink.port())),
-              ::testing::StartsWith("HTTP/1.1 421"));
-  for (const std::string& host : std::vector<std::string>{"localhost:1", "127.0.0.1:" + std::to_string(sink.port()), "dash.example"}) {
+  EXPECT_THAT(upgrade(rebinding, "evil.example:" + std::to_string(sink.port())), ::testing::StartsWith("HTTP/1.1 421"));
+  for (const std::string& host :
+       std::vector<std::string>{"localhost:1", "127.0.0.1:" + std::to_string(sink.port()), "dash.example"}) {
     tcp::socket ok = connect_small(io, sink.port());
     EXPECT_THAT(upgrade(ok, host), ::testing::StartsWith("HTTP/1.1 101")) << host;
   }
@@ -169,15 +169,17 @@ TEST(WebSocketSession, MalformedOrOversizedUpgradesAreAnsweredWithJsonBeforeTheC
   EXPECT_TRUE(json::accept(body_of(bad))) << bad;
 
   tcp::socket huge = connect_small(io, sink.port());
-  const std::string big = send_raw(huge, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(20000, 'a') + "\r\n\r\n");
+  const std::string big =
+      send_raw(huge, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(20000, 'a') + "\r\n\r\n");
   EXPECT_THAT(big, ::testing::StartsWith("HTTP/1.1 431")) << big.substr(0, 200);
   EXPECT_TRUE(json::accept(body_of(big))) << big.substr(0, 200);
 
   tcp::socket foreign = connect_small(io, sink.port());
-  const std::string refused = send_raw(foreign,
-                                       "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://\xff\xfe.example\r\n"
-                                       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  const std::string refused =
+      send_raw(foreign,
+               "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://\xff\xfe.example\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
   EXPECT_THAT(refused, ::testing::StartsWith("HTTP/1.1 403")) << refused;
   EXPECT_TRUE(json::accept(body_of(refused))) << refused;
 }

@@ -13,10 +13,10 @@
 namespace sluice::http::test {
 namespace {
 
-using ::testing::HasSubstr;
 using sluice::test::capture_store;
 using sluice::test::eventually;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 class HttpSinkTest : public ::testing::Test {
  protected:
@@ -24,8 +24,9 @@ class HttpSinkTest : public ::testing::Test {
   void start(const std::string& sink = "", const std::string& pipeline = "") {
     run_ = sluice::test::start_scripted("pipelines:\n  p:\n" + pipeline +
                                         "    source: {type: scripted, name: src}\n"
-                                        "    sinks: [{type: http, url: '" + server_.url() + "'" +
-                                        (sink.empty() ? "" : ", " + sink) + "}]\n"
+                                        "    sinks: [{type: http, url: '" +
+                                        server_.url() + "'" + (sink.empty() ? "" : ", " + sink) +
+                                        "}]\n"
                                         "    dead_letter: {sink: {type: capture, name: dlq}}\n");
   }
 
@@ -270,9 +271,11 @@ TEST_F(HttpSinkTest, StoppingDrainsWhatTheSinkHolds) {
 
 TEST_F(HttpSinkTest, PastTheShutdownDeadlineWhatIsLeftIsNackedWithTheReason) {
   server_.go_down();
-  run_ = sluice::test::start_scripted("engine: {shutdown_timeout: 300ms}\npipelines:\n  p:\n"
-                                      "    source: {type: scripted, name: src}\n"
-                                      "    sinks: [{type: http, url: '" + server_.url() + "', retry_backoff: 10ms}]\n");
+  run_ = sluice::test::start_scripted(
+      "engine: {shutdown_timeout: 300ms}\npipelines:\n  p:\n"
+      "    source: {type: scripted, name: src}\n"
+      "    sinks: [{type: http, url: '" +
+      server_.url() + "', retry_backoff: 10ms}]\n");
   ASSERT_TRUE(run_.source->emit({R"({"n":1})"}));
   ASSERT_TRUE(eventually([&] { return !sink_ready(); }));
   run_.engine->request_stop();

@@ -11,8 +11,8 @@
 namespace sluice::http {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 std::string refusal(const std::string& url) {
   try {

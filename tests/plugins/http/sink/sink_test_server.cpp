@@ -88,22 +88,23 @@ class SinkTestServer::Session : public std::enable_shared_from_this<Session> {
       // first for the answer finds the second waiting on the connection.
       std::ostringstream final_answer;
       final_answer << *res;
-      auto both = std::make_shared<std::string>(
-          reply.repeat ? final_answer.str()
-                       : "HTTP/1.1 " + std::to_string(reply.interim) + " Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n");
+      auto both =
+          std::make_shared<std::string>(reply.repeat ? final_answer.str()
+                                                     : "HTTP/1.1 " + std::to_string(reply.interim) +
+                                                           " Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n");
       *both += final_answer.str();
-      net::async_write(socket_, net::buffer(*both), [self = shared_from_this(), both, res, close = reply.close](
-                                                         beast::error_code ec, std::size_t) {
-        if (ec || !res->keep_alive() || close) return self->close();
-        self->read();
-      });
+      net::async_write(socket_, net::buffer(*both),
+                       [self = shared_from_this(), both, res, close = reply.close](beast::error_code ec, std::size_t) {
+                         if (ec || !res->keep_alive() || close) return self->close();
+                         self->read();
+                       });
       return;
     }
-    bhttp::async_write(socket_, *res, [self = shared_from_this(), res, close = reply.close](beast::error_code ec,
-                                                                                           std::size_t) {
-      if (ec || !res->keep_alive() || close) return self->close();
-      self->read();
-    });
+    bhttp::async_write(socket_, *res,
+                       [self = shared_from_this(), res, close = reply.close](beast::error_code ec, std::size_t) {
+                         if (ec || !res->keep_alive() || close) return self->close();
+                         self->read();
+                       });
   }
 
   tcp::socket socket_;

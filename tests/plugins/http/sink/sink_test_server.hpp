@@ -22,16 +22,37 @@ namespace sluice::http::test {
 
 struct Reply {
   Reply(unsigned code = 200) : status(code) {}  // NOLINT: Reply(503) reads as the answer it is
-  Reply& with_body(std::string text) { body = std::move(text); return *this; }
-  Reply& with_header(const std::string& name, std::string value) { headers[name] = std::move(value); return *this; }
-  Reply& after(std::chrono::milliseconds wait) { delay = wait; return *this; }
-  Reply& held() { hold = true; return *this; }
+  Reply& with_body(std::string text) {
+    body = std::move(text);
+    return *this;
+  }
+  Reply& with_header(const std::string& name, std::string value) {
+    headers[name] = std::move(value);
+    return *this;
+  }
+  Reply& after(std::chrono::milliseconds wait) {
+    delay = wait;
+    return *this;
+  }
+  Reply& held() {
+    hold = true;
+    return *this;
+  }
   // Answers with keep-alive, then closes the connection: a server dropping an idle connection.
-  Reply& then_close() { close = true; return *this; }
+  Reply& then_close() {
+    close = true;
+    return *this;
+  }
   // Sends an interim (1xx) answer with this status first, as a server sending 103 Early Hints does.
-  Reply& interim_first(unsigned code) { interim = code; return *this; }
+  Reply& interim_first(unsigned code) {
+    interim = code;
+    return *this;
+  }
   // Writes the answer twice in one go, as a broken server (or a wrong Content-Length) may.
-  Reply& twice() { repeat = true; return *this; }
+  Reply& twice() {
+    repeat = true;
+    return *this;
+  }
 
   unsigned status = 200;
   std::string body;
