@@ -5,40 +5,21 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/config_loader.hpp"
-#include "test_components.hpp"
+#include "config_diagnostics.hpp"
 
 namespace sluice::config {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::vector<Diagnostic> errors_of(const std::string& yaml, const EnvLookup& env = process_environment()) {
-  try {
-    (void)load_config_string(yaml, "bad.yaml", test::test_registry(), env);
-  } catch (const ConfigErrors& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
-    return e.diagnostics();
-  }
-  ADD_FAILURE() << "expected configuration errors";
-  return {};
-}
+using test::column_of;
 
-// Where `needle` starts on 1-based `line` of `yaml`, 1-based: the expected column, computed
-// from the text so that a test says what it points at rather than a number.
-int column_of(const std::string& yaml, int line, const std::string& needle) {
-  std::size_t start = 0;
-  for (int i = 1; i < line; ++i) start = yaml.find('\n', start) + 1;
-  const std::string text = yaml.substr(start, yaml.find('\n', start) - start);
-  const auto at = text.find(needle);
-  EXPECT_NE(at, std::string::npos) << "'" << needle << "' is not on line " << line;
-  return static_cast<int>(at) + 1;
+std::vector<Diagnostic> errors_of(const std::string& yaml, const EnvLookup& env = process_environment()) {
+  return test::config_errors_of(yaml, "bad.yaml", env);
 }
 
 void expect_at(const Diagnostic& d, const std::string& yaml, int line, const std::string& needle) {
-  EXPECT_EQ(d.at.file, "bad.yaml");
-  EXPECT_EQ(d.at.line, line) << d.format();
-  EXPECT_EQ(d.at.column, column_of(yaml, line, needle)) << d.format();
+  test::expect_at(d, yaml, line, needle, "bad.yaml");
 }
 
 TEST(ComponentChecks, GeneratorRefusesAnUnknownPlaceholder) {
