@@ -9,7 +9,7 @@
 // most kStatsMaxBytes (64 KiB): the keys that do not fit are added to its `other` total.
 //
 // Totals survive a restart: with `rebuild_topic`, the topic is the source of truth. At start()
-// (not in the constructor: `sluice test` makes it without a broker) the transform notes where each
+// (not in the constructor, which only reads options) the transform notes where each
 // partition ends, reads the history up to there in the background, and
 // counts live events only from those offsets on. Older events that the kafka source hands it again
 // (after a restart) were counted already; they are dropped here rather than shown twice. A live
@@ -45,7 +45,8 @@ class Aggregate final : public Transform {
   ~Aggregate() override;
   // The rebuild's connection settings are what librdkafka accepts (nothing connects).
   static void validate(const Options& options, ValidationContext& check);
-  // Reads where rebuild_topic ends (up to 3 s), starts the rebuild's thread and the stats timer.
+  // Reads where rebuild_topic ends (metadata up to 3 s, then up to 3 s per partition), starts the
+  // rebuild's thread and the stats timer.
   void start() override;
   // Stops and joins the rebuild's thread and drops the timer (the io_context has stopped).
   void stop() override;

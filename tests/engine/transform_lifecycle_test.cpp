@@ -4,6 +4,7 @@
 // followed by stop.
 
 #include <algorithm>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -48,6 +49,29 @@ TEST(TransformLifecycle, AStartThatThrowsFailsTheRunAndIsNotStopped) {
       "    sinks: [{type: capture, name: out}]\n");
   EXPECT_EQ(engine->wait(), 1) << "a component that cannot start fails the run";
   EXPECT_THAT(lifecycle_journal(), ElementsAre("construct", "start", "destroy io=stopped"));
+}
+
+// Ctrl-C while a transform's start() waits (for a slow broker): the stop is carried out once every
+// source has started. Stopped before its start(), the scripted source would have nothing to close
+// yet and, started afterwards, would never close: the run would sit out its shutdown deadline and
+// give up (exit 1).
+TEST(TransformLifecycle, AStopAskedForWhileStartingIsCarriedOutOnceEverySourceHasStarted) {
+  reset_test_components();
+  auto engine = make_engine(
+      "engine: {shutdown_timeout: 5s}\n"
+      "pipelines:\n  p:\n    source: {type: scripted, name: src}\n"
+      "    transforms: [{type: lifecycle, hold_start: true}]\n"
+      "    sinks: [{type: capture, name: out}]\n");
+  std::thread starter([&] { engine->start(); });
+  ASSERT_TRUE(eventually([] { return lifecycle_journal().size() >= 2; })) << "start() is holding";
+  engine->request_stop();  // as the signal thread does; returns at once
+  auto* source = scripted_source("src");
+  ASSERT_NE(source, nullptr);
+  EXPECT_FALSE(source->stopped()) << "not stopped while the engine is still starting";
+  release_lifecycle_starts();
+  starter.join();
+  EXPECT_TRUE(source->stopped()) << "stopped when start() was done";
+  EXPECT_EQ(engine->wait(), 0) << "the source closed, and the run ended without giving up at its deadline";
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "test_components.hpp"
 #include "sluice/asio.hpp"  // first: see the header
 
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
 #include <utility>
 
@@ -263,19 +265,29 @@ void journal(std::string what) {
   std::lock_guard lock(g_journal_mutex);
   g_journal.push_back(std::move(what));
 }
+// `hold_start: true` lifecycle transforms wait in start() until release_lifecycle_starts().
+std::mutex g_hold_mutex;
+std::condition_variable g_hold_changed;
+bool g_hold_released = false;
 
 // Journals its calls (lifecycle_journal). From start() until it is destroyed it keeps a timer
 // ticking every millisecond on the shared io_context, whose handler touches `this`: were a handler
 // run after stop() or after the destructor, the journal (and, under ASan, a use after free)
-// would show it. `fail_start: true` makes start() throw.
+// would show it. `fail_start: true` makes start() throw; `hold_start: true` makes it wait until
+// the test calls release_lifecycle_starts(), as a start() waiting for a slow broker would.
 class LifecycleTransform final : public Transform {
  public:
-  LifecycleTransform(const Options& o, Context& context) : context_(context), fail_start_(o.get_bool("fail_start")) {
+  LifecycleTransform(const Options& o, Context& context)
+      : context_(context), fail_start_(o.get_bool("fail_start")), hold_start_(o.get_bool("hold_start")) {
     journal("construct");
   }
   ~LifecycleTransform() override { journal(std::string("destroy io=") + io_state()); }
   void start() override {
     journal("start");
+    if (hold_start_) {
+      std::unique_lock lock(g_hold_mutex);
+      g_hold_changed.wait(lock, [] { return g_hold_released; });
+    }
     if (fail_start_) throw std::runtime_error("cannot start");
     timer_ = std::make_unique<boost::asio::steady_timer>(*context_.io);
     tick();
@@ -299,6 +311,7 @@ class LifecycleTransform final : public Transform {
   }
   Context& context_;
   const bool fail_start_;
+  const bool hold_start_;
   std::atomic<bool> stopped_{false};
   std::uint64_t ticks_ = 0;
   std::unique_ptr<boost::asio::steady_timer> timer_;
@@ -337,10 +350,22 @@ std::vector<std::string> lifecycle_journal() {
   return g_journal;
 }
 
+void release_lifecycle_starts() {
+  {
+    std::lock_guard lock(g_hold_mutex);
+    g_hold_released = true;
+  }
+  g_hold_changed.notify_all();
+}
+
 void reset_test_components() {
   {
     std::lock_guard lock(g_journal_mutex);
     g_journal.clear();
+  }
+  {
+    std::lock_guard lock(g_hold_mutex);
+    g_hold_released = false;
   }
   std::lock_guard lock(g_mutex);
   g_captures.clear();
@@ -436,6 +461,8 @@ std::shared_ptr<plugins::PluginLibrary> test_library() {
   {
     OptionTable lifecycle;
     lifecycle.add("fail_start", OptionType::boolean, "start() throws").default_to("false");
+    lifecycle.add("hold_start", OptionType::boolean, "start() waits for release_lifecycle_starts()")
+        .default_to("false");
     m.add(
         transform_component<LifecycleTransform>("lifecycle", "Journals start, process, stop and destroy.", lifecycle));
   }

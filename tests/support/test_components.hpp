@@ -129,6 +129,8 @@ void reset_test_components();
 // "stop io=stopped|running", "destroy io=stopped|running" (whether the shared io_context was
 // stopped at that moment).
 std::vector<std::string> lifecycle_journal();
+// Lets every `lifecycle` transform with `hold_start: true` return from start().
+void release_lifecycle_starts();
 
 // The test library as a manifest: scripted source; capture, gate, fail sinks; reject, drop-odd,
 // throw transforms.

@@ -103,9 +103,10 @@ class SLUICE_EXPORT Transform {
   virtual ~Transform();
   // Called once, on the engine's main thread, before the first process() and before the
   // pipeline's source starts: connect, query, start threads and timers here, not in the
-  // constructor (which also runs for `sluice validate`-like checks of a whole file, and for
-  // `sluice test`). May block briefly (it delays the start of the run). An exception fails the
-  // pipeline: it does not run, and `sluice run` exits 1.
+  // constructor, which runs before the engine's I/O threads do and should only read options.
+  // `sluice test` calls it too. May block briefly (it delays the start of the run; a stop asked
+  // for meanwhile waits for it). An exception fails the pipeline: it does not run, and
+  // `sluice run` exits 1.
   virtual void start() {}
   // Called once, on the engine's main thread, after the last process() returned and after the
   // shared io_context stopped (no handler of any plugin runs), before the destructor; only when

@@ -28,7 +28,8 @@
 //    a source's thread that emitted into an idle pipeline (meaning).
 // 6: Transform::start() and Transform::stop() (vtable); Batch::take_removals() left the SDK
 //    (Batch::removals() reads them); option groups, origin_policy.hpp, listen.hpp and uuid.hpp
-//    left the SDK for plugins/common (HostPolicy and OriginPolicy were exported).
+//    left the SDK for plugins/common (HostPolicy and OriginPolicy were exported); OptionValue
+//    gains MapList (OptionType::map_list), so a std::visit over it needs the new alternative.
 #define SLUICE_ABI_VERSION 6u
 
 #define SLUICE_STRINGIFY_(x) #x

@@ -42,14 +42,18 @@
 //
 // SOURCE
 //   start(out)  main, once (step 4). Return soon: produce from your own threads or the io_context.
-//   stop()      signal thread or main, once, possibly without start() having run (a pipeline
-//               that failed to start). Must not block for long. Acks keep arriving after it.
+//   stop()      signal thread or main, once, never before or during start(): a stop asked for
+//               while the engine is still starting (a transform's start() waiting for a broker)
+//               is carried out once every source has started. It may come without start()
+//               having run at all when a pipeline failed to start. Must not block for long.
+//               Acks keep arriving after it.
 //   ~Source     main, last of its pipeline, after the I/O threads are joined.
 //   Emitter (out): every function thread-safe, from any thread, until Emitter::close().
 //     try_emit never blocks; emit and dead_letter block until the queue has room (backpressure).
 //     Either may run the transforms and sinks on the calling thread when the pipeline is idle.
 //   AckFn: once per accepted emit, from whichever thread settled the last event (a pipeline,
-//     I/O, sink or dead-letter thread, or the emitting thread itself, before emit returns).
+//     I/O, sink or dead-letter thread, the emitting thread itself before emit returns, or main
+//     in teardown, when what was still pending is failed).
 //     Never block in it, and do not hold a lock across emit() that it takes.
 //
 // TRANSFORM
@@ -71,7 +75,7 @@
 //               Hand the batch on and return; never wait for the destination here.
 //   Delivery    answer exactly once, from any thread, whenever the destination answers. One
 //               destroyed unanswered fails its batch.
-//   flush(d)    the pipeline thread (or dead-letter thread), once, after the last write: deliver
+//   flush(d)    the pipeline thread (for a dead-letter sink too), once, after the last write: deliver
 //               what is pending before `d`. May block until `d`.
 //   ready()     any thread, at any time between start() and destruction (an http /health).
 //   ~Sink       main, after the I/O threads are joined (6d), before the source is destroyed.

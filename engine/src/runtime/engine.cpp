@@ -167,6 +167,7 @@ void Engine::start() {
     std::lock_guard lock(mutex_);
     if (started_) return;
     started_ = true;
+    starting_ = true;
   }
   io_->start(log_);
   for (auto& p : pipelines_) {
@@ -176,20 +177,38 @@ void Engine::start() {
   }
   for (auto& p : pipelines_) p->start_source();
   log_.info("running ", pipelines_.size(), pipelines_.size() == 1 ? " pipeline" : " pipelines");
+  bool stop_asked = false;
+  {
+    std::lock_guard lock(mutex_);
+    starting_ = false;
+    stop_asked = stop_deferred_;
+  }
   // A component that cannot start leaves the file half-running; stop the rest in order and exit 1.
   if (std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->failed(); })) {
     log_.error("a component failed to start; stopping every pipeline");
+    request_stop();
+  } else if (stop_asked) {
     request_stop();
   }
 }
 
 void Engine::request_stop() {
   Deadline deadline;
+  bool deferred = false;
   {
     std::lock_guard lock(mutex_);
     if (stop_deadline_) return;
-    deadline = std::chrono::steady_clock::now() + shutdown_timeout_;
-    stop_deadline_ = deadline;
+    deferred = starting_;
+    if (deferred) {
+      stop_deferred_ = true;  // start() carries it out once every source has started
+    } else {
+      deadline = std::chrono::steady_clock::now() + shutdown_timeout_;
+      stop_deadline_ = deadline;
+    }
+  }
+  if (deferred) {
+    log_.info("stop requested while starting: stopping once every component has started");
+    return;
   }
   log_.info("stopping: sources stop taking events, queues drain, sinks flush (deadline ",
             std::chrono::duration_cast<std::chrono::milliseconds>(shutdown_timeout_).count(), " ms)");

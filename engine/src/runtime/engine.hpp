@@ -66,6 +66,11 @@ class Engine {
   std::condition_variable changed_;
   std::optional<Deadline> stop_deadline_;
   bool started_ = false;
+  // start() is still starting components: a stop asked for meanwhile (a signal while a
+  // transform's start() waits for Kafka) is kept and carried out when start() is done, so that no
+  // source is stopped before it is started (it would then never close) or while it starts.
+  bool starting_ = false;
+  bool stop_deferred_ = false;
   bool torn_down_ = false;
 };
 
