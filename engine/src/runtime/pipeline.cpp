@@ -341,6 +341,9 @@ bool Pipeline::run_transforms(Batch& batch, std::size_t first) {
 }
 
 void Pipeline::apply_removals(Batch& batch, const std::string& label) {
+  // Called after every transform of every batch: most have nothing to remove, and wrapping the
+  // callbacks below in std::function would cost an allocation each time.
+  if (batch.removals().empty()) return;
   std::vector<detail::AckGroup*> refused;  // emits with a rejected event
   // A request source answers 400 whatever happens, so its rejections are dead-lettered only when
   // the pipeline asks for it.
