@@ -35,7 +35,7 @@ Finished sluice(std::vector<std::string> args, const std::map<std::string, std::
 TEST(Cli, VersionNamesTheAbi) {
   const auto r = sluice({"version"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_THAT(r.out, HasSubstr("sluice 0.1.0 (plugin ABI 6, toolchain " SLUICE_TOOLCHAIN_TAG ")"));
+  EXPECT_THAT(r.out, HasSubstr("sluice 0.1.0 (plugin ABI 7, toolchain " SLUICE_TOOLCHAIN_TAG ")"));
 }
 
 TEST(Cli, UsageErrorsExitWith2) {

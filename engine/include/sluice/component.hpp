@@ -13,6 +13,7 @@
 #include "sluice/event.hpp"
 #include "sluice/export.hpp"
 #include "sluice/log.hpp"
+#include "sluice/metrics.hpp"
 #include "sluice/thread_model.hpp"
 
 namespace boost::asio {
@@ -37,6 +38,10 @@ struct Context {
   // For sources that report health (an HTTP /health): true when every sink of the pipeline says
   // it can deliver; otherwise false, with `detail` naming the sinks that cannot and why.
   std::function<bool(std::string& detail)> sinks_ready;
+  // Counters, gauges and histograms labelled with this component's pipeline, label and type,
+  // served on the engine's admin endpoint (sluice/metrics.hpp). Never null: outside the engine
+  // (a plugin's own unit test) and with metrics off, its handles do nothing.
+  std::shared_ptr<Metrics> metrics = metrics_off();
 };
 
 // The verdict on events a source handed over: every sink accepted them (ok), or one did not.

@@ -30,7 +30,8 @@
 //    (Batch::removals() reads them); option groups, origin_policy.hpp, listen.hpp and uuid.hpp
 //    left the SDK for plugins/common (HostPolicy and OriginPolicy were exported); OptionValue
 //    gains MapList (OptionType::map_list), so a std::visit over it needs the new alternative.
-#define SLUICE_ABI_VERSION 6u
+// 7: Context::metrics (layout) and sluice/metrics.hpp: Counter, Gauge, Histogram, Metrics.
+#define SLUICE_ABI_VERSION 7u
 
 #define SLUICE_STRINGIFY_(x) #x
 #define SLUICE_STRINGIFY(x) SLUICE_STRINGIFY_(x)

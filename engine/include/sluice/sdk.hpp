@@ -9,5 +9,6 @@
 #include "sluice/errors.hpp"
 #include "sluice/event.hpp"
 #include "sluice/log.hpp"
+#include "sluice/metrics.hpp"
 #include "sluice/options.hpp"
 #include "sluice/plugin.hpp"
