@@ -58,7 +58,7 @@ class Catalog final : public config::ComponentCatalog {
 
  private:
   void add(ComponentKind kind, std::string type, OptionTable options) {
-    specs_.push_back(ComponentSpec{kind, std::move(type), "", std::move(options), {}, {}, {}});
+    specs_.push_back(ComponentSpec{kind, std::move(type), "", std::move(options), {}, {}, {}, {}, {}});
   }
   std::vector<ComponentSpec> specs_;
 };

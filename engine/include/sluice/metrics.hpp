@@ -108,6 +108,17 @@ class Metrics {
                               const MetricLabels& labels = {}) = 0;
 };
 
+// A metric a component reports, declared in its ComponentSpec::metrics so that `sluice plugins`
+// and the README's metrics reference list it without running anything. The label names are the
+// component's own (`code`, `reason`); the engine adds `pipeline`, `component` and `type`.
+enum class MetricType { counter, gauge, histogram };
+struct MetricSpec {
+  std::string name;  // e.g. "sluice_http_requests_total"
+  MetricType type = MetricType::counter;
+  std::string help;  // one line: what is counted, and the unit
+  std::vector<std::string> labels;
+};
+
 // Metrics whose handles do nothing.
 SLUICE_EXPORT std::shared_ptr<Metrics> metrics_off();
 

@@ -30,7 +30,8 @@
 //    (Batch::removals() reads them); option groups, origin_policy.hpp, listen.hpp and uuid.hpp
 //    left the SDK for plugins/common (HostPolicy and OriginPolicy were exported); OptionValue
 //    gains MapList (OptionType::map_list), so a std::visit over it needs the new alternative.
-// 7: Context::metrics (layout) and sluice/metrics.hpp: Counter, Gauge, Histogram, Metrics.
+// 7: Context::metrics and ComponentSpec::metrics (layout); sluice/metrics.hpp: Counter, Gauge,
+//    Histogram, Metrics, MetricSpec.
 #define SLUICE_ABI_VERSION 7u
 
 #define SLUICE_STRINGIFY_(x) #x
@@ -113,6 +114,8 @@ struct ComponentSpec {
   // Called by `validate` and `run` before any component is created, once every required option is
   // there; a value the table refused (type, range, choice) reads as its default.
   ComponentCheck validate;
+  // The metrics the component makes through Context::metrics (sluice/metrics.hpp), for the docs.
+  std::vector<MetricSpec> metrics;
 };
 
 class PluginManifest {
@@ -138,14 +141,14 @@ void add_check(ComponentSpec& spec) {
 // `validate(const Options&, ValidationContext&)` gets it as its check step.
 template <class T>
 ComponentSpec source_component(std::string type, std::string summary, OptionTable options) {
-  ComponentSpec s{ComponentKind::source, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}};
+  ComponentSpec s{ComponentKind::source, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}, {}};
   s.make_source = [](const Options& o, Context& c) -> std::unique_ptr<Source> { return std::make_unique<T>(o, c); };
   detail::add_check<T>(s);
   return s;
 }
 template <class T>
 ComponentSpec transform_component(std::string type, std::string summary, OptionTable options) {
-  ComponentSpec s{ComponentKind::transform, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}};
+  ComponentSpec s{ComponentKind::transform, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}, {}};
   s.make_transform = [](const Options& o, Context& c) -> std::unique_ptr<Transform> {
     return std::make_unique<T>(o, c);
   };
@@ -154,7 +157,7 @@ ComponentSpec transform_component(std::string type, std::string summary, OptionT
 }
 template <class T>
 ComponentSpec sink_component(std::string type, std::string summary, OptionTable options) {
-  ComponentSpec s{ComponentKind::sink, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}};
+  ComponentSpec s{ComponentKind::sink, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}, {}};
   s.make_sink = [](const Options& o, Context& c) -> std::unique_ptr<Sink> { return std::make_unique<T>(o, c); };
   detail::add_check<T>(s);
   return s;
