@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/metrics_docs.hpp"
 #include "cli/plugin_docs.hpp"
 #include "cli/shutdown_signals.hpp"
 #include "config/config_loader.hpp"
 #include "config/suggest.hpp"
+#include "metrics/registry.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "runtime/engine.hpp"
 #include "sluice/plugin.hpp"
@@ -63,7 +65,11 @@ int run_command(const CliArgs& args) {
   auto registry = load_plugins(args);
   try {
     const auto config = config::load_config_file(args.positional[0], registry);
-    runtime::Engine engine(config, registry, runtime::EngineOptions{args.only});
+    runtime::EngineOptions options;
+    options.only = args.only;
+    // Made here, not in the Engine, so that it outlives any engine a reload replaces.
+    options.metrics = std::make_shared<metrics::Registry>(config.engine.metrics);
+    runtime::Engine engine(config, registry, options);
     signals.start([&engine] { engine.request_stop(); });
     return engine.run();
   } catch (const config::ConfigErrors& errors) {
@@ -90,6 +96,10 @@ int plugins_command(const CliArgs& args) {
   auto registry = load_plugins(args);
   if (args.markdown) {
     std::cout << plugin_reference_markdown(registry);
+    return 0;
+  }
+  if (args.metrics_markdown) {
+    std::cout << metrics_reference_markdown(registry);
     return 0;
   }
   if (args.describe) {

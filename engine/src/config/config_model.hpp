@@ -58,6 +58,7 @@ struct PipelineConfig {
 struct EngineSettings {
   std::int64_t io_threads = 0;
   Duration shutdown_timeout{0};
+  bool metrics = true;  // engine.metrics
 };
 
 struct Config {
