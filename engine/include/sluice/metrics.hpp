@@ -30,7 +30,7 @@ namespace detail {
 
 // The storage behind a histogram series. Owned by the engine's registry; a handle points into it.
 struct HistogramCells {
-  std::vector<double> bounds;                         // upper bounds, ascending; +Inf is implied
+  std::vector<double> bounds;                             // upper bounds, ascending; +Inf is implied
   std::unique_ptr<std::atomic<std::uint64_t>[]> buckets;  // bounds.size() + 1 (the last is +Inf)
   std::atomic<std::uint64_t> count{0};
   std::atomic<std::uint64_t> sum_bits{0};  // a double, as its bits: added with a CAS loop

@@ -148,7 +148,8 @@ ComponentSpec source_component(std::string type, std::string summary, OptionTabl
 }
 template <class T>
 ComponentSpec transform_component(std::string type, std::string summary, OptionTable options) {
-  ComponentSpec s{ComponentKind::transform, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}, {}};
+  ComponentSpec s{
+      ComponentKind::transform, std::move(type), std::move(summary), std::move(options), {}, {}, {}, {}, {}};
   s.make_transform = [](const Options& o, Context& c) -> std::unique_ptr<Transform> {
     return std::make_unique<T>(o, c);
   };
