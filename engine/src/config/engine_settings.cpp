@@ -64,6 +64,20 @@ const OptionTable& dead_letter_settings_table() {
   return table;
 }
 
+const OptionTable& admin_settings_table() {
+  static const OptionTable table = [] {
+    OptionTable t;
+    t.add("listen", OptionType::string,
+          "Address (host:port) of the admin endpoint: GET /metrics (Prometheus), /health, /ready, /pipelines and "
+          "POST /reload. Port 0 picks a free port and logs it; an empty value turns the endpoint off. It has no "
+          "authentication: keep it on a loopback or private address")
+        .default_to("127.0.0.1:9600")
+        .example("0.0.0.0:9600");
+    return t;
+  }();
+  return table;
+}
+
 EngineSettings engine_settings_from(const Options& o) {
   return {o.get_int("io_threads"), o.get_duration("shutdown_timeout")};
 }
