@@ -12,6 +12,7 @@
 
 #include "config/config_model.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "runtime/engine_status.hpp"
 #include "runtime/pipeline.hpp"
 
 namespace boost::asio {
@@ -49,6 +50,9 @@ class Engine {
   boost::asio::io_context& io();
   // nullptr when no such pipeline is running.
   Pipeline* pipeline(const std::string& name);
+  // Each pipeline's state, configuration hash, readiness and counts; from any thread, at any
+  // time (the admin endpoint's thread). engine_status.cpp.
+  std::vector<PipelineStatus> status() const;
 
  private:
   struct IoRunner;
@@ -60,9 +64,10 @@ class Engine {
   std::vector<std::shared_ptr<plugins::PluginLibrary>> libraries_;
   std::unique_ptr<IoRunner> io_;
   std::vector<std::unique_ptr<Pipeline>> pipelines_;
+  std::vector<PipelineDescription> described_;  // one per pipelines_ entry, for status()
   Duration shutdown_timeout_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<Deadline> stop_deadline_;
   bool started_ = false;
