@@ -15,6 +15,7 @@ const char* const kUsage =
     "                              (exit 1 when a test fails, 2 when a test file is wrong)\n"
     "  plugins [--describe TYPE]   list the components found, or one type's options\n"
     "  plugins --markdown          the plugin reference as Markdown (for the README)\n"
+    "  plugins --metrics-markdown  the metrics reference as Markdown (for the README)\n"
     "  new-plugin NAME --kind source|transform|sink [DIR]\n"
     "                              write a plugin folder (DIR, default ./NAME) that builds against\n"
     "                              the installed SDK with find_package(Sluice), with its test\n"
@@ -60,6 +61,8 @@ CliArgs parse_args(int argc, char** argv) {
       args.kind = value();
     } else if (arg == "--markdown") {
       args.markdown = true;
+    } else if (arg == "--metrics-markdown") {
+      args.metrics_markdown = true;
     } else if (arg.size() > 1 && arg[0] == '-') {
       throw std::invalid_argument("unknown option " + std::string(arg));
     } else if (args.command.empty()) {

@@ -7,10 +7,12 @@
 
 #include "admin/admin_server.hpp"
 #include "admin/engine_admin.hpp"
+#include "cli/metrics_docs.hpp"
 #include "cli/plugin_docs.hpp"
 #include "cli/shutdown_signals.hpp"
 #include "config/config_loader.hpp"
 #include "config/suggest.hpp"
+#include "metrics/registry.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "runtime/engine.hpp"
 #include "sluice/plugin.hpp"
@@ -82,13 +84,18 @@ int run_command(const CliArgs& args) {
   auto registry = load_plugins(args);
   try {
     const auto config = config::load_config_file(args.positional[0], registry);
-    runtime::Engine engine(config, registry, runtime::EngineOptions{args.only});
+    runtime::EngineOptions options;
+    options.only = args.only;
+    // Made here, not in the Engine, so that it outlives any engine a reload replaces.
+    options.metrics = std::make_shared<metrics::Registry>(config.engine.metrics);
+    runtime::Engine engine(config, registry, options);
     // Serving before the pipelines start, so /ready says "starting" while a sink connects; stopped
     // (it is declared after the engine) before the engine is destroyed.
     std::unique_ptr<admin::AdminServer> admin_server;
     if (!config.engine.admin_listen.empty()) {
       admin::AdminHandlers handlers;
       admin::serve_engine_status(handlers, engine);
+      handlers.metrics = [metrics = options.metrics] { return metrics->render(); };
       admin_server = open_admin_endpoint(config.engine, std::move(handlers));
       admin_server->start();
     }
@@ -121,6 +128,10 @@ int plugins_command(const CliArgs& args) {
   auto registry = load_plugins(args);
   if (args.markdown) {
     std::cout << plugin_reference_markdown(registry);
+    return 0;
+  }
+  if (args.metrics_markdown) {
+    std::cout << metrics_reference_markdown(registry);
     return 0;
   }
   if (args.describe) {

@@ -62,6 +62,7 @@ struct EngineSettings {
   std::string admin_listen = "127.0.0.1:9600";
   // Written in the file (not the default): a port in use is then an error, not a fallback.
   bool admin_listen_given = false;
+  bool metrics = true;  // engine.metrics
 };
 
 struct Config {

@@ -18,10 +18,11 @@ std::string meta_or(const Event& e, const char* key, const char* fallback) {
 class DeadLetterFlight final : public detail::DeliveryTarget {
  public:
   DeadLetterFlight(std::shared_ptr<Batch> batch, std::shared_ptr<InFlightTracker> tracker,
-                   std::shared_ptr<std::atomic<std::uint64_t>> confirmed, std::string label)
+                   std::shared_ptr<std::atomic<std::uint64_t>> confirmed, Counter counter, std::string label)
       : batch_(std::move(batch)),
         tracker_(std::move(tracker)),
         confirmed_(std::move(confirmed)),
+        counter_(counter),
         label_(std::move(label)) {}
 
   void settle(std::size_t slot, std::vector<detail::EventFailure> failures, std::string all_failed) override {
@@ -42,6 +43,7 @@ class DeadLetterFlight final : public detail::DeliveryTarget {
         failure.dead_lettered = true;
         // Counted before the source hears, so stats never lag behind an answer already given.
         confirmed_->fetch_add(1, std::memory_order_relaxed);
+        counter_.inc();
       } else {
         // The dead-letter sink failed too: a plain nack, so the source does not move past it.
         failure.reason += " (and the dead-letter sink " + label_ + " failed: " + failed[i] + ")";
@@ -55,6 +57,7 @@ class DeadLetterFlight final : public detail::DeliveryTarget {
   std::shared_ptr<Batch> batch_;
   std::shared_ptr<InFlightTracker> tracker_;
   std::shared_ptr<std::atomic<std::uint64_t>> confirmed_;
+  Counter counter_;
   std::string label_;
 };
 
@@ -126,7 +129,7 @@ void DeadLetters::run() {
       nack_all(batch->events(), "the engine shut down before the dead-letter sink took it");
       continue;
     }
-    auto flight = std::make_shared<DeadLetterFlight>(batch, tracker_, confirmed_, sink_.label());
+    auto flight = std::make_shared<DeadLetterFlight>(batch, tracker_, confirmed_, counter_, sink_.label());
     try {
       sink_.object->write(batch, Delivery(flight, 0));
     } catch (const std::exception& e) {

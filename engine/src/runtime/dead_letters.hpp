@@ -56,6 +56,10 @@ class DeadLetters {
   void abort();
   void destroy_sink();
   std::uint64_t confirmed() const { return confirmed_->load(); }
+  // The dead-letter sink's Context::metrics, and the counter it counts confirmed events in too
+  // (sluice_dead_letter_events_total). Before start().
+  const std::shared_ptr<Metrics>& metrics() const { return sink_.context->metrics; }
+  void count_confirmed_in(Counter counter) { counter_ = counter; }
 
  private:
   void run();
@@ -66,6 +70,7 @@ class DeadLetters {
   EventQueue queue_;
   std::shared_ptr<InFlightTracker> tracker_;
   std::shared_ptr<std::atomic<std::uint64_t>> confirmed_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+  Counter counter_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
 };

@@ -8,6 +8,7 @@
 
 #include "config/component_checks.hpp"
 #include "config/suggest.hpp"
+#include "metrics/engine_metrics.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice::runtime {
@@ -60,7 +61,8 @@ using PipelineSlot = std::shared_ptr<std::atomic<Pipeline*>>;
 template <class T>
 ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::string& pipeline,
                            const config::ComponentConfig& c, FactoryOf<T> factory, boost::asio::io_context& io,
-                           const PipelineSlot& slot, std::vector<config::Diagnostic>& errors) {
+                           const PipelineSlot& slot, metrics::Registry* metrics,
+                           std::vector<config::Diagnostic>& errors) {
   ComponentInstance<T> instance;
   const plugins::ComponentEntry* entry = registry.find(c.kind, c.type);
   if (!entry) {
@@ -73,6 +75,7 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
   instance.context->label = c.label;
   instance.context->log = Logger(pipeline + "/" + c.label);
   instance.context->io = &io;
+  if (metrics) instance.context->metrics = metrics->for_component(pipeline, c.label, c.type);
   instance.context->inject = [slot, by = c.label](std::vector<Event>& events) {
     Pipeline* p = slot->load();
     return p != nullptr && p->inject(events, by);
@@ -97,7 +100,9 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
 }  // namespace
 
 Engine::Engine(const config::Config& config, const plugins::PluginRegistry& registry, EngineOptions options)
-    : libraries_(registry.libraries()), shutdown_timeout_(config.engine.shutdown_timeout) {
+    : libraries_(registry.libraries()),
+      shutdown_timeout_(config.engine.shutdown_timeout),
+      metrics_(std::move(options.metrics)) {
   std::size_t threads = static_cast<std::size_t>(config.engine.io_threads);
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   io_ = std::make_unique<IoRunner>(threads);
@@ -121,18 +126,21 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
     }
     auto& io = io_->context;
     auto slot = std::make_shared<std::atomic<Pipeline*>>(nullptr);
-    auto source = build<Source>(registry, p.name, p.source, &ComponentSpec::make_source, io, slot, errors);
+    auto source =
+        build<Source>(registry, p.name, p.source, &ComponentSpec::make_source, io, slot, metrics_.get(), errors);
     std::vector<ComponentInstance<Transform>> transforms;
     for (const auto& t : p.transforms) {
-      transforms.push_back(build<Transform>(registry, p.name, t, &ComponentSpec::make_transform, io, slot, errors));
+      transforms.push_back(
+          build<Transform>(registry, p.name, t, &ComponentSpec::make_transform, io, slot, metrics_.get(), errors));
     }
     std::vector<ComponentInstance<Sink>> sinks;
     for (const auto& s : p.sinks) {
-      sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, slot, errors));
+      sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, slot, metrics_.get(), errors));
     }
     std::shared_ptr<DeadLetters> dead_letters;
     if (p.dead_letter.enabled) {
-      auto sink = build<Sink>(registry, p.name, p.dead_letter.sink, &ComponentSpec::make_sink, io, slot, errors);
+      auto sink = build<Sink>(registry, p.name, p.dead_letter.sink, &ComponentSpec::make_sink, io, slot, metrics_.get(),
+                              errors);
       if (sink.object) {
         dead_letters =
             std::make_shared<DeadLetters>(std::move(sink), p.settings, p.dead_letter.include_refused_requests);
@@ -145,6 +153,7 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
                                                       { std::lock_guard lock(mutex_); }
                                                       changed_.notify_all();
                                                     }));
+    if (metrics_) pipelines_.back()->attach_metrics(*metrics_, p);
     slot->store(pipelines_.back().get());
     described_.push_back(describe_pipeline(p));
   }
@@ -152,6 +161,22 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
     pipelines_.clear();
     throw config::ConfigErrors(std::move(errors));
   }
+  if (metrics_) {
+    plugin_info_ = metrics_->add_scoped_collector([this](metrics::Exposition& out) {
+      for (const auto& library : libraries()) {
+        metrics::add(out, metrics::EngineMetric::plugin_info,
+                     {{"library", library->name()},
+                      {"abi", std::to_string(SLUICE_ABI_VERSION)},
+                      {"path", library->file().string()}},
+                     1);
+      }
+    });
+  }
+}
+
+std::vector<std::shared_ptr<plugins::PluginLibrary>> Engine::libraries() const {
+  std::lock_guard lock(libraries_mutex_);
+  return libraries_;
 }
 
 boost::asio::io_context& Engine::io() { return io_->context; }
@@ -282,9 +307,11 @@ void Engine::teardown() {
 }
 
 Engine::~Engine() {
+  plugin_info_.reset();
   teardown();
   // Pending handlers hold plugin code; destroy them while the libraries are still mapped.
   io_.reset();
+  std::lock_guard lock(libraries_mutex_);
   libraries_.clear();
 }
 

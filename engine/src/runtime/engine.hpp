@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config_model.hpp"
+#include "metrics/registry.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "runtime/engine_status.hpp"
 #include "runtime/pipeline.hpp"
@@ -23,6 +24,9 @@ namespace sluice::runtime {
 
 struct EngineOptions {
   std::vector<std::string> only;  // run only these pipelines; empty = all
+  // Where components and pipelines count (Context::metrics, runtime/pipeline_metrics.hpp); null:
+  // metrics off. The engine also serves sluice_plugin_info there while it lives.
+  std::shared_ptr<metrics::Registry> metrics;
 };
 
 class Engine {
@@ -53,6 +57,10 @@ class Engine {
   // Each pipeline's state, configuration hash, readiness and counts; from any thread, at any
   // time (the admin endpoint's thread). engine_status.cpp.
   std::vector<PipelineStatus> status() const;
+  // What EngineOptions::metrics gave (null: metrics off); the admin endpoint renders it.
+  const std::shared_ptr<metrics::Registry>& metrics() const { return metrics_; }
+  // The plugin libraries the engine holds (sluice_plugin_info). Thread-safe: a copy.
+  std::vector<std::shared_ptr<plugins::PluginLibrary>> libraries() const;
 
  private:
   struct IoRunner;
@@ -62,6 +70,7 @@ class Engine {
   Logger log_{"engine"};
   // Declared first: libraries stay mapped until everything made from them is gone.
   std::vector<std::shared_ptr<plugins::PluginLibrary>> libraries_;
+  mutable std::mutex libraries_mutex_;  // libraries() may be called from the admin endpoint's thread
   std::unique_ptr<IoRunner> io_;
   std::vector<std::unique_ptr<Pipeline>> pipelines_;
   std::vector<PipelineDescription> described_;  // one per pipelines_ entry, for status()
@@ -77,6 +86,10 @@ class Engine {
   bool starting_ = false;
   bool stop_deferred_ = false;
   bool torn_down_ = false;
+
+  std::shared_ptr<metrics::Registry> metrics_;
+  // Last: removed first, so the collector never reads an engine being destroyed.
+  metrics::Registry::Subscription plugin_info_;
 };
 
 }  // namespace sluice::runtime

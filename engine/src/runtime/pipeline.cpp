@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "metrics/engine_metrics.hpp"
 #include "runtime/ack_group.hpp"
 #include "runtime/transform_steps.hpp"
 #include "sluice/errors.hpp"
@@ -27,6 +28,14 @@ void attach_ack(std::vector<Event>& events, AckFn& on_ack, DeliveryTally& tally)
   }
 }
 
+// A source's events taken by the pipeline: received from outside and sent on, both at once.
+void count_taken(ComponentCounters& c, std::size_t n, std::uint64_t bytes) {
+  c.received_events.inc(n);
+  c.sent_events.inc(n);
+  c.received_bytes.inc(bytes);
+  c.sent_bytes.inc(bytes);
+}
+
 }  // namespace
 
 Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, Duration shutdown_timeout,
@@ -48,6 +57,47 @@ Pipeline::Pipeline(std::string name, const config::PipelineSettings& settings, D
   auto labels = std::make_shared<std::vector<std::string>>();
   for (const auto& s : sinks_) labels->push_back(s.label());
   sink_labels_ = std::move(labels);
+  transform_counters_.resize(transforms_.size());
+  sink_metrics_ = std::make_shared<SinkMetrics>();
+  sink_metrics_->sinks.resize(sinks_.size());
+}
+
+void Pipeline::attach_metrics(metrics::Registry& registry, const config::PipelineConfig& config) {
+  if (!registry.enabled()) return;
+  // Each component's Context::metrics carries its pipeline, label and type labels.
+  source_counters_ = ComponentCounters::make(*source_.context->metrics, ComponentKind::source);
+  for (std::size_t i = 0; i < transforms_.size(); ++i) {
+    transform_counters_[i] = ComponentCounters::make(*transforms_[i].context->metrics, ComponentKind::transform);
+  }
+  auto engine_scope = registry.for_engine();
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    auto& s = sink_metrics_->sinks[i];
+    s.counters = ComponentCounters::make(*sinks_[i].context->metrics, ComponentKind::sink);
+    s.latency = metrics::histogram(*engine_scope, metrics::EngineMetric::event_latency_seconds, latency_buckets(),
+                                   {{"pipeline", name_}, {"sink", sinks_[i].label()}});
+  }
+  sink_metrics_->keep = engine_scope;
+  sink_metrics_->on = true;
+  if (dead_letters_) {
+    dead_letters_->count_confirmed_in(
+        metrics::counter(*dead_letters_->metrics(), metrics::EngineMetric::dead_letter_events));
+  }
+  metrics_on_ = true;
+  // Gauges read live state when /metrics is rendered: nothing to update on the event path.
+  std::vector<MetricLabels> sink_labels;
+  for (std::size_t i = 0; i < sinks_.size() && i < config.sinks.size(); ++i) {
+    sink_labels.push_back({{"pipeline", name_}, {"component", sinks_[i].label()}, {"type", config.sinks[i].type}});
+  }
+  gauges_ = registry.add_scoped_collector([this, sink_labels = std::move(sink_labels)](metrics::Exposition& out) {
+    using metrics::EngineMetric;
+    metrics::add(out, EngineMetric::queue_events, {{"pipeline", name_}}, static_cast<double>(queue_.size()));
+    metrics::add(out, EngineMetric::queue_capacity_events, {{"pipeline", name_}},
+                 static_cast<double>(queue_.capacity()));
+    for (std::size_t i = 0; i < sink_labels.size(); ++i) {
+      metrics::add(out, EngineMetric::sink_in_flight_batches, sink_labels[i],
+                   static_cast<double>(tracker_->in_flight(i)));
+    }
+  });
 }
 
 bool Pipeline::sinks_ready(std::string& detail) const {
@@ -83,6 +133,7 @@ bool Pipeline::inject(std::vector<Event>& events, const std::string& by) {
 }
 
 Pipeline::~Pipeline() {
+  gauges_.reset();
   abort();
   join();
   // Normally the Engine did this already, after stopping its io_context.
@@ -159,6 +210,7 @@ void Pipeline::abort() {
   if (!left.empty()) {
     failed_ = true;
     log_.error(left.size(), " queued events were not delivered before the shutdown deadline; their sources get a nack");
+    source_counters_.discarded_unintended.inc(left.size());
     static const Failure failure{"the engine shut down before this event was delivered", false};
     settle_range(left, 0, left.size(), &failure);
   }
@@ -209,8 +261,10 @@ bool Pipeline::try_emit(std::vector<Event>& events, AckFn& on_ack) {
   }
   if (process_here(events, on_ack)) return true;
   const std::size_t n = events.size();
+  const std::uint64_t bytes = metrics_on_ ? payload_bytes(events) : 0;
   if (!queue_.try_push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack, tally_); })) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
+  count_taken(source_counters_, n, bytes);
   return true;
 }
 
@@ -221,8 +275,10 @@ bool Pipeline::emit(std::vector<Event>& events, AckFn& on_ack) {
   }
   if (process_here(events, on_ack)) return true;
   const std::size_t n = events.size();
+  const std::uint64_t bytes = metrics_on_ ? payload_bytes(events) : 0;
   if (!queue_.push(events, [&](std::vector<Event>& ev) { attach_ack(ev, on_ack, tally_); })) return false;
   events_in_.fetch_add(n, std::memory_order_relaxed);
+  count_taken(source_counters_, n, bytes);
   return true;
 }
 
@@ -293,6 +349,7 @@ bool Pipeline::process_here(std::vector<Event>& events, AckFn& on_ack) {
   const std::size_t n = events.size();
   attach_ack(events, on_ack, tally_);
   events_in_.fetch_add(n, std::memory_order_relaxed);
+  count_taken(source_counters_, n, metrics_on_ ? payload_bytes(events) : 0);
   process_and_dispatch(std::make_shared<Batch>(std::move(events)), 0);
   events.clear();
   return true;
@@ -328,19 +385,37 @@ void Pipeline::finish_run() {
 }
 
 bool Pipeline::run_transforms(Batch& batch, std::size_t first) {
+  // Which transform ran last and how many events it was given, for its counters. One reference
+  // captured: the callbacks stay within std::function's small buffer (no allocation per batch).
+  struct Step {
+    Pipeline* self;
+    std::size_t index;
+    std::size_t given;
+  } step{this, first, batch.size()};
   return runtime::run_transforms(
-      transforms_, first, batch, [this](Batch& b, const std::string& label) { apply_removals(b, label); },
-      [this](Batch& b, ComponentInstance<Transform>& t, const std::string& what) {
+      transforms_, first, batch,
+      [&step](Batch& b, const std::string& label) {
+        ComponentCounters& c = step.self->transform_counters_[step.index];
+        step.self->apply_removals(b, label, &c);
+        c.received_events.inc(step.given);
+        c.sent_events.inc(b.size());
+        step.given = b.size();
+        ++step.index;
+      },
+      [&step](Batch& b, ComponentInstance<Transform>& t, const std::string& what) {
         // A transform that breaks is the engine's problem, not bad input: a delivery failure.
         Failure failure{t.label() + " failed: " + what, false};
         failure.component = t.label();
         t.context->log.warn("rejected a batch of ", b.size(), " events: ", what);
-        events_rejected_.fetch_add(b.size(), std::memory_order_relaxed);
+        ComponentCounters& c = step.self->transform_counters_[step.index];
+        c.received_events.inc(step.given);
+        c.failed.inc(b.size());
+        step.self->events_rejected_.fetch_add(b.size(), std::memory_order_relaxed);
         settle_range(b.events(), 0, b.size(), &failure);
       });
 }
 
-void Pipeline::apply_removals(Batch& batch, const std::string& label) {
+void Pipeline::apply_removals(Batch& batch, const std::string& label, ComponentCounters* by) {
   // Called after every transform of every batch: most have nothing to remove, and wrapping the
   // callbacks below in std::function would cost an allocation each time.
   if (batch.removals().empty()) return;
@@ -353,6 +428,7 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
     if (r.rejected) {
       if (auto* group = detail::EventAccess::ack(events[r.index])) refused.push_back(group);
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
+      if (by) by->rejected.inc();
       if (to_dead_letters) {
         // Its ack goes with it: the source hears once the dead-letter sink has answered.
         dead.push_back(dead_letter_copy(events[r.index], label, r.reason));
@@ -364,6 +440,7 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
     } else {
       // Counted before the answer, which may reach the source at once: stats never lag it.
       events_dropped_.fetch_add(1, std::memory_order_relaxed);
+      if (by) by->discarded_intentional.inc();
       settle_range(events, r.index, r.index + 1, nullptr);
     }
   };
@@ -379,6 +456,7 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
       if (removed[i] || group == nullptr || std::find(refused.begin(), refused.end(), group) == refused.end()) continue;
       removed[i] = 1;
       events_rejected_.fetch_add(1, std::memory_order_relaxed);
+      if (by) by->rejected.inc();
       settle_range(events, i, i + 1, &collateral);
     }
   };
@@ -396,12 +474,18 @@ void Pipeline::apply_removals(Batch& batch, const std::string& label) {
 }
 
 void Pipeline::dispatch(std::shared_ptr<Batch> batch) {
-  auto flight = std::make_shared<BatchInFlight>(batch, sinks_.size(), tracker_, sink_labels_, dead_letters_);
+  // Payloads are serialised by now (reject_unserialisable): their size is what a sink is given.
+  const std::uint64_t bytes = metrics_on_ ? payload_bytes(batch->events()) : 0;
+  auto flight = std::make_shared<BatchInFlight>(batch, sinks_.size(), tracker_, sink_labels_, dead_letters_,
+                                                sink_metrics_, bytes);
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     if (!tracker_->acquire(i)) {
       flight->skip(i, "the engine shut down before this sink took the event");
       continue;
     }
+    ComponentCounters& c = sink_metrics_->sinks[i].counters;
+    c.received_events.inc(batch->size());
+    c.received_bytes.inc(bytes);
     try {
       sinks_[i].object->write(batch, Delivery(flight, i));
     } catch (const std::exception& e) {

@@ -27,10 +27,12 @@
 #include <vector>
 
 #include "config/config_model.hpp"
+#include "metrics/registry.hpp"
 #include "runtime/component_instance.hpp"
 #include "runtime/dead_letters.hpp"
 #include "runtime/delivery_tally.hpp"
 #include "runtime/event_queue.hpp"
+#include "runtime/pipeline_metrics.hpp"
 #include "runtime/sink_dispatch.hpp"
 #include "sluice/log.hpp"
 
@@ -86,6 +88,12 @@ class Pipeline final : private Emitter {
   void destroy_transforms();
   void destroy_source();
 
+  // Counts this pipeline's events in `registry` (runtime/pipeline_metrics.hpp) and serves its
+  // gauges (queue, sinks' batches in flight) from live state at render time. Call once, before
+  // start; `config` is the one the pipeline was built from (it names each component's type).
+  // Nothing when the registry is disabled.
+  void attach_metrics(metrics::Registry& registry, const config::PipelineConfig& config);
+
  private:
   // Emitter, for the source.
   bool try_emit(std::vector<Event>& events, AckFn& on_ack) override;
@@ -102,7 +110,8 @@ class Pipeline final : private Emitter {
   bool run_transforms(Batch& batch, std::size_t first = 0);
   void process_and_dispatch(std::shared_ptr<Batch> batch, std::size_t first_transform);
   void finish_run();  // after the queue closed: flush sinks, wait for their answers
-  void apply_removals(Batch& batch, const std::string& label);
+  // `by`: the transform whose removals these are (its counters), null for the engine's own.
+  void apply_removals(Batch& batch, const std::string& label, ComponentCounters* by = nullptr);
   void dispatch(std::shared_ptr<Batch> batch);
   void flush_sinks();
   Deadline deadline() const;
@@ -139,6 +148,14 @@ class Pipeline final : private Emitter {
   std::atomic<std::uint64_t> events_dropped_{0};
   std::atomic<std::uint64_t> batches_{0};
   DeliveryTally tally_;
+
+  // Metrics (attach_metrics); default handles, which do nothing, until then.
+  bool metrics_on_ = false;
+  ComponentCounters source_counters_;
+  std::vector<ComponentCounters> transform_counters_;  // by position, sized at construction
+  std::shared_ptr<SinkMetrics> sink_metrics_;          // shared with the batches in flight
+  // Last: removed first, so the gauges' collector never reads a pipeline being destroyed.
+  metrics::Registry::Subscription gauges_;
 };
 
 }  // namespace sluice::runtime

@@ -1,5 +1,7 @@
 #include "runtime/sink_dispatch.hpp"
 
+#include <chrono>
+
 #include "runtime/ack_group.hpp"
 #include "runtime/dead_letters.hpp"
 
@@ -37,6 +39,11 @@ bool InFlightTracker::wait_idle(Deadline deadline) {
   return changed_.wait_until(lock, deadline, [&] { return total_ == 0; });
 }
 
+std::size_t InFlightTracker::in_flight(std::size_t sink) const {
+  std::lock_guard lock(mutex_);
+  return sink < in_flight_.size() ? in_flight_[sink] : 0;
+}
+
 std::size_t InFlightTracker::total() const {
   std::lock_guard lock(mutex_);
   return total_;
@@ -52,14 +59,55 @@ void InFlightTracker::abort() {
 
 BatchInFlight::BatchInFlight(std::shared_ptr<Batch> batch, std::size_t sinks, std::shared_ptr<InFlightTracker> tracker,
                              std::shared_ptr<const std::vector<std::string>> sink_labels,
-                             std::shared_ptr<DeadLetters> dead_letters)
+                             std::shared_ptr<DeadLetters> dead_letters, std::shared_ptr<SinkMetrics> metrics,
+                             std::uint64_t bytes)
     : batch_(std::move(batch)),
       tracker_(std::move(tracker)),
       sink_labels_(std::move(sink_labels)),
       dead_letters_(std::move(dead_letters)),
+      metrics_(std::move(metrics)),
+      bytes_(bytes),
       sinks_left_(sinks) {}
 
+void BatchInFlight::count(std::size_t slot, const std::vector<detail::EventFailure>& failures, bool all_failed) {
+  if (!metrics_ || !metrics_->on || slot >= metrics_->sinks.size()) return;
+  SinkCounters& s = metrics_->sinks[slot];
+  const auto& events = batch_->events();
+  const std::size_t n = events.size();
+  if (all_failed) {
+    s.counters.failed.inc(n);
+    return;
+  }
+  // The common case first: every event acknowledged, no per-event bookkeeping.
+  const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  const auto age = [&](const Event& e) {
+    return now - std::chrono::duration<double>(e.received_at().time_since_epoch()).count();
+  };
+  if (failures.empty()) {
+    s.counters.sent_events.inc(n);
+    s.counters.sent_bytes.inc(bytes_);
+    for (const auto& e : events) s.latency.observe(age(e));
+    return;
+  }
+  std::vector<char> failed(n, 0);
+  for (const auto& f : failures) {
+    if (f.index >= n || failed[f.index]) continue;
+    failed[f.index] = 1;
+    (f.permanent ? s.counters.rejected : s.counters.failed).inc();
+  }
+  std::uint64_t sent = 0, bytes = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (failed[i]) continue;
+    ++sent;
+    bytes += events[i].payload().size();
+    s.latency.observe(age(events[i]));
+  }
+  s.counters.sent_events.inc(sent);
+  s.counters.sent_bytes.inc(bytes);
+}
+
 void BatchInFlight::settle(std::size_t slot, std::vector<detail::EventFailure> failures, std::string all_failed) {
+  count(slot, failures, !all_failed.empty());
   bool last = false;
   {
     std::lock_guard lock(mutex_);
@@ -95,6 +143,7 @@ void BatchInFlight::settle(std::size_t slot, std::vector<detail::EventFailure> f
 }
 
 void BatchInFlight::skip(std::size_t slot, std::string reason) {
+  if (metrics_ && slot < metrics_->sinks.size()) metrics_->sinks[slot].counters.timed_out.inc(batch_->size());
   bool last = false;
   {
     std::lock_guard lock(mutex_);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/pipeline_metrics.hpp"
 #include "sluice/component.hpp"
 
 namespace sluice::runtime {
@@ -31,6 +32,8 @@ class InFlightTracker {
   // Waits until no batch is unanswered, or the deadline passes. True when none is left.
   bool wait_idle(Deadline deadline);
   std::size_t total() const;
+  // Unanswered batches of one sink (sluice_sink_in_flight_batches).
+  std::size_t in_flight(std::size_t sink) const;
   void abort();
 
  private:
@@ -46,7 +49,8 @@ class InFlightTracker {
 class BatchInFlight : public detail::DeliveryTarget {
  public:
   BatchInFlight(std::shared_ptr<Batch> batch, std::size_t sinks, std::shared_ptr<InFlightTracker> tracker,
-                std::shared_ptr<const std::vector<std::string>> sink_labels, std::shared_ptr<DeadLetters> dead_letters);
+                std::shared_ptr<const std::vector<std::string>> sink_labels, std::shared_ptr<DeadLetters> dead_letters,
+                std::shared_ptr<SinkMetrics> metrics = nullptr, std::uint64_t bytes = 0);
 
   void settle(std::size_t slot, std::vector<detail::EventFailure> failures, std::string all_failed) override;
   // For a sink the batch never reached (aborted before a slot was free).
@@ -54,12 +58,16 @@ class BatchInFlight : public detail::DeliveryTarget {
 
  private:
   void finish();
+  // A sink's answer in its counters: acknowledged events (and their latency), failed, refused.
+  void count(std::size_t slot, const std::vector<detail::EventFailure>& failures, bool all_failed);
 
   std::shared_ptr<Batch> batch_;
   std::shared_ptr<InFlightTracker> tracker_;
   std::shared_ptr<const std::vector<std::string>> sink_labels_;
   std::mutex mutex_;
   std::shared_ptr<DeadLetters> dead_letters_;  // null when the pipeline has none
+  std::shared_ptr<SinkMetrics> metrics_;       // null, or off, when the pipeline counts nothing
+  const std::uint64_t bytes_;                  // the batch's payload bytes, when counted
   std::size_t sinks_left_;
   std::vector<std::string> event_failure_;  // sized on the first failure only
   // Per event, when a sink refused it for good: that sink's label, and its reason in

@@ -93,7 +93,7 @@ TEST(Inproc, AChannelHasOneReader) {
 
 TEST(Inproc, WritingToAChannelNobodyReadsIsANack) {
   auto [engine, source, acks] =
-      start_scripted(chain("{type: capture, name: out}"), runtime::EngineOptions{{"upstream"}});
+      start_scripted(chain("{type: capture, name: out}"), runtime::EngineOptions{{"upstream"}, {}});
   ASSERT_TRUE(source->emit({"a"}));
   ASSERT_TRUE(acks->wait_for(1));
   EXPECT_FALSE(acks->results[0].ok);
