@@ -19,8 +19,8 @@ struct Readiness {
 };
 
 struct AdminHandlers {
-  std::function<std::string()> metrics;  // Prometheus text format 0.0.4
-  std::function<Readiness()> ready;      // GET /ready
+  std::function<std::string()> metrics;       // Prometheus text format 0.0.4
+  std::function<Readiness()> ready;           // GET /ready
   std::function<nlohmann::json()> pipelines;  // GET /pipelines
   // POST /reload: the HTTP status (200, 422 for a refused file...) and a JSON body.
   std::function<std::pair<int, std::string>()> reload;

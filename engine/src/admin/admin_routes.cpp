@@ -72,8 +72,9 @@ AdminResponse answer(verb method, const std::string& target, const AdminHandlers
       return json_response(500, {{"error", std::string(path) + " failed: " + e.what()}});
     }
   }
-  return json_response(404, {{"error", "no such path; the admin endpoint serves GET /metrics, /health, /ready, "
-                                       "/pipelines and POST /reload"}});
+  return json_response(404, {{"error",
+                              "no such path; the admin endpoint serves GET /metrics, /health, /ready, "
+                              "/pipelines and POST /reload"}});
 }
 
 }  // namespace sluice::admin

@@ -5,9 +5,9 @@
 #include <set>
 #include <stdexcept>
 
-#include "sluice/asio.hpp"  // first: see the header
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include "sluice/asio.hpp"  // first: see the header
 
 #include "admin/admin_routes.hpp"
 #include "net_support/listen.hpp"  // header only: no plugin-side library is linked into the engine
@@ -98,8 +98,8 @@ class Session : public std::enable_shared_from_this<Session> {
       keep_alive_ = false;
       head_ = false;
       if (ec == bhttp::error::header_limit) {
-        return send(json_answer(431, error_json("request line and headers over " +
-                                                std::to_string(state_.limits.header_limit) + " bytes")));
+        return send(json_answer(
+            431, error_json("request line and headers over " + std::to_string(state_.limits.header_limit) + " bytes")));
       }
       if (ec == bhttp::error::body_limit) {
         return send(json_answer(413, error_json("body over " + std::to_string(state_.limits.body_limit) + " bytes")));
@@ -207,8 +207,10 @@ AdminServer::AdminServer(const std::string& listen, AdminHandlers handlers, Admi
   try {
     endpoint = parse_listen(listen);
   } catch (const ConfigError&) {
-    throw AdminStartError("engine.admin.listen: expected host:port with an IP address (or localhost), e.g. "
-                          "127.0.0.1:9600, got '" + listen + "'; an empty value turns the admin endpoint off");
+    throw AdminStartError(
+        "engine.admin.listen: expected host:port with an IP address (or localhost), e.g. "
+        "127.0.0.1:9600, got '" +
+        listen + "'; an empty value turns the admin endpoint off");
   }
   auto& acceptor = state_->acceptor;
   beast::error_code ec;
@@ -218,8 +220,8 @@ AdminServer::AdminServer(const std::string& listen, AdminHandlers handlers, Admi
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
     throw AdminStartError("cannot open the admin endpoint on " + listen + ": " + ec.message() +
-                             "; set engine.admin.listen to a free address (port 0 picks one; \"\" turns the "
-                             "endpoint off)");
+                          "; set engine.admin.listen to a free address (port 0 picks one; \"\" turns the "
+                          "endpoint off)");
   }
 }
 
