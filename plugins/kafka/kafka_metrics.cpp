@@ -32,7 +32,8 @@ void ConsumerLag::refresh(rd_kafka_t* consumer) {
     auto it = gauges_.find(key);
     if (it == gauges_.end()) {
       it = gauges_
-               .emplace(key, metrics_->gauge(kLag, kLagHelp, {{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}}))
+               .emplace(key, metrics_->gauge(kLag, kLagHelp,
+                                             {{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}}))
                .first;
     }
     std::int64_t low = -1, high = -1;

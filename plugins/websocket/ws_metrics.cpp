@@ -15,8 +15,8 @@ constexpr const char* kDisconnectsHelp =
 constexpr const char* kAge = "sluice_websocket_event_age_seconds";
 constexpr const char* kAgeHelp =
     "Seconds from an event's receipt at ingest (its receivedAt) to its frame going out to the dashboards";
-constexpr std::array<const char*, 6> kReasons{"slow",           "client_closed", "timeout", "message_too_big",
-                                              "write_failed",   "sink_stopped"};
+constexpr std::array<const char*, 6> kReasons{"slow",         "client_closed", "timeout", "message_too_big",
+                                              "write_failed", "sink_stopped"};
 }  // namespace
 
 std::vector<MetricSpec> WsMetrics::specs() {
