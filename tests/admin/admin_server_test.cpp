@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <future>
 #include <sys/socket.h>
+#include <future>
 
 #include "admin/admin_server.hpp"
 #include "raw_http_client.hpp"
