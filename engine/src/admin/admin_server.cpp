@@ -28,7 +28,7 @@ struct AdminServer::State {
 
   const AdminHandlers handlers;
   const AdminLimits limits;
-  Logger log{"admin"};
+  Logger log{"engine"};  // the engine's own lines name the engine
   int connections = 0;
   std::set<Session*> sessions;  // open connections, closed by stop()
 

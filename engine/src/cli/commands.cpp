@@ -69,8 +69,8 @@ std::unique_ptr<admin::AdminServer> open_admin_endpoint(const config::EngineSett
   } catch (const admin::AdminStartError& e) {
     if (settings.admin_listen_given) throw;
     const std::string fallback = settings.admin_listen.substr(0, settings.admin_listen.rfind(':')) + ":0";
-    Logger("admin").warn(e.what(), "; opening it on a free port instead (", fallback,
-                         "): set engine.admin.listen to choose the address");
+    Logger("engine").warn(e.what(), "; opening it on a free port instead (", fallback,
+                          "): set engine.admin.listen to choose the address");
     return std::make_unique<admin::AdminServer>(fallback, std::move(handlers));
   }
 }
