@@ -188,6 +188,14 @@ class ClickTrackerMetrics(unittest.TestCase):
             # Each click reached the websocket sink with its receivedAt: one age each.
             self.assertEqual(counter("sluice_websocket_event_age_seconds_count", pipeline="broadcast"), N)
 
+            # The consumer has read everything: a lag series per partition of the topic (3), each 0
+            # once refreshed (once a second).
+            def caught_up():
+                lags = [v for (n, ls), v in samples(sluice.metrics()).items()
+                        if n == "sluice_kafka_consumer_lag_messages" and ("topic", env["CLICKS_TOPIC"]) in ls]
+                return len(lags) == 3 and all(v == 0 for v in lags)
+            eventually(caught_up, what="a zero consumer lag on each of the topic's 3 partitions")
+
             # A real Prometheus scrapes the admin endpoint.
             prom_port = free_port()
             config = os.path.join(storage, "prometheus.yml")
