@@ -100,6 +100,8 @@ class Sluice:
         return text
 
     def stop(self):
+        """Stops it as Ctrl-C does; returns its exit status and log. A sanitizer build's reports
+        (AddressSanitizer, UBSan's "runtime error:") fail the test."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -107,8 +109,11 @@ class Sluice:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        log = self.log()
         self.log_file.close()
         os.unlink(self.log_path)
+        assert "AddressSanitizer" not in log and "runtime error:" not in log, log
+        return self.proc.returncode, log
 
 
 def samples(text):
@@ -223,8 +228,9 @@ class ClickTrackerMetrics(unittest.TestCase):
             if prometheus is not None:
                 prometheus.terminate()
                 prometheus.wait(timeout=30)
-            sluice.stop()
             shutil.rmtree(storage, ignore_errors=True)
+            code, log = sluice.stop()
+        self.assertEqual(code, 0, log)
 
     def test_ready_names_a_kafka_sink_that_cannot_deliver(self):
         closed = free_port()  # nothing listens there
