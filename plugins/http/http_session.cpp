@@ -113,6 +113,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void Session::handle(Request&& req) {
+  request_read_at_ = std::chrono::steady_clock::now();
   version_ = req.version();
   keep_alive_ = req.keep_alive() && !shared_->stopping;
   head_ = req.method() == bhttp::verb::head;
@@ -332,6 +333,11 @@ void Session::send_json_text(bhttp::status status, std::string body,
 
 void Session::send(Response&& res) {
   answered_ = true;
+  const double took = request_read_at_
+                          ? std::chrono::duration<double>(std::chrono::steady_clock::now() - *request_read_at_).count()
+                          : -1;
+  shared_->metrics.answered(res.result_int(), took);
+  request_read_at_.reset();
   res.set(bhttp::field::server, "sluice");
   if (!allow_origin_.empty()) {
     res.set(bhttp::field::access_control_allow_origin, allow_origin_);

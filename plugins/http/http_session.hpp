@@ -76,6 +76,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // the same one with every request, and checking it again costs a parse of the name.
   std::string allowed_host_;
   Response response_;
+  // When the request being answered was read in full, for its duration metric; unset for an
+  // answer to no request (over max_connections, bytes that are not HTTP).
+  std::optional<std::chrono::steady_clock::time_point> request_read_at_;
   std::optional<boost::asio::steady_timer> ack_timer_;
   bool answered_ = false;
   // Counts requests on this connection: a late ack (after its request timed out and the client sent

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "http_metrics.hpp"
 #include "net_support/origin_policy.hpp"
 #include "rate_limiter.hpp"
 #include "route_table.hpp"
@@ -32,6 +33,7 @@ struct HttpShared {
   const bool expose_client_address;
   const TrustedProxies trusted_proxies;
   ClientRateLimiter limiter;
+  HttpMetrics metrics;
 
   std::atomic<bool> stopping{false};
   std::atomic<int> connections{0};

@@ -94,7 +94,8 @@ HttpShared::HttpShared(const Options& o, Context& c)
       expose_client_address(o.get_bool("client_address")),
       trusted_proxies(o.get_list("trusted_proxies")),
       limiter(o.get_float("rate_limit"), static_cast<double>(o.get_int("rate_burst")),
-              static_cast<std::size_t>(o.get_int("rate_limit_clients"))) {}
+              static_cast<std::size_t>(o.get_int("rate_limit_clients"))),
+      metrics(c.metrics) {}
 
 void HttpSource::validate(const Options& o, ValidationContext& check) {
   check_listen(o.get_string("listen"), check);

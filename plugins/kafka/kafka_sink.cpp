@@ -139,7 +139,9 @@ KafkaSink::KafkaSink(const Options& o, Context& context)
              static_cast<int>(o.get_int("replication"))},
       create_topic_(o.get_bool("create_topic")),
       key_field_(o.get_string("key")),
-      header_prefix_(o.get_string("header_prefix")) {
+      header_prefix_(o.get_string("header_prefix")),
+      queue_messages_(context.metrics->gauge(kProducerQueue, kProducerQueueHelp)),
+      delivery_errors_(context.metrics->counter(kDeliveryErrors, kDeliveryErrorsHelp)) {
   for (const auto& prefix : o.get_list("metadata_headers")) {
     if (!prefix.empty()) metadata_headers_.push_back(prefix);
   }
@@ -183,6 +185,7 @@ void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void
       why += ": topic '" + sink->topic_.name + "' does not exist";
       if (!sink->create_topic_) why += " and create_topic is false: create it, or set create_topic: true";
     }
+    sink->delivery_errors_.inc();
     tag->batch->settle(tag->index, why.c_str(), permanent(message->err));
     return;
   }
@@ -193,6 +196,7 @@ void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void
 void KafkaSink::serve() {
   create_topic_if_due();
   pump();
+  queue_messages_.set(rd_kafka_outq_len(producer_.get()));
   // The timer runs only while there is something to retry; an idle sink is never woken.
   using std::chrono::milliseconds;
   if (!topic_ready_) {
@@ -275,7 +279,10 @@ void KafkaSink::pump() {
       }
       if (last) pending_.pop_front();
       // From here `b` may be gone: a delivery report can settle its last event at any moment.
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) b->settle(i, rd_kafka_err2str(err), permanent(err));
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        delivery_errors_.inc();
+        b->settle(i, rd_kafka_err2str(err), permanent(err));
+      }
       if (last) break;
     }
   }

@@ -21,6 +21,7 @@
 #include <deque>
 #include <mutex>
 
+#include "kafka_metrics.hpp"
 #include "queue_waker.hpp"
 #include "rdkafka_config.hpp"
 #include "topic_creator.hpp"
@@ -66,6 +67,8 @@ class KafkaSink final : public Sink {
   const std::string header_prefix_;
   std::vector<std::string> metadata_headers_;  // prefixes of metadata sent as headers under their full name
   HandlePtr producer_;
+  const Gauge queue_messages_;  // rd_kafka_outq_len, after each round of reports (serve())
+  const Counter delivery_errors_;
 
   std::mutex pump_mutex_;
   std::deque<InFlight*> pending_;  // not yet fully handed to librdkafka, oldest first

@@ -75,7 +75,8 @@ KafkaSource::KafkaSource(const Options& o, Context& context)
       skip_nacked_(o.get_string("nack_policy") == "skip"),
       retry_backoff_(o.get_duration("retry_backoff")),
       retry_backoff_max_(std::max(o.get_duration("retry_backoff"), o.get_duration("retry_backoff_max"))),
-      max_retries_(static_cast<int>(o.get_int("max_retries"))) {
+      max_retries_(static_cast<int>(o.get_int("max_retries"))),
+      lag_(context.metrics) {
   // validate() has checked the topics and the properties before anything was created.
   cluster_.owner = this;
   Config conf(o, cluster_);
@@ -147,6 +148,7 @@ void KafkaSource::run(Emitter& out) {
   std::vector<Position> positions;
   while (!stopping_) {
     retry_due();
+    lag_.refresh(consumer_.get());
     events.clear();
     ranges.clear();
     positions.clear();

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "kafka_metrics.hpp"
 #include "offset_tracker.hpp"
 #include "rdkafka_config.hpp"
 
@@ -96,6 +97,7 @@ class KafkaSource final : public Source {
   std::map<Offset, Mark> new_marks_;  // set by acks, taken by the consumer thread at its seek
   std::map<Offset, Mark> marks_;      // consumer thread only
 
+  ConsumerLag lag_;  // consumer thread only
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -51,6 +51,10 @@ OptionTable websocket_sink_options() {
         "Largest message a client may send; a client that sends more is closed with code 1009 (message too big)")
       .default_to("4KiB")
       .at_least(125);
+  t.add("age_field", OptionType::string,
+        "Payload member with the event's receipt time at ingest (Unix milliseconds, as enrich's time_field writes "
+        "it), for the sluice_websocket_event_age_seconds metric; empty: no ages are measured")
+      .default_to("receivedAt");
   return t;
 }
 
@@ -78,7 +82,7 @@ void WebSocketSink::validate(const Options& o, ValidationContext& check) {
   }
 }
 
-WsShared::WsShared(const Options& o, const Logger& logger)
+WsShared::WsShared(const Options& o, const Context& context)
     : hub(hub_limits(o)),
       hosts(o.get_string("listen"), o.get_list("allowed_hosts")),
       origins(o.get_list("origins")),
@@ -89,11 +93,12 @@ WsShared::WsShared(const Options& o, const Logger& logger)
       max_clients(static_cast<int>(o.get_int("max_connections"))),
       handshake_timeout(o.get_duration("read_timeout")),
       idle_timeout(o.get_duration("idle_timeout")),
-      log(logger) {}
+      log(context.log),
+      metrics(context.metrics, o.get_string("age_field")) {}
 
 WebSocketSink::WebSocketSink(const Options& o, Context& context) : context_(context) {
   if (context.io == nullptr) throw Error("the websocket sink needs the engine's I/O context");
-  shared_ = std::make_shared<WsShared>(o, context.log);
+  shared_ = std::make_shared<WsShared>(o, context);
   acceptor_ = open_acceptor(*context.io, o.get_string("listen"));
   retry_.emplace(acceptor_->get_executor());
   const auto bound = acceptor_->local_endpoint();
@@ -136,6 +141,8 @@ void WebSocketSink::do_accept() {
 
 void WebSocketSink::write(std::shared_ptr<const Batch> batch, Delivery done) {
   shared_->hub.publish(*batch);
+  shared_->metrics.observe_ages(
+      *batch, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count());
   done.complete();
 }
 

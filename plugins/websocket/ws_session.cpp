@@ -40,6 +40,8 @@ WsSession::WsSession(tcp::socket&& socket, std::shared_ptr<WsShared> shared)
 }
 
 WsSession::~WsSession() {
+  // Never finished: the sink went and the I/O context dropped the connection with its handlers.
+  if (joined_ && !done_) shared_->metrics.disconnected(DisconnectReason::sink_stopped);
   shared_->queued_bytes -= pinned_;
   --shared_->sessions;
 }
@@ -114,6 +116,7 @@ void WsSession::on_accept(beast::error_code ec) {
   request_ = {};  // its body and fields are not needed any more
   ws_.text(true);
   joined_ = true;
+  shared_->metrics.connected();
   enqueue(shared_->hub.join(shared_from_this(), since_));
   do_read();
 }
@@ -149,7 +152,7 @@ void WsSession::enqueue(Frame frame) {
     if (shared_->disconnect_slow) {
       // It reconnects with ?since= and catches up from the replay buffer, or gets a snapshot.
       shared_->log.info("disconnecting a client that fell ", queue_.size(), " frames (", pinned_, " bytes) behind");
-      return finish();
+      return finish(DisconnectReason::slow);
     }
     // skip: the oldest waiting frames go, never the one in flight. The client notices the gap in
     // seq and reconnects to catch up.
@@ -170,7 +173,7 @@ void WsSession::do_write() {
 void WsSession::on_write(beast::error_code ec, std::size_t) {
   unpin(in_flight_->size());
   in_flight_.reset();
-  if (ec) return finish();
+  if (ec) return finish(DisconnectReason::write_failed);
   if (!queue_.empty() && !done_) do_write();
 }
 
@@ -180,9 +183,11 @@ void WsSession::do_read() {
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
-    if (ec == ws::error::message_too_big)
+    if (ec == ws::error::message_too_big) {
       shared_->log.info("closed a client that sent a message over read_message_max");
-    return finish();
+      return finish(DisconnectReason::message_too_big);
+    }
+    return finish(ec == beast::error::timeout ? DisconnectReason::timeout : DisconnectReason::client_closed);
   }
   // Clients have nothing to say; reading serves pings and close. What a message grew the buffer
   // to is not kept.
@@ -191,9 +196,10 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   do_read();
 }
 
-void WsSession::finish() {
+void WsSession::finish(DisconnectReason why) {
   if (done_) return;
   done_ = true;
+  if (joined_) shared_->metrics.disconnected(why);
   // The waiting frames go now; the one in flight stays until its handler runs (see in_flight_).
   while (!queue_.empty()) drop_oldest_waiting();
   if (joined_) shared_->hub.leave(shared_from_this());

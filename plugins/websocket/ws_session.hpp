@@ -17,6 +17,7 @@
 
 #include "broadcast_hub.hpp"
 #include "net_support/origin_policy.hpp"
+#include "ws_metrics.hpp"
 
 namespace sluice::websocket {
 
@@ -24,7 +25,7 @@ namespace beast = boost::beast;
 using tcp = boost::asio::ip::tcp;
 
 struct WsShared {
-  WsShared(const Options& o, const Logger& logger);
+  WsShared(const Options& o, const Context& context);
 
   BroadcastHub hub;
   HostPolicy hosts;
@@ -37,6 +38,7 @@ struct WsShared {
   std::chrono::milliseconds handshake_timeout;
   std::chrono::milliseconds idle_timeout;
   Logger log;
+  WsMetrics metrics;
 
   // Accounting. `sessions` bounds connections at accept; the byte counts are for tests and logs.
   std::atomic<int> sessions{0};                   // live WsSession objects, handshakes included
@@ -60,7 +62,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void on_write(beast::error_code ec, std::size_t bytes);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void finish();
+  void finish(DisconnectReason why);
   void pin(std::size_t bytes);
   void unpin(std::size_t bytes);
   void drop_oldest_waiting();

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
+#include "admin/admin_server.hpp"
+#include "admin/engine_admin.hpp"
 #include "cli/metrics_docs.hpp"
 #include "cli/plugin_docs.hpp"
 #include "cli/shutdown_signals.hpp"
@@ -56,6 +59,22 @@ bool need_file(const CliArgs& args) {
   return false;
 }
 
+// The admin endpoint on engine.admin.listen. When that is the default (not in the file) and taken,
+// by a second `sluice run` on this host (`--only ingest` and `--only broadcast` as two processes),
+// it opens on a free port instead and says so; an address the file names must be free.
+std::unique_ptr<admin::AdminServer> open_admin_endpoint(const config::EngineSettings& settings,
+                                                        admin::AdminHandlers handlers) {
+  try {
+    return std::make_unique<admin::AdminServer>(settings.admin_listen, handlers);
+  } catch (const admin::AdminStartError& e) {
+    if (settings.admin_listen_given) throw;
+    const std::string fallback = settings.admin_listen.substr(0, settings.admin_listen.rfind(':')) + ":0";
+    Logger("engine").warn(e.what(), "; opening it on a free port instead (", fallback,
+                          "): set engine.admin.listen to choose the address");
+    return std::make_unique<admin::AdminServer>(fallback, std::move(handlers));
+  }
+}
+
 }  // namespace
 
 int run_command(const CliArgs& args) {
@@ -70,10 +89,23 @@ int run_command(const CliArgs& args) {
     // Made here, not in the Engine, so that it outlives any engine a reload replaces.
     options.metrics = std::make_shared<metrics::Registry>(config.engine.metrics);
     runtime::Engine engine(config, registry, options);
+    // Serving before the pipelines start, so /ready says "starting" while a sink connects; stopped
+    // (it is declared after the engine) before the engine is destroyed.
+    std::unique_ptr<admin::AdminServer> admin_server;
+    if (!config.engine.admin_listen.empty()) {
+      admin::AdminHandlers handlers;
+      admin::serve_engine_status(handlers, engine);
+      handlers.metrics = [metrics = options.metrics] { return metrics->render(); };
+      admin_server = open_admin_endpoint(config.engine, std::move(handlers));
+      admin_server->start();
+    }
     signals.start([&engine] { engine.request_stop(); });
     return engine.run();
   } catch (const config::ConfigErrors& errors) {
     return report(errors);
+  } catch (const admin::AdminStartError& e) {
+    std::cerr << e.what() << "; nothing was started\n";
+    return kExitConfig;
   }
 }
 

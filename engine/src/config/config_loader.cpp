@@ -19,6 +19,7 @@ namespace {
 
 constexpr const char* kPipelinesKey = "pipelines";
 constexpr const char* kEngineKey = "engine";
+constexpr const char* kAdminKey = "admin";
 constexpr const char* kSourceKey = "source";
 constexpr const char* kTransformsKey = "transforms";
 constexpr const char* kSinksKey = "sinks";
@@ -48,8 +49,9 @@ class Loader {
     const YAML::Node engine = root[kEngineKey];
     YAML::Node engine_map = engine && engine.IsMap() ? engine : YAML::Node(YAML::NodeType::Map);
     if (engine && !engine.IsMap()) scope.error(engine, "'engine' must be a mapping of engine settings");
-    config_.engine =
-        engine_settings_from(validate_options(engine_settings_table(), engine_map, {}, scope_for("engine")).options);
+    config_.engine = engine_settings_from(
+        validate_options(engine_settings_table(), engine_map, {kAdminKey}, scope_for("engine")).options);
+    load_admin(engine_map[kAdminKey]);
 
     const YAML::Node pipelines = root[kPipelinesKey];
     if (!pipelines) {
@@ -105,6 +107,21 @@ class Loader {
                                   "; expected 'pipelines' and optionally 'engine'" + env_in_key_hint(key));
       }
     }
+  }
+
+  // `engine.admin:`, a block of its own so that more admin settings can join `listen` later.
+  void load_admin(const YAML::Node& node) {
+    if (!node) return;
+    ValidationScope scope = scope_for("engine.admin");
+    if (!node.IsMap()) {
+      scope.error(node, "'admin' must be a mapping, e.g. admin: {listen: \"127.0.0.1:9600\"}");
+      return;
+    }
+    // The address itself is parsed where the endpoint opens (admin/admin_server.cpp), by the
+    // parser every `listen` option uses; a bad one stops `run` before anything starts.
+    config_.engine.admin_listen =
+        validate_options(admin_settings_table(), node, {}, scope).options.get_string("listen");
+    config_.engine.admin_listen_given = static_cast<bool>(node["listen"]);
   }
 
   void load_pipeline(const std::string& name, const YAML::Node& key, const YAML::Node& node) {

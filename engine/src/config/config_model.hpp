@@ -58,6 +58,10 @@ struct PipelineConfig {
 struct EngineSettings {
   std::int64_t io_threads = 0;
   Duration shutdown_timeout{0};
+  // `engine.admin.listen`: where the admin endpoint (engine/src/admin/) listens; "" = off.
+  std::string admin_listen = "127.0.0.1:9600";
+  // Written in the file (not the default): a port in use is then an error, not a fallback.
+  bool admin_listen_given = false;
   bool metrics = true;  // engine.metrics
 };
 

@@ -70,6 +70,21 @@ const OptionTable& dead_letter_settings_table() {
   return table;
 }
 
+const OptionTable& admin_settings_table() {
+  static const OptionTable table = [] {
+    OptionTable t;
+    t.add("listen", OptionType::string,
+          "Address (host:port) of the admin endpoint: GET /metrics (Prometheus), /health, /ready, /pipelines and "
+          "POST /reload. Port 0 picks a free port and logs it; an empty value turns the endpoint off. An address "
+          "set here must be free (else `run` stops at start); when the default is taken (a second `sluice run` on the "
+          "host) a free port is used and logged. No authentication: keep it on a loopback or private address")
+        .default_to("127.0.0.1:9600")
+        .example("0.0.0.0:9600");
+    return t;
+  }();
+  return table;
+}
+
 EngineSettings engine_settings_from(const Options& o) {
   EngineSettings s;
   s.io_threads = o.get_int("io_threads");

@@ -12,6 +12,8 @@ const OptionTable& engine_settings_table();
 const OptionTable& pipeline_settings_table();
 // The options of a pipeline's `dead_letter:` block, beside its `sink:`.
 const OptionTable& dead_letter_settings_table();
+// The options of the `engine.admin:` block: the engine's own HTTP endpoint (engine/src/admin/).
+const OptionTable& admin_settings_table();
 
 EngineSettings engine_settings_from(const Options& options);
 PipelineSettings pipeline_settings_from(const Options& options);

@@ -155,6 +155,7 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
                                                     }));
     if (metrics_) pipelines_.back()->attach_metrics(*metrics_, p);
     slot->store(pipelines_.back().get());
+    described_.push_back(describe_pipeline(p));
   }
   if (!errors.empty()) {
     pipelines_.clear();
@@ -283,8 +284,11 @@ int Engine::wait() {
 }
 
 void Engine::teardown() {
-  if (torn_down_) return;
-  torn_down_ = true;
+  {
+    std::lock_guard lock(mutex_);  // status() reads nothing once this is set
+    if (torn_down_) return;
+    torn_down_ = true;
+  }
   // Normally every pipeline finished already; an engine dropped while running is stopped now.
   for (auto& p : pipelines_) p->request_stop(std::chrono::steady_clock::now());
   for (auto& p : pipelines_) p->abort();

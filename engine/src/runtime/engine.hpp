@@ -13,6 +13,7 @@
 #include "config/config_model.hpp"
 #include "metrics/registry.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "runtime/engine_status.hpp"
 #include "runtime/pipeline.hpp"
 
 namespace boost::asio {
@@ -53,6 +54,9 @@ class Engine {
   boost::asio::io_context& io();
   // nullptr when no such pipeline is running.
   Pipeline* pipeline(const std::string& name);
+  // Each pipeline's state, configuration hash, readiness and counts; from any thread, at any
+  // time (the admin endpoint's thread). engine_status.cpp.
+  std::vector<PipelineStatus> status() const;
   // What EngineOptions::metrics gave (null: metrics off); the admin endpoint renders it.
   const std::shared_ptr<metrics::Registry>& metrics() const { return metrics_; }
   // The plugin libraries the engine holds (sluice_plugin_info). Thread-safe: a copy.
@@ -69,9 +73,10 @@ class Engine {
   mutable std::mutex libraries_mutex_;  // libraries() may be called from the admin endpoint's thread
   std::unique_ptr<IoRunner> io_;
   std::vector<std::unique_ptr<Pipeline>> pipelines_;
+  std::vector<PipelineDescription> described_;  // one per pipelines_ entry, for status()
   Duration shutdown_timeout_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<Deadline> stop_deadline_;
   bool started_ = false;
