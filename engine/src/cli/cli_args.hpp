@@ -14,6 +14,7 @@ struct CliArgs {
   std::vector<std::string> only;         // --only, repeatable
   std::optional<std::string> describe;   // plugins --describe TYPE
   bool markdown = false;                 // plugins --markdown
+  bool watch = false;                    // run --watch
   std::optional<std::string> kind;       // new-plugin --kind source|transform|sink
   std::string log_level = "info";
 };

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/file_watch.hpp"
 #include "cli/plugin_docs.hpp"
+#include "cli/reloader.hpp"
 #include "cli/shutdown_signals.hpp"
 #include "config/config_loader.hpp"
 #include "config/suggest.hpp"
@@ -58,14 +60,24 @@ bool need_file(const CliArgs& args) {
 
 int run_command(const CliArgs& args) {
   if (!need_file(args)) return kExitConfig;
-  // Block SIGINT/SIGTERM before any thread (plugins, I/O) exists, so they all inherit the mask.
+  // Block SIGINT/SIGTERM/SIGHUP before any thread (plugins, I/O) exists, so they all inherit the mask.
   ShutdownSignals signals;
   auto registry = load_plugins(args);
   try {
     const auto config = config::load_config_file(args.positional[0], registry);
     runtime::Engine engine(config, registry, runtime::EngineOptions{args.only});
-    signals.start([&engine] { engine.request_stop(); });
-    return engine.run();
+    // Declared after the engine, so destroyed before it: no reload runs into a torn-down engine.
+    Reloader reloader(engine, args.positional[0], plugins::plugin_search_path(args.plugin_dirs), std::move(registry));
+    signals.start([&engine] { engine.request_stop(); }, [&reloader] { reloader.request("SIGHUP"); });
+    engine.start();
+    std::unique_ptr<FileWatch> watch;
+    if (args.watch) {
+      watch = std::make_unique<FileWatch>(args.positional[0], reloader.plugin_path(),
+                                          [&reloader] { reloader.request("--watch"); });
+    }
+    const int code = engine.wait();
+    signals.stop();  // its callbacks hold the reloader and the engine, destroyed on return
+    return code;
   } catch (const config::ConfigErrors& errors) {
     return report(errors);
   }
