@@ -203,7 +203,7 @@ TEST(Reload, BadReloadsChangeNothing) {
   };
 
   ws.write_file("pipelines:\n  gen: [ unclosed\n");
-  refused(ws.file.string() + ":2:");  // a YAML error, located
+  refused(ws.file.string() + ":3:1: error: invalid YAML");  // located
   std::string unknown = file_of({pipeline("gen", "b")});
   unknown.replace(unknown.find("type: mark"), 10, "type: marx");
   ws.write_file(unknown);

@@ -15,7 +15,9 @@ PipelineConfig only_pipeline(const std::string& yaml, const EnvLookup& env = pro
 
 const char* const kBase = R"(pipelines:
   p:
-    source: { type: generator, rate: 10 }
+    source:
+      type: generator
+      rate: 10
     sinks:
       - type: stdout
 )";
