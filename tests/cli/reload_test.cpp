@@ -316,9 +316,9 @@ TEST(Reload, HttpClientsOfAChangedPipelineSeeNoRefusedOrResetConnection) {
   const unsigned short port = free_port();
   ws.write_file(http_file(port, "a"));
   Subprocess run(ws.run_args());
-  ASSERT_TRUE(run.wait_for_output(
-      [](const std::string&, const std::string& err) { return err.find("running 1 pipeline") != std::string::npos; }))
-      << run.err();
+  ASSERT_TRUE(run.wait_for_output([](const std::string&, const std::string& err) {
+    return err.find("running 1 pipeline") != std::string::npos;
+  })) << run.err();
 
   Tally tally;
   std::atomic<bool> stop{false};

@@ -59,5 +59,14 @@ TEST(ConfigHash, ANewBuildOfALibraryChangesIt) {
   EXPECT_NE(pipeline_config_hash(p, build("stdout ino=1")), pipeline_config_hash(p, build("stdout ino=2")));
 }
 
+TEST(ConfigHash, AnyBytesInAStringOption) {
+  // A value that is not UTF-8 (the YAML parser passes raw bytes through) has a hash, its own.
+  std::string yaml = kBase;
+  yaml.replace(yaml.find("rate: 10"), 8, "rate: 10\n      payload: \"a\xff\"");
+  std::string other = kBase;
+  other.replace(other.find("rate: 10"), 8, "rate: 10\n      payload: \"a\xfe\"");
+  EXPECT_NE(pipeline_config_hash(only_pipeline(yaml)), pipeline_config_hash(only_pipeline(other)));
+}
+
 }  // namespace
 }  // namespace sluice::config

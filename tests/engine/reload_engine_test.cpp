@@ -85,9 +85,8 @@ TEST(EngineReload, AStopDuringAReloadEndsCleanly) {
     auto engine = make_engine(two_pipelines("p1", "c1"));
     engine->start();
     ASSERT_TRUE(scripted_source("p1")->emit({"x"}));
-    auto reload = std::async(std::launch::async, [&] {
-      return engine->reload(load(two_pipelines("p2", "c2")), test_registry());
-    });
+    auto reload = std::async(std::launch::async,
+                             [&] { return engine->reload(load(two_pipelines("p2", "c2")), test_registry()); });
     engine->request_stop();
     const int code = engine->wait();
     const auto report = reload.get();

@@ -14,7 +14,8 @@ namespace sluice::config {
 // answers with PluginLibrary::identity(), so a .so replaced on disk counts as a change.
 using LibraryIdentity = std::function<std::string(ComponentKind, const std::string& type)>;
 
-// The canonical text of a resolved pipeline (after ${ENV}): its name, settings, and every
+// The canonical text of a resolved pipeline (after ${ENV}; length-prefixed bytes, not for people):
+// its name, settings, and every
 // component's slot, type, label, options (defaults included, in name order) and library identity.
 // Source locations are left out: moving a pipeline within the file changes nothing.
 std::string pipeline_config_text(const PipelineConfig& pipeline, const LibraryIdentity& library = {});

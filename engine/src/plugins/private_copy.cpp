@@ -54,6 +54,10 @@ fs::path make_private_copy(const fs::path& file) {
   static std::atomic<unsigned> next{0};
   const fs::path copy = folder().path() / (std::to_string(++next) + "-" + file.filename().string());
   std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    if (!ec) ec = std::make_error_code(std::errc::no_such_file_or_directory);
+    throw PluginLoadError(file.string() + ": cannot be read: " + ec.message());
+  }
   if (!fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec)) {
     fs::remove(copy, ec);
     throw PluginLoadError(file.string() + ": cannot be read: " + ec.message());
