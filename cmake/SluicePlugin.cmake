@@ -56,6 +56,12 @@ function(sluice_add_plugin name)
   endif()
   # A plugin that leaves a symbol undefined must fail to link, not fail at dlopen.
   target_link_options(${name} PRIVATE -Wl,--no-undefined)
+  # GCC marks the static variables of inline functions and templates STB_GNU_UNIQUE, and glibc
+  # then never unmaps the library, and binds a second build's copies to the first's: a plugin
+  # swapped by a reload would stay mapped, its new build sharing the old one's statics.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${name} PRIVATE -fno-gnu-unique)
+  endif()
   if(NOT ARG_NO_INSTALL)
     install(TARGETS ${name} LIBRARY DESTINATION ${SLUICE_PLUGIN_SUBDIR})
   endif()

@@ -131,6 +131,11 @@ void HttpSource::stop() {
   // New requests are answered 503 from now on; requests already taken in are answered normally.
   shared_->stopping = true;
   net::post(acceptor_->get_executor(), [this] {
+    // Connections already queued are taken and answered 503 (stopping), not reset by the close;
+    // on a reload new ones go to the new pipeline's listener (listen.hpp).
+    accept_what_is_queued(*acceptor_, *context_.io, [this](tcp::socket socket) {
+      std::make_shared<Session>(std::move(socket), shared_, false)->run();
+    });
     boost::system::error_code ignored;
     acceptor_->close(ignored);
     retry_->cancel();

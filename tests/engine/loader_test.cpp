@@ -277,6 +277,7 @@ TEST(Loader, ALibraryStaysLoadedWhileAComponentFromItLives) {
   const fs::path file = kFixtures / "libsluice-fixture_good.so";
   ASSERT_FALSE(is_mapped(file)) << "another test left it loaded";
   runtime::ComponentInstance<Sink> sink;
+  fs::path mapped;  // the private copy that is mapped (plugins/private_copy.hpp)
   {
     PluginRegistry registry;
     registry.load_file(file);
@@ -285,10 +286,13 @@ TEST(Loader, ALibraryStaysLoadedWhileAComponentFromItLives) {
     sink.library = entry->library;
     sink.context = std::make_unique<Context>();
     sink.object = entry->spec->make_sink(Options{}, *sink.context);
+    mapped = entry->library->mapped_file();
   }
-  EXPECT_TRUE(is_mapped(file)) << "the registry is gone but the sink still needs the code";
+  ASSERT_FALSE(is_mapped(file)) << "the library is mapped from its private copy, never from its file";
+  EXPECT_TRUE(is_mapped(mapped)) << "the registry is gone but the sink still needs the code";
   sink.reset();
-  EXPECT_FALSE(is_mapped(file)) << "the last user is gone, so the library is closed";
+  EXPECT_FALSE(is_mapped(mapped)) << "the last user is gone, so the library is closed";
+  EXPECT_FALSE(fs::exists(mapped)) << "and its private copy removed";
 }
 
 }  // namespace

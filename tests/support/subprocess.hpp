@@ -25,6 +25,7 @@ class Subprocess {
   // Exit code (128+N when killed by signal N), or -1 when still running after the timeout.
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   void send_signal(int sig);
+  pid_t pid() const { return pid_; }
 
   const std::string& out() const { return out_; }
   const std::string& err() const { return err_; }

@@ -29,8 +29,8 @@ struct Context {
   std::string pipeline;                   // the pipeline's name in the YAML file
   std::string label;                      // e.g. "source generator", "sinks[1] stdout"
   Logger log;                             // scoped to "pipeline/label"
-  boost::asio::io_context* io = nullptr;  // shared by all plugins; run by engine threads. Include
-                                          // Asio through sluice/asio.hpp to use it.
+  boost::asio::io_context* io = nullptr;  // the pipeline's own, shared by its components; run by
+                                          // engine threads. Include Asio through sluice/asio.hpp.
   // For transforms that make events on their own schedule (a timer): the events enter the
   // pipeline's queue like a source's, without an acknowledgement. false when the queue is full or
   // the pipeline is stopping; then they were not taken. Thread-safe.
@@ -96,7 +96,7 @@ class Emitter {
 class SLUICE_EXPORT Source {
  public:
   virtual ~Source();
-  // Begin producing into `out`, from any thread the source owns or the shared io_context.
+  // Begin producing into `out`, from any thread the source owns or its pipeline's io_context.
   virtual void start(Emitter& out) = 0;
   // Stop taking new events (SIGTERM). Must not block for long; call out.close() once the source
   // will emit nothing more. Acks may still arrive after this: keep serving them until destroyed.
@@ -114,7 +114,7 @@ class SLUICE_EXPORT Transform {
   // `sluice run` exits 1.
   virtual void start() {}
   // Called once, on the engine's main thread, after the last process() returned and after the
-  // shared io_context stopped (no handler of any plugin runs), before the destructor; only when
+  // pipeline's io_context stopped (no handler of its components runs), before the destructor; only when
   // start() returned. Join the threads and drop the timers start() made. Context::inject refuses
   // by then. Not called when start() threw.
   virtual void stop() {}

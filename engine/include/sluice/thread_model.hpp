@@ -3,12 +3,19 @@
 // outlives what. Comments only; it describes the engine as it runs (engine/src/runtime/engine.cpp
 // and pipeline.cpp), and a change there must change this page. Threads named below:
 //
-//   main         the thread that runs `sluice run` (Engine::start, Engine::wait, teardown)
-//   I/O          the threads running the shared io_context (Context::io; `engine.io_threads`)
+//   main         the thread that runs `sluice run` (Engine::start, Engine::wait, teardown), or
+//                the thread running a reload (below), for the pipelines that reload makes or ends
+//   I/O          the threads running the pipeline's own io_context (Context::io): each pipeline
+//                has one, with `engine.io_threads` threads, shared by its components only
 //   pipeline     one per pipeline: batches from the pipeline's queue through transforms to sinks
 //   dead-letter  one per pipeline with a dead-letter sink: writes to that sink
 //   source's     any thread a source owns or uses to emit (an I/O thread, a consumer thread)
 //   signal       the thread that turns SIGINT/SIGTERM into a stop request
+//
+// Every guarantee below holds per pipeline: a component's handlers run on its pipeline's
+// io_context, which is stopped before any component of that pipeline is stopped or destroyed.
+// Another pipeline's io_context (and its components) may run on meanwhile: on a reload, one
+// pipeline is ended and another made while the rest run untouched.
 //
 // ORDER OF A RUN (one file, every pipeline)
 //   1. Factories (constructors) run on main, one component at a time, before any thread of the
@@ -17,7 +24,7 @@
 //      threads, connect or query anything: that belongs in start(). A ConfigError thrown here is
 //      reported at the option's place in the YAML file. The check step (`validate`, a static
 //      member; sluice/validation.hpp) runs before any constructor, on main.
-//   2. The I/O threads start.
+//   2. The I/O threads of every pipeline start.
 //   3. For each pipeline on main: every Sink::start(), then every Transform::start() (in
 //      pipeline order), then the pipeline thread starts.
 //   4. For each pipeline on main: Source::start(emitter). From here events flow.
@@ -28,13 +35,23 @@
 //   6. Teardown, on main, in this order:
 //        a. every pipeline thread and dead-letter thread joined: no process() or write() runs
 //           any more, and none will (emits after this are refused);
-//        b. the io_context stopped and its I/O threads joined: no handler runs any more, and
-//           none will (handlers still queued are destroyed unrun, later, with the io_context);
+//        b. every pipeline's io_context stopped and its I/O threads joined: no handler runs any
+//           more, and none will (handlers still queued are destroyed unrun, later, with it);
 //        c. Transform::stop() on every transform whose start() returned;
 //        d. sinks destroyed (a Delivery still pending fails its batch, and that nack reaches a
 //           source that is still alive), then the dead-letter sink, then transforms, then the
 //           source;
-//        e. the io_context destroyed, then the plugin libraries unmapped.
+//        e. each pipeline's io_context destroyed, then the plugin libraries its components came
+//           from unmapped (once nothing else holds them).
+//      Within a reload the same steps run for the pipelines it ends (changed or removed), on the
+//      reload's thread, while the other pipelines keep running:
+//        - the pipelines of the new configuration are made (1) and started (2-4) first, while
+//          the old ones still run: two instances of a changed pipeline run side by side for a
+//          moment (two listeners on one port with SO_REUSEPORT; an inproc sink joins its channel
+//          before the old one leaves), and a constructor must not assume it is the only one;
+//        - then the old ones stop (5) and drain within `engine.shutdown_timeout`, and are torn
+//          down (6a-6e) with their own io_context; pipelines the reload leaves alone are not
+//          stopped, paused or called at all.
 //      So every handler a component posted with `[this]` (a timer, an accept, a read) either ran
 //      before (b) or never runs: no handler outlives the object it captured, and a destructor
 //      need not wait for its handlers. Threads a component made itself are its own to join, in
@@ -42,7 +59,7 @@
 //
 // SOURCE
 //   start(out)  main, once (step 4). Return soon: produce from your own threads or the io_context.
-//   stop()      signal thread or main, once, never before or during start(): a stop asked for
+//   stop()      signal thread, main or a reload's thread, once, never before or during start(): a stop asked for
 //               while the engine is still starting (a transform's start() waiting for a broker)
 //               is carried out once every source has started. It may come without start()
 //               having run at all when a pipeline failed to start. Must not block for long.

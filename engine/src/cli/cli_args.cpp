@@ -9,7 +9,10 @@ const char* const kUsage =
     "usage: sluice [options] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  run FILE [--only NAME]...   run the pipelines of FILE until they end or SIGINT/SIGTERM\n"
+    "  run FILE [--only NAME]... [--watch]\n"
+    "                              run the pipelines of FILE until they end or SIGINT/SIGTERM;\n"
+    "                              SIGHUP reloads FILE and the plugin folders (changed pipelines\n"
+    "                              restart, the others run on); --watch reloads on every change\n"
     "  validate FILE               check FILE against the plugins' options; runs nothing\n"
     "  test PATH...                run the tests of pipeline files: test files, or folders of them\n"
     "                              (exit 1 when a test fails, 2 when a test file is wrong)\n"
@@ -59,6 +62,8 @@ CliArgs parse_args(int argc, char** argv) {
       args.describe = value();
     } else if (arg == "--kind") {
       args.kind = value();
+    } else if (arg == "--watch") {
+      args.watch = true;
     } else if (arg == "--markdown") {
       args.markdown = true;
     } else if (arg == "--metrics-markdown") {

@@ -15,6 +15,7 @@ struct CliArgs {
   std::optional<std::string> describe;   // plugins --describe TYPE
   bool markdown = false;                 // plugins --markdown
   bool metrics_markdown = false;         // plugins --metrics-markdown
+  bool watch = false;                    // run --watch
   std::optional<std::string> kind;       // new-plugin --kind source|transform|sink
   std::string log_level = "info";
 };

@@ -7,8 +7,10 @@
 
 #include "admin/admin_server.hpp"
 #include "admin/engine_admin.hpp"
+#include "cli/file_watch.hpp"
 #include "cli/metrics_docs.hpp"
 #include "cli/plugin_docs.hpp"
+#include "cli/reloader.hpp"
 #include "cli/shutdown_signals.hpp"
 #include "config/config_loader.hpp"
 #include "config/suggest.hpp"
@@ -79,28 +81,41 @@ std::unique_ptr<admin::AdminServer> open_admin_endpoint(const config::EngineSett
 
 int run_command(const CliArgs& args) {
   if (!need_file(args)) return kExitConfig;
-  // Block SIGINT/SIGTERM before any thread (plugins, I/O) exists, so they all inherit the mask.
+  // Block SIGINT/SIGTERM/SIGHUP before any thread (plugins, I/O) exists, so they all inherit the mask.
   ShutdownSignals signals;
   auto registry = load_plugins(args);
   try {
     const auto config = config::load_config_file(args.positional[0], registry);
     runtime::EngineOptions options;
     options.only = args.only;
-    // Made here, not in the Engine, so that it outlives any engine a reload replaces.
+    // Made here, not in the Engine, so that series outlive the pipelines a reload replaces.
     options.metrics = std::make_shared<metrics::Registry>(config.engine.metrics);
     runtime::Engine engine(config, registry, options);
-    // Serving before the pipelines start, so /ready says "starting" while a sink connects; stopped
-    // (it is declared after the engine) before the engine is destroyed.
+    // Declared after the engine, so destroyed before it: no reload runs into a torn-down engine.
+    Reloader reloader(engine, args.positional[0], plugins::plugin_search_path(args.plugin_dirs), std::move(registry),
+                      options.metrics->for_engine());
+    // Serving before the pipelines start, so /ready says "starting" while a sink connects; declared
+    // after the engine and the reloader its handlers call, so it stops before they are destroyed.
     std::unique_ptr<admin::AdminServer> admin_server;
     if (!config.engine.admin_listen.empty()) {
       admin::AdminHandlers handlers;
       admin::serve_engine_status(handlers, engine);
       handlers.metrics = [metrics = options.metrics] { return metrics->render(); };
+      handlers.reload = reloader.http_handler();
       admin_server = open_admin_endpoint(config.engine, std::move(handlers));
       admin_server->start();
     }
-    signals.start([&engine] { engine.request_stop(); });
-    return engine.run();
+    signals.start([&engine] { engine.request_stop(); }, [&reloader] { reloader.request("SIGHUP"); });
+    engine.start();
+    std::unique_ptr<FileWatch> watch;
+    if (args.watch) {
+      watch = std::make_unique<FileWatch>(args.positional[0], reloader.plugin_path(),
+                                          [&reloader] { reloader.request("--watch"); });
+    }
+    const int code = engine.wait();
+    signals.stop();  // its callbacks hold the reloader and the engine, destroyed on return
+    if (admin_server) admin_server->stop();
+    return code;
   } catch (const config::ConfigErrors& errors) {
     return report(errors);
   } catch (const admin::AdminStartError& e) {

@@ -17,6 +17,7 @@ sigset_t handled_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGUSR2);
   return set;
 }
@@ -30,14 +31,24 @@ ShutdownSignals::ShutdownSignals() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-void ShutdownSignals::start(std::function<void()> on_first) {
-  thread_ = std::thread([on_first = std::move(on_first)] {
+void ShutdownSignals::start(std::function<void()> on_first, std::function<void()> on_reload) {
+  thread_ = std::thread([on_first = std::move(on_first), on_reload = std::move(on_reload)] {
     const sigset_t set = handled_signals();
     Logger log("engine");
     int received = 0;
     for (;;) {
       int sig = 0;
       if (sigwait(&set, &sig) != 0 || sig == SIGUSR2) return;
+      if (sig == SIGHUP) {
+        // Must return at once (a reload may drain for seconds, and a stop must still be taken).
+        if (on_reload) {
+          log.info("received SIGHUP; reloading");
+          on_reload();
+        } else {
+          log.info("received SIGHUP; nothing to reload");
+        }
+        continue;
+      }
       if (++received == 1) {
         log.info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", "; draining (send it again to exit at once)");
         on_first();
@@ -49,7 +60,9 @@ void ShutdownSignals::start(std::function<void()> on_first) {
   });
 }
 
-ShutdownSignals::~ShutdownSignals() {
+ShutdownSignals::~ShutdownSignals() { stop(); }
+
+void ShutdownSignals::stop() {
   if (thread_.joinable()) {
     pthread_kill(thread_.native_handle(), SIGUSR2);
     thread_.join();

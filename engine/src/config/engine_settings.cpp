@@ -6,7 +6,8 @@ const OptionTable& engine_settings_table() {
   static const OptionTable table = [] {
     OptionTable t;
     t.add("io_threads", OptionType::integer,
-          "Threads running the shared I/O context that network plugins use; 0 means one per CPU core")
+          "Threads running the I/O context that network plugins use, for each pipeline (each has its own, "
+          "so a reload can stop one alone); 0 means one per CPU core. A reload cannot change it")
         .default_to("0")
         .at_least(0)
         .at_most(256)

@@ -1,10 +1,12 @@
 #include "plugins/plugin_library.hpp"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 
 #include <boost/dll/shared_library.hpp>
 
 #include "plugins/plugin_file.hpp"
+#include "plugins/private_copy.hpp"
 
 namespace sluice::plugins {
 
@@ -12,7 +14,20 @@ struct PluginLibrary::Handle {
   boost::dll::shared_library library;
 };
 
-PluginLibrary::~PluginLibrary() = default;
+PluginLibrary::~PluginLibrary() {
+  manifest_ = PluginManifest{};  // holds code from the library: gone before it is unmapped
+  if (handle_) handle_->library.unload();
+  handle_.reset();
+  if (!mapped_file_.empty()) remove_private_copy(mapped_file_);
+}
+
+std::string PluginLibrary::identity_of(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return {};
+  return file.string() + " dev=" + std::to_string(st.st_dev) + " ino=" + std::to_string(st.st_ino) +
+         " size=" + std::to_string(st.st_size) + " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
 
 namespace {
 
@@ -60,9 +75,23 @@ AbiRecord check_file(const std::filesystem::path& file) {
 }  // namespace
 
 std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& file) {
-  const AbiRecord abi = check_file(file);
-
+  // The identity first: a file renamed over this one after the copy is then seen as new at the
+  // next reload, never the other way round.
+  const std::string identity = identity_of(file);
+  // Copied before the checks, so the checks and the mapping see the same bytes.
+  std::filesystem::path copy = make_private_copy(file);  // throws PluginLoadError
   auto lib = std::shared_ptr<PluginLibrary>(new PluginLibrary());
+  lib->mapped_file_ = copy;  // removed by the destructor from here on, also when refused below
+  lib->identity_ = identity;
+  AbiRecord abi;
+  try {
+    abi = check_file(copy);
+  } catch (const PluginLoadError& e) {
+    // Name the file the user knows, not the copy.
+    std::string why = e.what();
+    if (why.rfind(copy.string(), 0) == 0) why = file.string() + why.substr(copy.string().size());
+    throw PluginLoadError(why);
+  }
   lib->file_ = file;
   lib->name_ = abi.library.empty() ? file.stem().string() : abi.library;
   lib->description_ = abi.description;
@@ -71,7 +100,7 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& 
   // RTLD_NOW: a missing symbol fails here, with the loader's message, not later in the middle of a
   // run. RTLD_LOCAL: two plugins may use the same symbol names without clashing.
   dlerror();
-  lib->handle_->library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  lib->handle_->library.load(copy, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
   if (ec) {
     const char* why = dlerror();
     refuse(file, std::string("cannot be loaded: ") + (why ? why : ec.message()));
@@ -99,6 +128,7 @@ std::shared_ptr<PluginLibrary> PluginLibrary::builtin(std::string name, std::str
                                                       PluginManifest manifest) {
   auto lib = std::shared_ptr<PluginLibrary>(new PluginLibrary());
   lib->name_ = std::move(name);
+  lib->identity_ = lib->name_;
   lib->description_ = std::move(description);
   lib->manifest_ = std::move(manifest);
   return lib;

@@ -2,6 +2,11 @@
 // One plugin library: a shared object opened with Boost.DLL, or a manifest compiled into the
 // process (tests, embedders). Components made from it hold a shared_ptr to it, so the library is
 // closed only after the last of them is destroyed.
+//
+// A library file is never mapped from where it lies: open() copies it to a private file of this
+// process first (private_copy.hpp) and maps the copy. dlopen() hands back the already-mapped
+// library for a path it knows, so a new build renamed over the old file (plugin hot swap) could
+// not be loaded beside the old one otherwise; and the copy cannot change under the mapping.
 
 #include <filesystem>
 #include <memory>
@@ -37,6 +42,15 @@ class PluginLibrary {
   const std::string& description() const { return description_; }
   // Empty for built-in manifests.
   const std::filesystem::path& file() const { return file_; }
+  // The private copy that is mapped (empty for built-in manifests); removed when this closes.
+  const std::filesystem::path& mapped_file() const { return mapped_file_; }
+  // Which build of `file` this is: "name" for a built-in manifest, else the path with the
+  // file's device, inode, size and modification time when it was opened. A file replaced on
+  // disk (even by a build of the same size) gets another identity: a reload restarts the
+  // pipelines using it (config/config_hash.hpp).
+  const std::string& identity() const { return identity_; }
+  // The identity the file at `file` would have now ("" when it cannot be read).
+  static std::string identity_of(const std::filesystem::path& file);
   const PluginManifest& manifest() const { return manifest_; }
 
  private:
@@ -46,6 +60,8 @@ class PluginLibrary {
   // Declared first so it is destroyed last: the manifest holds code from the library.
   std::unique_ptr<Handle> handle_;
   std::filesystem::path file_;
+  std::filesystem::path mapped_file_;
+  std::string identity_;
   std::string name_;
   std::string description_;
   PluginManifest manifest_;

@@ -18,6 +18,7 @@ void PluginRegistry::scan(const std::vector<fs::path>& folders) {
     std::sort(files.begin(), files.end());  // the same order on every machine
     for (const auto& file : files) load_file(file);
   }
+  reusable_.clear();  // a library left out (changed or gone) must not be kept mapped by this list
 }
 
 void PluginRegistry::load_file(const fs::path& file) {
@@ -26,6 +27,12 @@ void PluginRegistry::load_file(const fs::path& file) {
   const fs::path& key = ec ? file : canonical;
   if (std::find(loaded_files_.begin(), loaded_files_.end(), key) != loaded_files_.end()) return;
   loaded_files_.push_back(key);
+  for (const auto& old : reusable_) {
+    if (old->file() == file && old->identity() == PluginLibrary::identity_of(file)) {
+      add(old);
+      return;
+    }
+  }
   try {
     add(PluginLibrary::open(file));
   } catch (const PluginLoadError& e) {
@@ -47,6 +54,12 @@ void PluginRegistry::add(std::shared_ptr<PluginLibrary> library) {
     components_.emplace(key, ComponentEntry{&spec, library});
   }
   libraries_.push_back(std::move(library));
+}
+
+void PluginRegistry::reuse_unchanged(const PluginRegistry& previous) {
+  for (const auto& lib : previous.libraries_) {
+    if (!lib->file().empty()) reusable_.push_back(lib);
+  }
 }
 
 const ComponentEntry* PluginRegistry::find(ComponentKind kind, const std::string& type) const {

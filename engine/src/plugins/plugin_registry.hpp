@@ -24,6 +24,10 @@ class PluginRegistry : public config::ComponentCatalog {
   void scan(const std::vector<std::filesystem::path>& folders);
   // Loads one library file; a refusal lands in problems().
   void load_file(const std::filesystem::path& file);
+  // For a rescan (a reload): a file that `previous` loaded and that is unchanged on disk (the
+  // same PluginLibrary::identity_of) is taken over as the same PluginLibrary object, not opened
+  // again, so the pipelines using it are not restarted. Call before scan().
+  void reuse_unchanged(const PluginRegistry& previous);
   // Registers a library's components (also for built-in manifests).
   void add(std::shared_ptr<PluginLibrary> library);
 
@@ -42,6 +46,7 @@ class PluginRegistry : public config::ComponentCatalog {
   std::map<std::pair<ComponentKind, std::string>, ComponentEntry> components_;
   std::vector<std::filesystem::path> loaded_files_;
   std::vector<std::string> problems_;
+  std::vector<std::shared_ptr<PluginLibrary>> reusable_;
 };
 
 // Where plugins are looked for, in order: --plugin-dir folders, then SLUICE_PLUGIN_PATH

@@ -3,50 +3,14 @@
 #include <algorithm>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "config/component_checks.hpp"
+#include "config/config_hash.hpp"
 #include "config/suggest.hpp"
 #include "metrics/engine_metrics.hpp"
+#include "runtime/engine_unit.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice::runtime {
-
-struct Engine::IoRunner {
-  explicit IoRunner(std::size_t threads)
-      : context(static_cast<int>(threads)), guard(boost::asio::make_work_guard(context)), thread_count(threads) {}
-
-  void start(const Logger& log) {
-    for (std::size_t i = 0; i < thread_count; ++i) {
-      threads.emplace_back([this, &log] {
-        // A handler that throws is a plugin bug; log it and keep the context serving the others.
-        for (;;) {
-          try {
-            context.run();
-            return;
-          } catch (const std::exception& e) {
-            log.error("an I/O handler threw: ", e.what());
-          }
-        }
-      });
-    }
-  }
-
-  void stop() {
-    guard.reset();
-    context.stop();
-    for (auto& t : threads) {
-      if (t.joinable()) t.join();
-    }
-    threads.clear();
-  }
-
-  boost::asio::io_context context;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
-  std::size_t thread_count;
-  std::vector<std::thread> threads;
-};
 
 namespace {
 
@@ -75,6 +39,7 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
   instance.context->label = c.label;
   instance.context->log = Logger(pipeline + "/" + c.label);
   instance.context->io = &io;
+  // Before the factory runs: a plugin makes its series in its constructor.
   if (metrics) instance.context->metrics = metrics->for_component(pipeline, c.label, c.type);
   instance.context->inject = [slot, by = c.label](std::vector<Event>& events) {
     Pipeline* p = slot->load();
@@ -99,18 +64,34 @@ ComponentInstance<T> build(const plugins::PluginRegistry& registry, const std::s
 
 }  // namespace
 
-Engine::Engine(const config::Config& config, const plugins::PluginRegistry& registry, EngineOptions options)
-    : libraries_(registry.libraries()),
-      shutdown_timeout_(config.engine.shutdown_timeout),
-      metrics_(std::move(options.metrics)) {
-  std::size_t threads = static_cast<std::size_t>(config.engine.io_threads);
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  io_ = std::make_unique<IoRunner>(threads);
+namespace {
 
+std::size_t io_thread_count(const config::EngineSettings& settings) {
+  std::size_t threads = static_cast<std::size_t>(settings.io_threads);
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  return threads;
+}
+
+config::LibraryIdentity identity_in(const plugins::PluginRegistry& registry) {
+  return [&registry](ComponentKind kind, const std::string& type) {
+    const plugins::ComponentEntry* e = registry.find(kind, type);
+    return e ? e->library->identity() : std::string();
+  };
+}
+
+template <class T>
+void keep_library(std::vector<std::shared_ptr<plugins::PluginLibrary>>& out, const ComponentInstance<T>& c) {
+  if (c.library && std::find(out.begin(), out.end(), c.library) == out.end()) out.push_back(c.library);
+}
+
+}  // namespace
+
+Engine::Engine(const config::Config& config, const plugins::PluginRegistry& registry, EngineOptions options)
+    : options_(std::move(options)), settings_(config.engine), shutdown_timeout_(config.engine.shutdown_timeout) {
   std::vector<config::Diagnostic> errors;
   std::vector<std::string> names;
   for (const auto& p : config.pipelines) names.push_back(p.name);
-  for (const auto& wanted : options.only) {
+  for (const auto& wanted : options_.only) {
     if (std::find(names.begin(), names.end(), wanted) == names.end()) {
       errors.push_back({{config.file, 0, 0},
                         "",
@@ -121,48 +102,17 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
   if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
 
   for (const auto& p : config.pipelines) {
-    if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), p.name) == options.only.end()) {
-      continue;
-    }
-    auto& io = io_->context;
-    auto slot = std::make_shared<std::atomic<Pipeline*>>(nullptr);
-    auto source =
-        build<Source>(registry, p.name, p.source, &ComponentSpec::make_source, io, slot, metrics_.get(), errors);
-    std::vector<ComponentInstance<Transform>> transforms;
-    for (const auto& t : p.transforms) {
-      transforms.push_back(
-          build<Transform>(registry, p.name, t, &ComponentSpec::make_transform, io, slot, metrics_.get(), errors));
-    }
-    std::vector<ComponentInstance<Sink>> sinks;
-    for (const auto& s : p.sinks) {
-      sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, slot, metrics_.get(), errors));
-    }
-    std::shared_ptr<DeadLetters> dead_letters;
-    if (p.dead_letter.enabled) {
-      auto sink = build<Sink>(registry, p.name, p.dead_letter.sink, &ComponentSpec::make_sink, io, slot, metrics_.get(),
-                              errors);
-      if (sink.object) {
-        dead_letters =
-            std::make_shared<DeadLetters>(std::move(sink), p.settings, p.dead_letter.include_refused_requests);
-      }
-    }
-    if (!errors.empty()) continue;  // keep checking the other pipelines, build nothing more
-    pipelines_.push_back(std::make_unique<Pipeline>(p.name, p.settings, shutdown_timeout_, std::move(source),
-                                                    std::move(transforms), std::move(sinks), std::move(dead_letters),
-                                                    [this] {
-                                                      { std::lock_guard lock(mutex_); }
-                                                      changed_.notify_all();
-                                                    }));
-    if (metrics_) pipelines_.back()->attach_metrics(*metrics_, p);
-    slot->store(pipelines_.back().get());
-    described_.push_back(describe_pipeline(p));
+    if (!wanted(p.name)) continue;
+    auto unit = build_unit(p, registry, errors);
+    if (unit) units_.push_back(std::move(unit));  // keep checking the other pipelines
   }
   if (!errors.empty()) {
-    pipelines_.clear();
+    units_.clear();  // never started: nothing runs, so they are simply destroyed
     throw config::ConfigErrors(std::move(errors));
   }
-  if (metrics_) {
-    plugin_info_ = metrics_->add_scoped_collector([this](metrics::Exposition& out) {
+  if (auto& registry = options_.metrics) {
+    for (auto& u : units_) u->pipeline->publish_gauges(*registry);
+    plugin_info_ = registry->add_scoped_collector([this](metrics::Exposition& out) {
       for (const auto& library : libraries()) {
         metrics::add(out, metrics::EngineMetric::plugin_info,
                      {{"library", library->name()},
@@ -175,34 +125,101 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
 }
 
 std::vector<std::shared_ptr<plugins::PluginLibrary>> Engine::libraries() const {
-  std::lock_guard lock(libraries_mutex_);
-  return libraries_;
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<plugins::PluginLibrary>> out;
+  for (const auto& u : units_) {
+    for (const auto& l : u->libraries) {
+      if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+    }
+  }
+  return out;
 }
 
-boost::asio::io_context& Engine::io() { return io_->context; }
+bool Engine::wanted(const std::string& name) const {
+  return options_.only.empty() || std::find(options_.only.begin(), options_.only.end(), name) != options_.only.end();
+}
+
+std::shared_ptr<Engine::Unit> Engine::build_unit(const config::PipelineConfig& p,
+                                                 const plugins::PluginRegistry& registry,
+                                                 std::vector<config::Diagnostic>& errors) {
+  const std::size_t errors_before = errors.size();
+  metrics::Registry* metrics = options_.metrics.get();
+  auto unit = std::make_shared<Unit>();
+  unit->name = p.name;
+  unit->hash = config::pipeline_config_hash(p, identity_in(registry));
+  unit->io = std::make_unique<IoRunner>(io_thread_count(settings_));
+  auto& io = unit->io->context;
+  auto slot = std::make_shared<std::atomic<Pipeline*>>(nullptr);
+  auto source = build<Source>(registry, p.name, p.source, &ComponentSpec::make_source, io, slot, metrics, errors);
+  keep_library(unit->libraries, source);
+  std::vector<ComponentInstance<Transform>> transforms;
+  for (const auto& t : p.transforms) {
+    transforms.push_back(
+        build<Transform>(registry, p.name, t, &ComponentSpec::make_transform, io, slot, metrics, errors));
+    keep_library(unit->libraries, transforms.back());
+  }
+  std::vector<ComponentInstance<Sink>> sinks;
+  for (const auto& s : p.sinks) {
+    sinks.push_back(build<Sink>(registry, p.name, s, &ComponentSpec::make_sink, io, slot, metrics, errors));
+    keep_library(unit->libraries, sinks.back());
+  }
+  std::shared_ptr<DeadLetters> dead_letters;
+  if (p.dead_letter.enabled) {
+    auto sink = build<Sink>(registry, p.name, p.dead_letter.sink, &ComponentSpec::make_sink, io, slot, metrics, errors);
+    keep_library(unit->libraries, sink);
+    if (sink.object) {
+      dead_letters = std::make_shared<DeadLetters>(std::move(sink), p.settings, p.dead_letter.include_refused_requests);
+    }
+  }
+  if (errors.size() != errors_before) return nullptr;  // what was made is destroyed here, unstarted
+  unit->pipeline = std::make_unique<Pipeline>(p.name, p.settings, shutdown_timeout_, std::move(source),
+                                              std::move(transforms), std::move(sinks), std::move(dead_letters), [this] {
+                                                { std::lock_guard lock(mutex_); }
+                                                changed_.notify_all();
+                                              });
+  if (metrics) unit->pipeline->attach_metrics(*metrics, p);
+  unit->description = describe_pipeline(p);
+  unit->description.config_hash = unit->hash;
+  slot->store(unit->pipeline.get());
+  return unit;
+}
 
 Pipeline* Engine::pipeline(const std::string& name) {
-  for (auto& p : pipelines_) {
-    if (p->name() == name) return p.get();
+  std::lock_guard lock(mutex_);
+  for (auto& u : units_) {
+    if (u->name == name) return u->pipeline.get();
   }
   return nullptr;
 }
 
+std::vector<std::pair<std::string, std::string>> Engine::pipeline_hashes() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& u : units_) out.emplace_back(u->name, u->hash);
+  return out;
+}
+
+void Engine::start_units(const Units& units) {
+  for (auto& u : units) u->io->start(log_);
+  for (auto& u : units) {
+    u->pipeline->start_sinks();
+    u->pipeline->start_transforms();  // before any batch: the worker and the source start after
+    u->pipeline->start_worker();
+  }
+  for (auto& u : units) u->pipeline->start_source();
+}
+
 void Engine::start() {
+  Units units;
   {
     std::lock_guard lock(mutex_);
     if (started_) return;
     started_ = true;
     starting_ = true;
+    units = units_;
   }
-  io_->start(log_);
-  for (auto& p : pipelines_) {
-    p->start_sinks();
-    p->start_transforms();  // before any batch: the worker and the source start after
-    p->start_worker();
-  }
-  for (auto& p : pipelines_) p->start_source();
-  log_.info("running ", pipelines_.size(), pipelines_.size() == 1 ? " pipeline" : " pipelines");
+  start_units(units);
+  log_.info("running ", units.size(), units.size() == 1 ? " pipeline" : " pipelines");
   bool stop_asked = false;
   {
     std::lock_guard lock(mutex_);
@@ -210,7 +227,7 @@ void Engine::start() {
     stop_asked = stop_deferred_;
   }
   // A component that cannot start leaves the file half-running; stop the rest in order and exit 1.
-  if (std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->failed(); })) {
+  if (std::any_of(units.begin(), units.end(), [](const auto& u) { return u->pipeline->failed(); })) {
     log_.error("a component failed to start; stopping every pipeline");
     request_stop();
   } else if (stop_asked) {
@@ -221,6 +238,7 @@ void Engine::start() {
 void Engine::request_stop() {
   Deadline deadline;
   bool deferred = false;
+  Units units;
   {
     std::lock_guard lock(mutex_);
     if (stop_deadline_) return;
@@ -230,6 +248,7 @@ void Engine::request_stop() {
     } else {
       deadline = std::chrono::steady_clock::now() + shutdown_timeout_;
       stop_deadline_ = deadline;
+      units = units_;  // a reload installing pipelines after this sees stop_deadline_ and stops them
     }
   }
   if (deferred) {
@@ -239,12 +258,13 @@ void Engine::request_stop() {
   log_.info("stopping: sources stop taking events, queues drain, sinks flush (deadline ",
             std::chrono::duration_cast<std::chrono::milliseconds>(shutdown_timeout_).count(), " ms)");
   // Every source at once: a pipeline fed in-process keeps its source open until its writers close.
-  for (auto& p : pipelines_) p->request_stop(deadline);
+  // A unit a reload retires meanwhile stays alive through `units`; its request_stop() runs once.
+  for (auto& u : units) u->pipeline->request_stop(deadline);
   changed_.notify_all();
 }
 
 bool Engine::all_finished() const {
-  return std::all_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->finished(); });
+  return std::all_of(units_.begin(), units_.end(), [](const auto& u) { return u->pipeline->finished(); });
 }
 
 int Engine::wait() {
@@ -256,63 +276,83 @@ int Engine::wait() {
       return 1;
     }
   }
-  {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      if (all_finished()) break;
-      if (stop_deadline_) {
-        gave_up = !changed_.wait_until(lock, *stop_deadline_, [&] { return all_finished(); });
-        break;
+  std::unique_lock reloading(reload_mutex_, std::defer_lock);
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      for (;;) {
+        if (all_finished()) break;
+        if (stop_deadline_) {
+          gave_up = !changed_.wait_until(lock, *stop_deadline_, [&] { return all_finished(); });
+          break;
+        }
+        changed_.wait(lock);
       }
-      changed_.wait(lock);
     }
+    // No reload may change the pipelines from here on; one that ran meanwhile may have started
+    // pipelines that have not finished: wait for those too.
+    reloading.lock();
+    std::lock_guard lock(mutex_);
+    if (gave_up || all_finished()) break;
+    reloading.unlock();
+  }
+  Units units;
+  {
+    std::lock_guard lock(mutex_);
+    units = units_;
   }
   if (gave_up) {
     std::string stuck;
-    for (auto& p : pipelines_) {
-      if (!p->finished()) stuck += (stuck.empty() ? "" : ", ") + p->name();
+    for (auto& u : units) {
+      if (!u->pipeline->finished()) stuck += (stuck.empty() ? "" : ", ") + u->name;
     }
     log_.error("shutdown deadline passed; giving up on pipelines: ", stuck);
-    for (auto& p : pipelines_) p->abort();
+    for (auto& u : units) u->pipeline->abort();
   }
-  for (auto& p : pipelines_) p->join();
-  bool failed = std::any_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->failed(); });
+  for (auto& u : units) u->pipeline->join();
+  bool failed = std::any_of(units.begin(), units.end(), [](const auto& u) { return u->pipeline->failed(); });
   // Every pipeline is asked (each logs its own), not only until the first says so.
-  for (auto& p : pipelines_) failed = p->delivered_nothing() || failed;
+  for (auto& u : units) failed = u->pipeline->delivered_nothing() || failed;
   teardown();
   return gave_up || failed ? 1 : 0;
 }
 
-void Engine::teardown() {
-  {
-    std::lock_guard lock(mutex_);  // status() reads nothing once this is set
-    if (torn_down_) return;
-    torn_down_ = true;
-  }
-  // Normally every pipeline finished already; an engine dropped while running is stopped now.
-  for (auto& p : pipelines_) p->request_stop(std::chrono::steady_clock::now());
-  for (auto& p : pipelines_) p->abort();
-  for (auto& p : pipelines_) p->join();
+void Engine::teardown_units(Units& units) {
+  // Normally every pipeline finished already; one dropped while running is stopped now.
+  for (auto& u : units) u->pipeline->request_stop(std::chrono::steady_clock::now());
+  for (auto& u : units) u->pipeline->abort();
+  for (auto& u : units) u->pipeline->join();
   // No handler may run while components are stopped or destroyed: every `[this]` handler of a
-  // plugin relies on it (sluice/thread_model.hpp). io_->stop() returns once the I/O threads are
-  // joined; handlers still queued are destroyed unrun with the io_context, in ~Engine.
-  io_->stop();
+  // plugin relies on it (sluice/thread_model.hpp). stop() returns once the pipeline's I/O threads
+  // are joined; handlers still queued are destroyed unrun with its io_context, in ~Unit.
+  for (auto& u : units) u->io->stop();
   // After the last batch (join() above) and with no handler running: a transform's stop() may
   // join its own threads and cancel its timers without racing a handler.
-  for (auto& p : pipelines_) p->stop_transforms();
-  for (auto& p : pipelines_) p->destroy_sinks();
-  for (auto& p : pipelines_) p->destroy_transforms();
-  for (auto& p : pipelines_) p->destroy_source();
-  pipelines_.clear();
+  for (auto& u : units) u->pipeline->stop_transforms();
+  // Across the units, sinks first: a sink destroyed fails what it holds, and that nack may reach
+  // the source of another of these pipelines (inproc), which must still be alive.
+  for (auto& u : units) u->pipeline->destroy_sinks();
+  for (auto& u : units) u->pipeline->destroy_transforms();
+  for (auto& u : units) u->pipeline->destroy_source();
+  units.clear();  // each Unit: pipeline, then io_context, then its libraries (if no one else holds them)
+}
+
+void Engine::teardown() {
+  Units units;
+  {
+    std::lock_guard lock(mutex_);
+    if (torn_down_) return;
+    torn_down_ = true;
+    for (const auto& u : units_) stopped_.push_back(u->description);  // status() after the end
+    units = std::move(units_);
+    units_.clear();
+  }
+  teardown_units(units);
 }
 
 Engine::~Engine() {
-  plugin_info_.reset();
+  plugin_info_.reset();  // its collector reads units_
   teardown();
-  // Pending handlers hold plugin code; destroy them while the libraries are still mapped.
-  io_.reset();
-  std::lock_guard lock(libraries_mutex_);
-  libraries_.clear();
 }
 
 }  // namespace sluice::runtime

@@ -1,6 +1,7 @@
 // Engine::status() and what it reports: kept apart from engine.cpp, which holds the lifecycle.
 #include "config/config_hash.hpp"
 #include "runtime/engine.hpp"
+#include "runtime/engine_unit.hpp"
 
 namespace sluice::runtime {
 
@@ -17,19 +18,21 @@ PipelineDescription describe_pipeline(const config::PipelineConfig& p) {
 }
 
 std::vector<PipelineStatus> Engine::status() const {
-  // Under the engine's lock: teardown() takes it before it destroys anything, so no component is
-  // asked about after it is gone. Sink::ready() is called from any thread by contract and is cheap.
+  // Under the engine's lock: a unit leaves units_ under it before it is torn down (teardown(), a
+  // reload retiring it), so no component is asked about after it is gone. Sink::ready() is called
+  // from any thread by contract and is cheap.
   std::lock_guard lock(mutex_);
   std::vector<PipelineStatus> out;
-  for (std::size_t i = 0; i < described_.size(); ++i) {
+  for (const auto& d : stopped_) {
     PipelineStatus s;
-    s.description = described_[i];
-    if (torn_down_ || i >= pipelines_.size()) {
-      s.state = "stopped";
-      out.push_back(std::move(s));
-      continue;
-    }
-    const Pipeline& p = *pipelines_[i];
+    s.description = d;
+    s.state = "stopped";
+    out.push_back(std::move(s));
+  }
+  for (const auto& u : units_) {
+    PipelineStatus s;
+    s.description = u->description;
+    const Pipeline& p = *u->pipeline;
     if (p.failed()) {
       s.state = "failed";
     } else if (p.finished()) {

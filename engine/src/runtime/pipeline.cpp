@@ -83,22 +83,28 @@ void Pipeline::attach_metrics(metrics::Registry& registry, const config::Pipelin
         metrics::counter(*dead_letters_->metrics(), metrics::EngineMetric::dead_letter_events));
   }
   metrics_on_ = true;
-  // Gauges read live state when /metrics is rendered: nothing to update on the event path.
-  std::vector<MetricLabels> sink_labels;
   for (std::size_t i = 0; i < sinks_.size() && i < config.sinks.size(); ++i) {
-    sink_labels.push_back({{"pipeline", name_}, {"component", sinks_[i].label()}, {"type", config.sinks[i].type}});
+    sink_gauge_labels_.push_back(
+        {{"pipeline", name_}, {"component", sinks_[i].label()}, {"type", config.sinks[i].type}});
   }
-  gauges_ = registry.add_scoped_collector([this, sink_labels = std::move(sink_labels)](metrics::Exposition& out) {
+}
+
+void Pipeline::publish_gauges(metrics::Registry& registry) {
+  if (!metrics_on_) return;
+  // Gauges read live state when /metrics is rendered: nothing to update on the event path.
+  gauges_ = registry.add_scoped_collector([this](metrics::Exposition& out) {
     using metrics::EngineMetric;
     metrics::add(out, EngineMetric::queue_events, {{"pipeline", name_}}, static_cast<double>(queue_.size()));
     metrics::add(out, EngineMetric::queue_capacity_events, {{"pipeline", name_}},
                  static_cast<double>(queue_.capacity()));
-    for (std::size_t i = 0; i < sink_labels.size(); ++i) {
-      metrics::add(out, EngineMetric::sink_in_flight_batches, sink_labels[i],
+    for (std::size_t i = 0; i < sink_gauge_labels_.size(); ++i) {
+      metrics::add(out, EngineMetric::sink_in_flight_batches, sink_gauge_labels_[i],
                    static_cast<double>(tracker_->in_flight(i)));
     }
   });
 }
+
+void Pipeline::withdraw_gauges() { gauges_.reset(); }
 
 bool Pipeline::sinks_ready(std::string& detail) const {
   bool all = true;

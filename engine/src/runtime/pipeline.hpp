@@ -93,6 +93,11 @@ class Pipeline final : private Emitter {
   // start; `config` is the one the pipeline was built from (it names each component's type).
   // Nothing when the registry is disabled.
   void attach_metrics(metrics::Registry& registry, const config::PipelineConfig& config);
+  // The pipeline's gauges (queue, sinks in flight), read at each render while published. A reload
+  // runs the old and the new pipeline of a name side by side for a moment: the engine withdraws
+  // the old one's before it publishes the new one's, so a series is never written twice.
+  void publish_gauges(metrics::Registry& registry);
+  void withdraw_gauges();
 
  private:
   // Emitter, for the source.
@@ -155,6 +160,7 @@ class Pipeline final : private Emitter {
   std::vector<ComponentCounters> transform_counters_;  // by position, sized at construction
   std::shared_ptr<SinkMetrics> sink_metrics_;          // shared with the batches in flight
   // Last: removed first, so the gauges' collector never reads a pipeline being destroyed.
+  std::vector<MetricLabels> sink_gauge_labels_;  // by sink position
   metrics::Registry::Subscription gauges_;
 };
 

@@ -3,6 +3,9 @@
 // group): one parser and one set of error messages for every plugin that accepts connections.
 // Plugin-side code (plugins/common, library sluice_net_support), not part of the SDK.
 
+#include <linux/filter.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -54,6 +57,34 @@ inline void check_listen(const std::string& listen, ValidationContext& check) {
   });
 }
 
+// With two listeners on one address (the old and the new instance of a pipeline during a
+// reload), the kernel would spread new connections over both, and those waiting in the old one's
+// accept queue when it closes would be reset. A classic BPF program on the SO_REUSEPORT group
+// that answers "1" sends every new connection to the second socket of the group, the newest:
+// the old one only serves what it had. Once the old one is closed the group has one socket, 1 is
+// out of range, and the kernel picks by hash among the one: the program is inert. Best effort: a
+// kernel without SO_ATTACH_REUSEPORT_CBPF spreads connections as before.
+inline void steer_new_connections_here(boost::asio::ip::tcp::acceptor& acceptor) {
+  sock_filter code[] = {{BPF_RET | BPF_K, 0, 0, 1}};
+  sock_fprog program{1, code};
+  ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
+}
+
+// What is left in a listener's accept queue, taken without waiting, so that closing it resets no
+// connection (a reload's old listener: new connections go to the new one). For each connection
+// taken, `serve(socket)`; call on the acceptor's strand, before close().
+template <class Serve>
+void accept_what_is_queued(boost::asio::ip::tcp::acceptor& acceptor, boost::asio::io_context& io, Serve serve) {
+  boost::system::error_code ec;
+  acceptor.non_blocking(true, ec);
+  for (int i = 0; !ec && i < 4096; ++i) {  // bounded: the queue is, and steering keeps it from growing
+    boost::asio::ip::tcp::socket socket(boost::asio::make_strand(io));
+    acceptor.accept(socket, ec);
+    if (ec) break;
+    serve(std::move(socket));
+  }
+}
+
 // Bound and listening on a strand of `io`. Bound when the component is made, so a port in use is
 // reported with the `listen` option before anything runs.
 inline std::unique_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio::io_context& io,
@@ -64,9 +95,14 @@ inline std::unique_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio
   boost::system::error_code ec;
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  // A reload starts the new pipeline before the old one stops (sluice/thread_model.hpp): its
+  // listener binds the same address beside the old one, so that no connection is refused
+  // during the swap. Another program's listener (without SO_REUSEPORT) still refuses the bind.
+  if (!ec) acceptor->set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) throw ConfigError("listen", "cannot listen on " + listen + ": " + ec.message());
+  steer_new_connections_here(*acceptor);
   return acceptor;
 }
 
