@@ -66,9 +66,23 @@ constexpr std::chrono::seconds linger{1};
 Session::Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool over_limit)
     : stream_(std::move(socket)), shared_(std::move(shared)), over_limit_(over_limit) {
   ++shared_->connections;
+  ++shared_->busy;
 }
 
-Session::~Session() { --shared_->connections; }
+Session::~Session() {
+  --shared_->connections;
+  set_busy(false);
+}
+
+void Session::set_busy(bool busy) {
+  if (busy == busy_) return;
+  busy_ = busy;
+  if (busy) {
+    ++shared_->busy;
+  } else if (--shared_->busy == 0) {
+    shared_->close_out_when_done();
+  }
+}
 
 void Session::run() {
   net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::start, shared_from_this()));
@@ -82,6 +96,8 @@ void Session::start() {
 }
 
 void Session::do_read() {
+  // Kept alive between requests: idle, it does not hold a stop (it is busy again once bytes come).
+  if (answered_) set_busy(false);
   parser_.emplace();
   parser_->body_limit(shared_->max_body);
   parser_->header_limit(header_limit);
@@ -91,6 +107,7 @@ void Session::do_read() {
 }
 
 void Session::on_read(beast::error_code ec, std::size_t) {
+  set_busy(true);
   if (ec == bhttp::error::end_of_stream) return do_close();
   if (ec && malformed(ec)) {
     // Answered, then closed: after bytes that are not HTTP, where the next request starts is unknown.
@@ -364,6 +381,7 @@ void Session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
 }
 
 void Session::do_close() {
+  set_busy(false);  // answered, or the client closed: the linger below holds no stop
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) return;

@@ -81,6 +81,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::chrono::steady_clock::time_point> request_read_at_;
   std::optional<boost::asio::steady_timer> ack_timer_;
   bool answered_ = false;
+  bool busy_ = true;  // counted in shared_->busy: not idle between requests (http_shared.hpp)
+  void set_busy(bool busy);
   // Counts requests on this connection: a late ack (after its request timed out and the client sent
   // another) must not answer the newer request.
   std::uint64_t request_ = 0;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include "http_metrics.hpp"
@@ -37,6 +38,19 @@ struct HttpShared {
 
   std::atomic<bool> stopping{false};
   std::atomic<int> connections{0};
+
+  // Stopping: the emitter is closed only once the listener is closed and no connection is in the
+  // middle of a request (accepted and not yet answered its first one, or reading, handling or
+  // answering one), so every request taken in is answered (503 after the stop) before the pipeline
+  // can finish. A reload tears the old pipeline down, its I/O context with it, as soon as it
+  // finished: a connection still waiting for its request would end with no answer. A kept-alive
+  // connection idle between requests does not hold the stop; it is closed with the pipeline.
+  std::atomic<int> busy{0};
+  std::atomic<bool> listener_closed{false};
+  void close_out_when_done();
+  void forget_out();  // ~HttpSource: a connection that ends later must not reach the pipeline
+  std::atomic<bool> out_closed{false};
+  std::mutex out_mutex;  // out against forget_out()
 };
 
 }  // namespace sluice::http

@@ -97,6 +97,18 @@ HttpShared::HttpShared(const Options& o, Context& c)
               static_cast<std::size_t>(o.get_int("rate_limit_clients"))),
       metrics(c.metrics) {}
 
+void HttpShared::close_out_when_done() {
+  if (!listener_closed.load() || busy.load() != 0) return;
+  if (out_closed.exchange(true)) return;
+  std::lock_guard lock(out_mutex);
+  if (out != nullptr) out->close();
+}
+
+void HttpShared::forget_out() {
+  std::lock_guard lock(out_mutex);
+  out = nullptr;
+}
+
 void HttpSource::validate(const Options& o, ValidationContext& check) {
   check_listen(o.get_string("listen"), check);
   check.attempt([&] { (void)HostPolicy(o.get_string("listen"), o.get_list("allowed_hosts")); });
@@ -117,6 +129,7 @@ HttpSource::HttpSource(const Options& o, Context& context)
 }
 
 HttpSource::~HttpSource() {
+  shared_->forget_out();
   boost::system::error_code ignored;
   acceptor_->close(ignored);
 }
@@ -139,17 +152,25 @@ void HttpSource::stop() {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
     retry_->cancel();
+    shared_->listener_closed = true;
+    shared_->close_out_when_done();  // now, or when the last request in progress is answered
   });
-  if (shared_->out != nullptr) shared_->out->close();
 }
 
 void HttpSource::do_accept() {
+  // A pending accept holds a stop like a request in progress (http_shared.hpp): a connection the
+  // kernel accepted just before the listener closed is still served (503), not reset.
+  ++shared_->busy;
   acceptor_->async_accept(net::make_strand(*context_.io), [this](beast::error_code ec, tcp::socket socket) {
-    if (!acceptor_->is_open()) return;  // stopped
+    const auto done = [this] {
+      if (--shared_->busy == 0) shared_->close_out_when_done();
+    };
     if (ec) {
+      if (!acceptor_->is_open()) return done();  // stopped
       // Out of file descriptors, most likely: accepting again at once would fail at once.
       context_.log.warn("accept failed: ", ec.message());
-      return retry_->after_failure([this] { do_accept(); });
+      retry_->after_failure([this] { do_accept(); });
+      return done();
     }
     retry_->succeeded();
     // Answers are small; Nagle's algorithm would hold one back behind an unacknowledged one.
@@ -157,7 +178,8 @@ void HttpSource::do_accept() {
     socket.set_option(tcp::no_delay(true), ignored);
     const bool over = shared_->connections.load() >= shared_->max_connections;
     std::make_shared<Session>(std::move(socket), shared_, over)->run();
-    do_accept();
+    if (acceptor_->is_open()) do_accept();
+    done();
   });
 }
 
