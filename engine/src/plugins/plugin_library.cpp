@@ -1,6 +1,7 @@
 #include "plugins/plugin_library.hpp"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <sys/stat.h>
 
 #include <boost/dll/shared_library.hpp>
@@ -20,6 +21,26 @@ PluginLibrary::~PluginLibrary() {
   handle_.reset();
   if (!mapped_file_.empty()) remove_private_copy(mapped_file_);
 }
+
+namespace {
+
+// The libraries a plugin brought into the process (librdkafka, and OpenSSL, SASL, zlib under it)
+// stay mapped when the plugin is unloaded; only the plugin's own code is swapped. They keep
+// process-wide state that was never meant to be unloaded (OpenSSL's and SASL's one-time globals):
+// unmapping it leaks that state and, should they be loaded again, initialises them twice. They are
+// the objects the dlopen() of the plugin appended after it to the loader's list.
+void keep_dependencies_loaded(void* plugin) {
+  link_map* map = nullptr;
+  if (plugin == nullptr || dlinfo(plugin, RTLD_DI_LINKMAP, &map) != 0 || map == nullptr) return;
+  for (link_map* dep = map->l_next; dep != nullptr; dep = dep->l_next) {
+    if (dep->l_name == nullptr || dep->l_name[0] == '\0') continue;
+    // Already loaded: RTLD_NOLOAD only finds it, RTLD_NODELETE pins it. The handle is not closed,
+    // on purpose.
+    (void)dlopen(dep->l_name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+}
+
+}  // namespace
 
 std::string PluginLibrary::identity_of(const std::filesystem::path& file) {
   struct stat st {};
@@ -105,6 +126,7 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& 
     const char* why = dlerror();
     refuse(file, std::string("cannot be loaded: ") + (why ? why : ec.message()));
   }
+  keep_dependencies_loaded(lib->handle_->library.native());
 
   using ManifestFn = void(PluginManifest&);
   try {
