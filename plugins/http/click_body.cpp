@@ -45,6 +45,10 @@ std::size_t count_up_to(std::string_view text, char c, std::size_t limit) {
 // `{"page":"a"}\0junk` would be taken as one click with the junk still in its payload. Also
 // measures nesting, outside strings.
 std::optional<std::string> precheck(std::string_view text) {
+  // simdjson skips a byte order mark at the start of what it parses, but the payload is stored and
+  // spliced into frames and arrays as it is, where a BOM is not JSON. The body's own first one is
+  // removed before this (without_bom); a second one is refused.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") return "invalid JSON: a second byte order mark at its start";
   // No NUL, and too few brackets (counted inside strings too) to nest past the limit: nothing to
   // refuse, and no need to walk the text byte by byte.
   if (!text.empty() && std::memchr(text.data(), '\0', text.size()) == nullptr &&
