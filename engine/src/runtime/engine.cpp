@@ -178,8 +178,7 @@ std::shared_ptr<Engine::Unit> Engine::build_unit(const config::PipelineConfig& p
                                                 changed_.notify_all();
                                               });
   if (metrics) unit->pipeline->attach_metrics(*metrics, p);
-  unit->description = describe_pipeline(p);
-  unit->description.config_hash = unit->hash;
+  unit->description = describe_pipeline(p, unit->hash);
   slot->store(unit->pipeline.get());
   return unit;
 }

@@ -1,12 +1,13 @@
 // Engine::status() and what it reports: kept apart from engine.cpp, which holds the lifecycle.
-#include "config/config_hash.hpp"
+#include <utility>
+
 #include "runtime/engine.hpp"
 #include "runtime/engine_unit.hpp"
 
 namespace sluice::runtime {
 
-PipelineDescription describe_pipeline(const config::PipelineConfig& p) {
-  PipelineDescription d{p.name, config::pipeline_config_hash(p), {}};
+PipelineDescription describe_pipeline(const config::PipelineConfig& p, std::string config_hash) {
+  PipelineDescription d{p.name, std::move(config_hash), {}};
   const auto add = [&d](const config::ComponentConfig& c) {
     d.components.push_back({c.label, component_kind_name(c.kind), c.type});
   };

@@ -22,7 +22,8 @@ struct PipelineDescription {
   std::string config_hash;  // config::pipeline_config_hash
   std::vector<ComponentDescription> components;
 };
-PipelineDescription describe_pipeline(const config::PipelineConfig& pipeline);
+// `config_hash`: the one the engine compares on reload (config/config_hash.hpp, library builds included).
+PipelineDescription describe_pipeline(const config::PipelineConfig& pipeline, std::string config_hash);
 
 struct PipelineStatus {
   PipelineDescription description;
