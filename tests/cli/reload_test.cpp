@@ -140,6 +140,39 @@ std::set<std::string> mapped_mark_copies(pid_t pid) {
   return out;
 }
 
+// The GNU build ID of a library file as binutils' readelf reads it: the test's own view of which
+// build a file is, apart from the engine's ELF reader.
+std::string readelf_build_id(const fs::path& library) {
+  Subprocess readelf({"/usr/bin/readelf", "-n", library.string()});
+  EXPECT_EQ(readelf.wait(), 0) << readelf.err();
+  std::smatch m;
+  const std::string out = readelf.out();
+  return std::regex_search(out, m, std::regex("Build ID: ([0-9a-f]+)")) ? m[1].str() : "";
+}
+
+// The admin endpoint's port, from the line the engine logs when it listens.
+unsigned short admin_port(Subprocess& run) {
+  std::smatch m;
+  const std::regex line("admin endpoint listening on http://127\\.0\\.0\\.1:([0-9]+)");
+  EXPECT_TRUE(run.wait_for_output([&](const std::string&, const std::string& err) {
+    return std::regex_search(err, m, line);
+  })) << run.err();
+  return static_cast<unsigned short>(std::stoi(m[1].str()));
+}
+
+// The build_id label of each sluice_plugin_info series of `library` on /metrics.
+std::vector<std::string> plugin_builds(unsigned short admin, const std::string& library) {
+  RawHttpClient client(admin);
+  client.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  const auto answer = client.read_answer(std::chrono::seconds(10));
+  EXPECT_TRUE(answer && answer->status == 200);
+  std::vector<std::string> out;
+  const std::regex series("sluice_plugin_info\\{library=\"" + library + "\",[^}]*build_id=\"([0-9a-f]*)\"\\} 1");
+  const std::string body = answer ? answer->body : "";
+  for (std::sregex_iterator it(body.begin(), body.end(), series), end; it != end; ++it) out.push_back((*it)[1]);
+  return out;
+}
+
 TEST(Reload, AChangedOptionRestartsOnlyItsPipelineAndLosesNothing) {
   Workspace ws("option");
   ws.install_mark(kMarkV1);
@@ -181,6 +214,54 @@ TEST(Reload, AChangedOptionRestartsOnlyItsPipelineAndLosesNothing) {
   EXPECT_TRUE(std::any_of(tallies.begin(), tallies.end(), [&](const auto& t) {
     return t[0] == static_cast<std::int64_t>(before.size());
   })) << "the old generator's own count matches what reached the sink";
+}
+
+// Two pipelines joined by an inproc channel: the writing one changes, the reading one (the
+// counting sink behind it) is left alone and sees one unbroken stream: the old writer's events,
+// each once, then the new writer's.
+TEST(Reload, AChangedWriterOfAnInprocChannelHandsOverToItsReaderLosingNothing) {
+  Workspace ws("inproc");
+  ws.install_mark(kMarkV1);
+  const auto file = [](const std::string& label) {
+    return "engine:\n  io_threads: 1\n  shutdown_timeout: 10s\npipelines:\n"
+           "  produce:\n    source: { type: generator, rate: 2000, batch_size: 10, payload: "
+           "'{\"p\":\"produce\",\"seq\":{{seq}}}' }\n"
+           "    transforms:\n      - { type: mark, label: " +
+           label +
+           " }\n    sinks:\n      - { type: inproc, channel: handover }\n"
+           "  count:\n    source: { type: inproc, channel: handover }\n    sinks:\n      - type: stdout\n";
+  };
+  ws.write_file(file("a"));
+  Subprocess run(ws.run_args());
+  ASSERT_TRUE(run.wait_for_output([](const std::string& out, const std::string&) {
+    return count_of(out, R"("label":"a")") >= 200;
+  })) << run.err();
+  ws.write_file(file("b"));
+  run.send_signal(SIGHUP);
+  ASSERT_TRUE(run.wait_for_output([](const std::string& out, const std::string& err) {
+    return err.find("reloaded: 1 unchanged, 1 restarted (produce)") != std::string::npos &&
+           count_of(out, R"("label":"b")") >= 200;
+  })) << run.err();
+  run.send_signal(SIGTERM);
+  ASSERT_EQ(run.wait(), 0) << run.err();
+
+  const Runs runs = runs_of(run.out());
+  ASSERT_EQ(runs.size(), 2u) << run.out().substr(0, 2000);
+  const auto& before = runs.at({"produce", "a", "v1"});
+  const auto& after = runs.at({"produce", "b", "v1"});
+  expect_one_complete_run(before, "the old writer");
+  expect_one_complete_run(after, "the new writer");
+  // The old writer drained during the reload (the two may interleave only while it does); what
+  // came after carries the new option, to the end.
+  const std::string& out = run.out();
+  EXPECT_LT(out.rfind(R"("label":"a")"), out.rfind(R"("label":"b")"));
+  const auto tallies = generator_tallies(run.err());
+  ASSERT_EQ(tallies.size(), 2u) << run.err();
+  for (const auto& [made, acked, failed] : tallies) {
+    EXPECT_EQ(made, acked) << run.err();
+    EXPECT_EQ(failed, 0) << run.err();
+  }
+  EXPECT_THAT(run.err(), Not(HasSubstr("already has an inproc source")));
 }
 
 TEST(Reload, BadReloadsChangeNothing) {
@@ -239,6 +320,12 @@ TEST(Reload, HotSwapOfAPluginUnderWatch) {
   })) << run.err();
   const auto v1_copies = mapped_mark_copies(run.pid());
   ASSERT_EQ(v1_copies.size(), 1u) << "mark v1 is mapped from one private copy";
+  const unsigned short admin = admin_port(run);
+  const std::string v1_build = readelf_build_id(kMarkV1);
+  const std::string v2_build = readelf_build_id(kMarkV2);
+  ASSERT_FALSE(v1_build.empty());
+  ASSERT_NE(v1_build, v2_build) << "the two fixture builds must differ";
+  EXPECT_EQ(plugin_builds(admin, "fixture_mark"), std::vector<std::string>{v1_build});
 
   ws.install_mark(kMarkV2);  // renamed over the old file, as `install` does; --watch sees it
   ASSERT_TRUE(run.wait_for_output([](const std::string& out, const std::string& err) {
@@ -250,6 +337,8 @@ TEST(Reload, HotSwapOfAPluginUnderWatch) {
   ASSERT_EQ(now_mapped.size(), 1u);
   EXPECT_NE(*now_mapped.begin(), *v1_copies.begin()) << "v1 is still mapped";
   EXPECT_FALSE(fs::exists(*v1_copies.begin())) << "the private copy of v1 was not removed";
+  // What an operator sees: the one build of mark the engine holds is now v2.
+  EXPECT_EQ(plugin_builds(admin, "fixture_mark"), std::vector<std::string>{v2_build});
   run.send_signal(SIGTERM);
   ASSERT_EQ(run.wait(), 0) << run.err();
 

@@ -245,6 +245,36 @@ AbiRecord parse_record(const fs::path& file, const std::vector<unsigned char>& b
   return *found;
 }
 
+// The GNU build ID, from the note the linker writes (name "GNU", type NT_GNU_BUILD_ID). Only a
+// label for people: a missing or odd note gives "", never a refusal.
+std::string read_build_id(FileReader& reader, const Ehdr& header, const std::vector<Shdr>& sections) {
+  constexpr std::uint32_t kBuildIdType = 3;  // NT_GNU_BUILD_ID
+  constexpr std::size_t kHeader = 3 * sizeof(std::uint32_t);
+  const std::optional<Shdr> note = find_section(reader, header, sections, ".note.gnu.build-id");
+  if (!note || note->sh_type != SHT_NOTE || note->sh_size > kMaxNoteSection) return "";
+  if (!reader.contains(note->sh_offset, note->sh_size)) return "";
+  std::vector<unsigned char> bytes(note->sh_size);
+  reader.read(note->sh_offset, bytes.data(), bytes.size());
+  for (std::uint64_t at = 0; at < bytes.size() && bytes.size() - at >= kHeader;) {
+    const std::uint32_t namesz = u32_at(bytes, at);
+    const std::uint32_t descsz = u32_at(bytes, at + 4);
+    const std::uint64_t name_at = at + kHeader;
+    const std::uint64_t desc_at = name_at + padded4(namesz);
+    if (desc_at > bytes.size() || descsz > bytes.size() - desc_at) return "";
+    if (u32_at(bytes, at + 8) == kBuildIdType && namesz == 4 && std::memcmp(bytes.data() + name_at, "GNU", 4) == 0) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string hex;
+      for (std::uint32_t i = 0; i < descsz; ++i) {
+        hex += kHex[bytes[desc_at + i] >> 4];
+        hex += kHex[bytes[desc_at + i] & 0xf];
+      }
+      return hex;
+    }
+    at = desc_at + padded4(descsz);
+  }
+  return "";
+}
+
 }  // namespace
 
 PluginFileFacts inspect_plugin_file(const fs::path& file) {
@@ -280,6 +310,7 @@ PluginFileFacts inspect_plugin_file(const fs::path& file) {
   PluginFileFacts facts;
   facts.record = parse_record(file, bytes);
   facts.exports_manifest = std::find(symbols.begin(), symbols.end(), SLUICE_PLUGIN_MANIFEST_SYMBOL) != symbols.end();
+  facts.build_id = read_build_id(reader, header, sections);
   return facts;
 }
 

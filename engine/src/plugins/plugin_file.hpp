@@ -25,6 +25,9 @@ struct AbiRecord {
 struct PluginFileFacts {
   AbiRecord record;
   bool exports_manifest = false;
+  // The linker's GNU build ID (.note.gnu.build-id) in hex, or "" when the file has none: which
+  // build this is, for sluice_plugin_info after a hot swap (two builds at one path differ here).
+  std::string build_id;
 };
 
 // Throws PluginLoadError naming the file and the reason when the file is not a shared library for

@@ -78,8 +78,8 @@ void check_toolchain(const std::filesystem::path& file, const std::string& tag) 
 }
 
 // The checks that need only the file. Nothing of the library has been mapped yet.
-AbiRecord check_file(const std::filesystem::path& file) {
-  const PluginFileFacts facts = inspect_plugin_file(file);
+PluginFileFacts check_file(const std::filesystem::path& file) {
+  PluginFileFacts facts = inspect_plugin_file(file);
   const AbiRecord& abi = facts.record;
   if (abi.abi_version != SLUICE_ABI_VERSION) {
     refuse(file, "built for Sluice plugin ABI " + std::to_string(abi.abi_version) + ", but this engine speaks ABI " +
@@ -90,7 +90,7 @@ AbiRecord check_file(const std::filesystem::path& file) {
     refuse(file, "not a Sluice plugin: it does not export '" SLUICE_PLUGIN_MANIFEST_SYMBOL
                  "' (declare the library with SLUICE_PLUGIN from <sluice/plugin.hpp>)");
   }
-  return abi;
+  return facts;
 }
 
 }  // namespace
@@ -104,16 +104,18 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& 
   auto lib = std::shared_ptr<PluginLibrary>(new PluginLibrary());
   lib->mapped_file_ = copy;  // removed by the destructor from here on, also when refused below
   lib->identity_ = identity;
-  AbiRecord abi;
+  PluginFileFacts facts;
   try {
-    abi = check_file(copy);
+    facts = check_file(copy);
   } catch (const PluginLoadError& e) {
     // Name the file the user knows, not the copy.
     std::string why = e.what();
     if (why.rfind(copy.string(), 0) == 0) why = file.string() + why.substr(copy.string().size());
     throw PluginLoadError(why);
   }
+  const AbiRecord& abi = facts.record;
   lib->file_ = file;
+  lib->build_id_ = facts.build_id;
   lib->name_ = abi.library.empty() ? file.stem().string() : abi.library;
   lib->description_ = abi.description;
   lib->handle_ = std::make_unique<Handle>();

@@ -49,6 +49,9 @@ class PluginLibrary {
   // disk (even by a build of the same size) gets another identity: a reload restarts the
   // pipelines using it (config/config_hash.hpp).
   const std::string& identity() const { return identity_; }
+  // The linker's GNU build ID of the file, in hex ("" for built-in manifests and files without one).
+  // Unlike `file`, it tells two builds at one path apart: sluice_plugin_info shows it.
+  const std::string& build_id() const { return build_id_; }
   // The identity the file at `file` would have now ("" when it cannot be read).
   static std::string identity_of(const std::filesystem::path& file);
   const PluginManifest& manifest() const { return manifest_; }
@@ -62,6 +65,7 @@ class PluginLibrary {
   std::filesystem::path file_;
   std::filesystem::path mapped_file_;
   std::string identity_;
+  std::string build_id_;
   std::string name_;
   std::string description_;
   PluginManifest manifest_;

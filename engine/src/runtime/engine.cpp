@@ -117,7 +117,8 @@ Engine::Engine(const config::Config& config, const plugins::PluginRegistry& regi
         metrics::add(out, metrics::EngineMetric::plugin_info,
                      {{"library", library->name()},
                       {"abi", std::to_string(SLUICE_ABI_VERSION)},
-                      {"path", library->file().string()}},
+                      {"path", library->file().string()},
+                      {"build_id", library->build_id()}},
                      1);
       }
     });
