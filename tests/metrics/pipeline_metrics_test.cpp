@@ -65,9 +65,9 @@ TEST(PipelineMetrics, NEventsMoveEveryCounterOnThePathByExactlyN) {
   EXPECT_EQ(sample(s, "sluice_pipeline_queue_events{pipeline=\"p\"}"), 0);
   EXPECT_EQ(sample(s, "sluice_pipeline_queue_capacity_events{pipeline=\"p\"}"), 10000);
   EXPECT_EQ(sample(s, "sluice_sink_in_flight_batches" + out), 0);
-  EXPECT_EQ(
-      sample(s, "sluice_plugin_info{library=\"test\",abi=\"" + std::to_string(SLUICE_ABI_VERSION) + "\",path=\"\",build_id=\"\"}"),
-      1);
+  EXPECT_EQ(sample(s, "sluice_plugin_info{library=\"test\",abi=\"" + std::to_string(SLUICE_ABI_VERSION) +
+                          "\",path=\"\",build_id=\"\"}"),
+            1);
   run.engine->request_stop();
   EXPECT_EQ(run.engine->wait(), 0);
 }
@@ -123,8 +123,9 @@ TEST(PipelineMetrics, ARebuiltEngineOnTheSameRegistryKeepsCounting) {
   const auto s = samples_of(registry->render());
   EXPECT_EQ(sample(s, "sluice_component_sent_events_total" + labels("p", "sinks[0] capture", "capture")), 2 * kN);
   EXPECT_EQ(sample(s, "sluice_pipeline_queue_events{pipeline=\"p\"}"), -1) << "no gauges for a pipeline that is gone";
-  EXPECT_EQ(
-      s.count("sluice_plugin_info{library=\"test\",abi=\"" + std::to_string(SLUICE_ABI_VERSION) + "\",path=\"\",build_id=\"\"}"), 0u)
+  EXPECT_EQ(s.count("sluice_plugin_info{library=\"test\",abi=\"" + std::to_string(SLUICE_ABI_VERSION) +
+                    "\",path=\"\",build_id=\"\"}"),
+            0u)
       << "nor plugin info from an engine that is gone";
 }
 
