@@ -67,9 +67,15 @@ Session::Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool 
     : stream_(std::move(socket)), shared_(std::move(shared)), over_limit_(over_limit) {
   ++shared_->connections;
   ++shared_->busy;
+  std::lock_guard lock(shared_->sessions_mutex);
+  shared_->sessions.insert(this);
 }
 
 Session::~Session() {
+  {
+    std::lock_guard lock(shared_->sessions_mutex);
+    shared_->sessions.erase(this);
+  }
   --shared_->connections;
   set_busy(false);
 }
@@ -95,9 +101,24 @@ void Session::start() {
   send_unavailable("too many connections");
 }
 
+void Session::wake_for_stop() {
+  if (!idle_ || stop_timer_) return;  // in a request: its answer says Connection: close
+  set_busy(true);
+  stop_timer_.emplace(stream_.get_executor(), stop_grace);
+  stop_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && self->idle_) self->stream_.cancel();  // no request came: on_read closes it
+  });
+}
+
 void Session::do_read() {
-  // Kept alive between requests: idle, it does not hold a stop (it is busy again once bytes come).
-  if (answered_) set_busy(false);
+  // Kept alive between requests: idle, it does not hold a stop (it is busy again once bytes come),
+  // unless the stop has begun (an answer already on its way said keep-alive).
+  idle_ = answered_;
+  if (idle_ && shared_->stopping) {
+    wake_for_stop();
+  } else if (answered_) {
+    set_busy(false);
+  }
   parser_.emplace();
   parser_->body_limit(shared_->max_body);
   parser_->header_limit(header_limit);
@@ -108,7 +129,11 @@ void Session::do_read() {
 
 void Session::on_read(beast::error_code ec, std::size_t) {
   set_busy(true);
+  idle_ = false;
+  if (stop_timer_) stop_timer_->cancel();
   if (ec == bhttp::error::end_of_stream) return do_close();
+  // The grace of a stop ended with the connection idle: closed as after an answer, not reset.
+  if (ec == boost::asio::error::operation_aborted && stop_timer_) return do_close();
   if (ec && malformed(ec)) {
     // Answered, then closed: after bytes that are not HTTP, where the next request starts is unknown.
     keep_alive_ = false;

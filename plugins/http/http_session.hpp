@@ -37,6 +37,12 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket&& socket, std::shared_ptr<HttpShared> shared, bool over_limit);
   ~Session();
   void run();
+  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+  // The source is stopping (HttpShared::wake_sessions_for_stop); runs on this connection's strand.
+  // Idle between requests, it holds the stop for at most stop_grace: a client still using the
+  // connection gets its next request answered (503, Connection: close) instead of a reset.
+  void wake_for_stop();
+  static constexpr std::chrono::seconds stop_grace{1};
 
  private:
   using Request = bhttp::request<bhttp::string_body>;
@@ -81,7 +87,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::chrono::steady_clock::time_point> request_read_at_;
   std::optional<boost::asio::steady_timer> ack_timer_;
   bool answered_ = false;
-  bool busy_ = true;  // counted in shared_->busy: not idle between requests (http_shared.hpp)
+  bool busy_ = true;   // counted in shared_->busy: not idle between requests (http_shared.hpp)
+  bool idle_ = false;  // waiting for the next request on a kept-alive connection
+  std::optional<boost::asio::steady_timer> stop_timer_;  // the grace of wake_for_stop
   void set_busy(bool busy);
   // Counts requests on this connection: a late ack (after its request timed out and the client sent
   // another) must not answer the newer request.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 
 #include "http_metrics.hpp"
 #include "net_support/origin_policy.hpp"
@@ -15,6 +16,8 @@
 #include "sluice/sdk.hpp"
 
 namespace sluice::http {
+
+class Session;
 
 struct HttpShared {
   HttpShared(const Options& o, Context& c);
@@ -48,6 +51,16 @@ struct HttpShared {
   std::atomic<int> busy{0};
   std::atomic<bool> listener_closed{false};
   void close_out_when_done();
+
+  // A kept-alive connection idle at the stop could otherwise be closed with the pipeline just as
+  // its client sends the next request on it, which the client sees as a reset. So the stop wakes
+  // every open connection (Session::wake_for_stop): one idle between requests then holds the stop
+  // until its next request is answered (503, Connection: close) or a short grace ends. Sessions
+  // are added and removed once per connection, never per request.
+  std::mutex sessions_mutex;
+  std::unordered_set<Session*> sessions;
+  std::atomic<int> waking{0};  // woken, not yet run wake_for_stop: holds the stop like busy
+  void wake_sessions_for_stop();
   void forget_out();  // ~HttpSource: a connection that ends later must not reach the pipeline
   std::atomic<bool> out_closed{false};
   std::mutex out_mutex;  // out against forget_out()

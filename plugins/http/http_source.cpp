@@ -98,10 +98,23 @@ HttpShared::HttpShared(const Options& o, Context& c)
       metrics(c.metrics) {}
 
 void HttpShared::close_out_when_done() {
-  if (!listener_closed.load() || busy.load() != 0) return;
+  if (!listener_closed.load() || busy.load() != 0 || waking.load() != 0) return;
   if (out_closed.exchange(true)) return;
   std::lock_guard lock(out_mutex);
   if (out != nullptr) out->close();
+}
+
+void HttpShared::wake_sessions_for_stop() {
+  std::lock_guard lock(sessions_mutex);
+  for (Session* s : sessions) {
+    auto session = s->weak_from_this().lock();
+    if (!session) continue;  // being destroyed: it holds nothing
+    ++waking;
+    net::post(session->executor(), [this, session] {
+      session->wake_for_stop();
+      if (--waking == 0) close_out_when_done();
+    });
+  }
 }
 
 void HttpShared::forget_out() {
@@ -143,6 +156,7 @@ void HttpSource::start(Emitter& out) {
 void HttpSource::stop() {
   // New requests are answered 503 from now on; requests already taken in are answered normally.
   shared_->stopping = true;
+  shared_->wake_sessions_for_stop();
   net::post(acceptor_->get_executor(), [this] {
     // Connections already queued are taken and answered 503 (stopping), not reset by the close;
     // on a reload new ones go to the new pipeline's listener (listen.hpp).

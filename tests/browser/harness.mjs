@@ -155,5 +155,5 @@ export function watchClicks(url) {
   });
   ws.on('error', () => {});
   const opened = new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  return { clicks, opened, close: () => ws.terminate() };
+  return { ws, clicks, opened, close: () => ws.terminate() };
 }
