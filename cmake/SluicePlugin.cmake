@@ -21,6 +21,23 @@ if(NOT DEFINED SLUICE_PLUGIN_SUBDIR)
   set(SLUICE_PLUGIN_SUBDIR lib/sluice/plugins)
 endif()
 
+# What every object file of a plugin is compiled with: the SDK and SLUICE_PLUGIN_LINK, hidden
+# visibility, PIC, and no STB_GNU_UNIQUE (below). Shared by sluice_add_plugin and the object
+# libraries of this repository's plugins (plugins/CMakeLists.txt), whose sources the tests reuse.
+function(_sluice_plugin_compile_settings target)
+  target_link_libraries(${target} PRIVATE Sluice::sdk ${SLUICE_PLUGIN_LINK})
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  # GCC marks the static variables of inline functions and templates STB_GNU_UNIQUE, and glibc
+  # then never unmaps the library, and binds a second build's copies to the first's: a plugin
+  # swapped by a reload would stay mapped, its new build sharing the old one's statics.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -fno-gnu-unique)
+  endif()
+endfunction()
+
 function(sluice_add_plugin name)
   cmake_parse_arguments(ARG "NO_INSTALL;ASIO" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   if(NOT ARG_OUTPUT_DIRECTORY)
@@ -34,7 +51,7 @@ function(sluice_add_plugin name)
     message(FATAL_ERROR "sluice_add_plugin: '${name}' is not a plugin name (a letter, then letters, digits or _)")
   endif()
   add_library(${name} MODULE ${ARG_SOURCES} ${ARG_UNPARSED_ARGUMENTS})
-  target_link_libraries(${name} PRIVATE Sluice::sdk ${SLUICE_PLUGIN_LINK})
+  _sluice_plugin_compile_settings(${name})
   if(ARG_ASIO)
     if(NOT TARGET Sluice::asio)
       message(FATAL_ERROR "sluice_add_plugin(${name} ASIO): Sluice::asio is not defined; "
@@ -46,8 +63,6 @@ function(sluice_add_plugin name)
     PREFIX "libsluice-"
     OUTPUT_NAME ${name}
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY}
-    CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON
     # Installed plugins find libsluice_sdk.so two folders up (lib/), as in the build tree. (Loaded
     # by `sluice`, they find it already loaded; the path matters to anything else that opens them.)
     INSTALL_RPATH "$ORIGIN/../..")
@@ -56,12 +71,6 @@ function(sluice_add_plugin name)
   endif()
   # A plugin that leaves a symbol undefined must fail to link, not fail at dlopen.
   target_link_options(${name} PRIVATE -Wl,--no-undefined)
-  # GCC marks the static variables of inline functions and templates STB_GNU_UNIQUE, and glibc
-  # then never unmaps the library, and binds a second build's copies to the first's: a plugin
-  # swapped by a reload would stay mapped, its new build sharing the old one's statics.
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    target_compile_options(${name} PRIVATE -fno-gnu-unique)
-  endif()
   if(NOT ARG_NO_INSTALL)
     install(TARGETS ${name} LIBRARY DESTINATION ${SLUICE_PLUGIN_SUBDIR})
   endif()
