@@ -7,7 +7,8 @@
 //   - every click answered 2xx is in the topic exactly once, read by an independent consumer (kcat);
 //   - clicks posted after the reload answered carry the new option (userAgent), those answered
 //     before it started do not;
-//   - broadcast's WebSocket clients stay connected through it, and each receives every click once.
+//   - broadcast's WebSocket clients stay connected through it, and each receives every click once;
+//     its Kafka consumer keeps its group membership (no second assignment, no revocation).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -140,6 +141,9 @@ test('a reload of ingest under load: only 2xx or 503 + Retry-After, every click 
       assert.equal(new Set(ids).size, ids.length, `dashboard ${i} received a click twice`);
     }
     assert.deepEqual(closed, [], 'a dashboard of the unchanged pipeline was disconnected');
+    // Nor its Kafka consumer: one assignment at the start, never revoked (no rejoin of the group).
+    assert.equal(engine.log.match(/assigned \d+ partitions/g)?.length, 1, engine.log);
+    assert.doesNotMatch(engine.log, /revoked/);
     assert.ok(dashboards.every((d) => d.ws.readyState === d.ws.OPEN));
     keepAlive.destroy();
     console.log(`# ${answered.length} clicks answered 200, ${unavailable.length} answered 503 + Retry-After`);
