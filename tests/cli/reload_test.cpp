@@ -124,6 +124,16 @@ std::vector<std::array<std::int64_t, 3>> generator_tallies(const std::string& er
   return out;
 }
 
+// `count` generators said what they made, and each had all of it acknowledged and none failed.
+void expect_generators_acknowledged_all(const std::string& err, std::size_t count) {
+  const auto tallies = generator_tallies(err);
+  ASSERT_EQ(tallies.size(), count) << err;
+  for (const auto& [made, acked, failed] : tallies) {
+    EXPECT_EQ(made, acked) << err;
+    EXPECT_EQ(failed, 0) << err;
+  }
+}
+
 // The private copies of `mark` the process has mapped (plugins/private_copy.hpp).
 std::set<std::string> mapped_mark_copies(pid_t pid) {
   std::set<std::string> out;
@@ -205,12 +215,8 @@ TEST(Reload, AChangedOptionRestartsOnlyItsPipelineAndLosesNothing) {
   // Not restarted: one run of numbers across the reload, none repeated.
   expect_one_complete_run(runs.at({"steady", "s", "v1"}), "the unchanged pipeline");
   // Each generator: everything it made acknowledged, nothing failed. Three: old, new, steady.
+  expect_generators_acknowledged_all(run.err(), 3);
   const auto tallies = generator_tallies(run.err());
-  ASSERT_EQ(tallies.size(), 3u) << run.err();
-  for (const auto& [made, acked, failed] : tallies) {
-    EXPECT_EQ(made, acked) << run.err();
-    EXPECT_EQ(failed, 0) << run.err();
-  }
   EXPECT_TRUE(std::any_of(tallies.begin(), tallies.end(), [&](const auto& t) {
     return t[0] == static_cast<std::int64_t>(before.size());
   })) << "the old generator's own count matches what reached the sink";
@@ -255,12 +261,7 @@ TEST(Reload, AChangedWriterOfAnInprocChannelHandsOverToItsReaderLosingNothing) {
   // came after carries the new option, to the end.
   const std::string& out = run.out();
   EXPECT_LT(out.rfind(R"("label":"a")"), out.rfind(R"("label":"b")"));
-  const auto tallies = generator_tallies(run.err());
-  ASSERT_EQ(tallies.size(), 2u) << run.err();
-  for (const auto& [made, acked, failed] : tallies) {
-    EXPECT_EQ(made, acked) << run.err();
-    EXPECT_EQ(failed, 0) << run.err();
-  }
+  expect_generators_acknowledged_all(run.err(), 2);
   EXPECT_THAT(run.err(), Not(HasSubstr("already has an inproc source")));
 }
 
@@ -352,12 +353,7 @@ TEST(Reload, HotSwapOfAPluginUnderWatch) {
   // and the output ends with v2.
   const std::string& out = run.out();
   EXPECT_LT(out.rfind(R"("build":"v1")"), out.rfind(R"("build":"v2")"));
-  const auto tallies = generator_tallies(run.err());
-  ASSERT_EQ(tallies.size(), 2u) << run.err();
-  for (const auto& [made, acked, failed] : tallies) {
-    EXPECT_EQ(made, acked);
-    EXPECT_EQ(failed, 0);
-  }
+  expect_generators_acknowledged_all(run.err(), 2);
   // The private copies are gone after a normal exit.
   for (const auto& copy : now_mapped) EXPECT_FALSE(fs::exists(fs::path(copy).parent_path()));
 }
