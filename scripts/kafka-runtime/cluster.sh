@@ -36,6 +36,9 @@ node_pid() {
   echo "$pid"
 }
 
+# Whether something accepts connections on 127.0.0.1:PORT (a refusal is immediate).
+port_taken() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port-taken "$1" 2>/dev/null; }
+
 # The broker ids that node N's metadata lists (empty when it does not answer within 2 s).
 listed_brokers() {
   { kcat -b "$(node_address "$1")" -L -m 2 2>/dev/null || true; } | sed -n 's/^  broker \([0-9]*\) at .*/\1/p' | sort -n | paste -sd ' '
@@ -114,10 +117,14 @@ cluster_start() {
   mkdir -p "$cluster"
   local n pid
   for n in "$@"; do
-    if node_ready "$n"; then say "node $n already runs on $(node_address "$n")"; continue; fi
-    # Running but not answering: starting, or paused (SIGSTOP). A second JVM on the same folder
-    # would only fail on its lock; wait for this one instead.
-    if pid=$(node_pid "$n"); then say "node $n runs (pid $pid) but does not answer yet; waiting for it"; continue; fi
+    if pid=$(node_pid "$n"); then
+      # Running but not answering: starting, or paused (SIGSTOP). A second JVM on the same folder
+      # would only fail on its lock: wait for this one instead.
+      if node_ready "$n"; then say "node $n already runs on $(node_address "$n")"; else say "node $n runs (pid $pid) but does not answer yet; waiting for it"; fi
+      continue
+    fi
+    port_taken "$(node_port "$n")" &&
+      die "127.0.0.1:$(node_port "$n") is taken by another process (the cluster of docker compose --profile cluster?); SLUICE_KAFKA_PORT moves the cluster"
     node_format "$n"
     node_launch "$n"
   done
@@ -154,7 +161,7 @@ cluster_status() {
     if node_ready "$n"; then
       say "node $n: running on $(node_address "$n") (pid $(node_pid "$n" || echo '?'); brokers listed: $(listed_brokers "$n"))"
     elif pid=$(node_pid "$n"); then
-      say "node $n: not answering on $(node_address "$n"), but its process runs (pid $pid: starting, or paused)"
+      say "node $n: not ready on $(node_address "$n"), but its process runs (pid $pid: starting, catching up, or paused)"
       status=1
     else
       say "node $n: down (not answering on $(node_address "$n"), no process)"

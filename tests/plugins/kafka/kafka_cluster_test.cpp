@@ -48,12 +48,12 @@ TEST(KafkaCluster, ThreeNodesHoldTheSinksTopicWithThreeReplicasAndOneNodeStopsAl
               << " ms" << std::endl;
     for (int n = 1; n <= 3; ++n) node_pids.push_back(pid_in(cluster.node_dir(n) + "/kafka.pid"));
 
-    // Every node answers on its own port, and each knows all three brokers.
+    // Every node answers on its own port (kcat is given that node alone: it learns the others
+    // only from its answer), and each knows all three brokers.
     for (int n = 1; n <= 3; ++n) {
       SCOPED_TRACE("node " + std::to_string(n));
       const Finished md = kafka::kcat({"-b", cluster.address(n), "-L", "-m", "10"});
       ASSERT_EQ(md.code, 0) << md.err;
-      EXPECT_THAT(md.out, HasSubstr("from broker " + std::to_string(n) + ": " + cluster.address(n)));
       EXPECT_THAT(md.out, HasSubstr("\n 3 brokers:\n"));
       for (int m = 1; m <= 3; ++m)
         EXPECT_THAT(md.out, HasSubstr("broker " + std::to_string(m) + " at " + cluster.address(m)));
