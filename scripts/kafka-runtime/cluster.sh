@@ -129,7 +129,9 @@ cluster_start() {
     node_launch "$n"
   done
   wait_until_ready "$@"
-  say "ready: node(s) $* on $(for n in "$@"; do printf '%s ' "$(node_address "$n")"; done)"
+  local addresses=()
+  for n in "$@"; do addresses+=("$(node_address "$n")"); done
+  say "ready: node(s) $* on ${addresses[*]}"
 }
 
 cluster_stop() {
