@@ -1,6 +1,8 @@
 #include "kafka_sink.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +58,13 @@ OptionTable kafka_sink_options() {
       .default_to("1")
       .at_least(1)
       .example("3");
+  // No default: unset leaves the topic to the broker's min.insync.replicas (1 unless the broker
+  // sets it), as a topic created by hand would be.
+  t.add("min_insync_replicas", OptionType::integer,
+        "min.insync.replicas of a topic the sink creates (with acks: all, a write is refused while fewer replicas are "
+        "in sync); at most replication. Unset: the broker's default. A topic that exists already is not changed")
+      .at_least(1)
+      .example("2");
   t.add("header_prefix", OptionType::string,
         "Event metadata whose key starts with this goes out as a Kafka header, named without the prefix")
       .default_to("header.");
@@ -130,13 +139,22 @@ void KafkaSink::validate(const Options& o, ValidationContext& check) {
                 "acks: " + (from_option ? o.get_string("acks") : acks) +
                     " needs idempotence: false (an idempotent producer needs acks: all)");
   }
+  // The broker would accept such a topic, and then refuse every acks: all write to it.
+  if (o.has("min_insync_replicas") && o.get_int("min_insync_replicas") > o.get_int("replication")) {
+    check.error("min_insync_replicas", "min_insync_replicas: " + std::to_string(o.get_int("min_insync_replicas")) +
+                                           " is more than replication: " + std::to_string(o.get_int("replication")) +
+                                           "; a topic cannot need more in-sync replicas than it has (every acks: all "
+                                           "write to it would be refused): lower it or raise replication");
+  }
 }
 
 KafkaSink::KafkaSink(const Options& o, Context& context)
     : context_(context),
       cluster_(context.log),
       topic_{o.get_string("topic"), static_cast<int>(o.get_int("partitions")),
-             static_cast<int>(o.get_int("replication"))},
+             static_cast<int>(o.get_int("replication")),
+             o.has("min_insync_replicas") ? std::optional<int>(static_cast<int>(o.get_int("min_insync_replicas")))
+                                          : std::nullopt},
       create_topic_(o.get_bool("create_topic")),
       key_field_(o.get_string("key")),
       header_prefix_(o.get_string("header_prefix")),
@@ -230,8 +248,11 @@ void KafkaSink::create_topic_if_due() {
       std::lock_guard lock(pump_mutex_);
       if (topic_refused_ != r.detail) {
         context_.log.error("the broker refuses to create topic '", topic_.name, "' (", topic_.partitions,
-                           " partitions, replication ", topic_.replication, "): ", r.detail,
-                           "; events for it are nacked until this is fixed");
+                           " partitions, replication ", topic_.replication,
+                           topic_.min_insync_replicas
+                               ? ", min.insync.replicas " + std::to_string(*topic_.min_insync_replicas)
+                               : std::string(),
+                           "): ", r.detail, "; events for it are nacked until this is fixed");
       }
       topic_refused_ = r.detail;
       next_topic_attempt_ = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -1,6 +1,7 @@
 #include "topic_creator.hpp"
 
 #include <memory>
+#include <string>
 
 namespace sluice::kafka {
 namespace {
@@ -40,6 +41,11 @@ std::optional<TopicResult> send(rd_kafka_t* rk, const TopicSpec& spec, std::chro
   std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_t, rd_kafka_NewTopic_destroy>> topic(
       rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication, errstr, sizeof errstr));
   if (!topic) return TopicResult{TopicState::refused, errstr};
+  if (spec.min_insync_replicas) {
+    const std::string value = std::to_string(*spec.min_insync_replicas);
+    if (const auto err = rd_kafka_NewTopic_set_config(topic.get(), "min.insync.replicas", value.c_str()))
+      return TopicResult{TopicState::refused, std::string("min.insync.replicas: ") + rd_kafka_err2str(err)};
+  }
   std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy>> options(
       rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
   const int ms = static_cast<int>(timeout.count());

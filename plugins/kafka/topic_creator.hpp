@@ -16,6 +16,9 @@ struct TopicSpec {
   std::string name;
   int partitions = 1;
   int replication = 1;
+  // The topic's min.insync.replicas (a topic config set at creation); unset: the broker's default.
+  // With acks=all a write succeeds only while this many replicas are in sync.
+  std::optional<int> min_insync_replicas;
 };
 
 enum class TopicState {

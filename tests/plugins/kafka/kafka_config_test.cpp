@@ -54,5 +54,41 @@ TEST(KafkaConfig, ASourceReadsOneTopic) {
   EXPECT_EQ(d.where, "pipeline 'p', source (kafka)");
 }
 
+// A topic that needs more in-sync replicas than it has would refuse every acks: all write: the
+// file is refused, at the option's value, before anything runs.
+TEST(KafkaConfig, MinInsyncReplicasAboveReplicationIsRefusedAtTheOption) {
+  const auto d = only_error(R"(pipelines:
+  p:
+    source: {type: generator}
+    sinks:
+      - type: kafka
+        topic: t
+        replication: 2
+        min_insync_replicas: 3
+)");
+  EXPECT_EQ(
+      d.format(),
+      "test.yaml:8:30: error: pipeline 'p', sinks[0] (kafka): min_insync_replicas: 3 is more than replication: 2; "
+      "a topic cannot need more in-sync replicas than it has (every acks: all write to it would be refused): "
+      "lower it or raise replication");
+}
+
+// Equal is a valid choice (no replica may be lost for a write to succeed); so is leaving it out.
+TEST(KafkaConfig, MinInsyncReplicasUpToReplicationIsAccepted) {
+  for (const char* extra : {"replication: 3, min_insync_replicas: 3", "replication: 3, min_insync_replicas: 2",
+                            "replication: 3", "min_insync_replicas: 1"}) {
+    SCOPED_TRACE(extra);
+    // The loader runs every component's check; nothing is created.
+    EXPECT_NO_THROW((void)config::load_config_string(std::string("pipelines:\n  p:\n    source: {type: generator}\n"
+                                                                 "    sinks: [{type: kafka, topic: t, ") +
+                                                         extra + "}]\n",
+                                                     "test.yaml", test_registry()));
+  }
+  const auto d = only_error(
+      "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, min_insync_replicas: "
+      "0}]\n");
+  EXPECT_THAT(d.message, ::testing::HasSubstr("min_insync_replicas"));
+}
+
 }  // namespace
 }  // namespace sluice::test

@@ -165,7 +165,7 @@ bool topic_exists(const std::string& topic, const std::string& brokers) {
 
 void produce(const std::string& topic, const std::vector<std::string>& values, const std::string& brokers) {
   Client client(RD_KAFKA_PRODUCER, brokers);
-  const auto created = sluice::kafka::ensure_topic(client.rk, {topic, 1, 1}, std::chrono::seconds(30));
+  const auto created = sluice::kafka::ensure_topic(client.rk, {topic, 1, 1, std::nullopt}, std::chrono::seconds(30));
   ASSERT_EQ(created.state, sluice::kafka::TopicState::ready) << created.detail;
   for (const auto& v : values) {
     const rd_kafka_resp_err_t err =
