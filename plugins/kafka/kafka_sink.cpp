@@ -58,12 +58,13 @@ OptionTable kafka_sink_options() {
       .default_to("1")
       .at_least(1)
       .example("3");
-  // No default: unset leaves the topic to the broker's min.insync.replicas (1 unless the broker
-  // sets it), as a topic created by hand would be.
+  // 0, the default, leaves the topic to the broker's min.insync.replicas (1 unless the broker sets
+  // it), as a topic created by hand would be. Every option has a default (tests/engine/options_test).
   t.add("min_insync_replicas", OptionType::integer,
         "min.insync.replicas of a topic the sink creates (with acks: all, a write is refused while fewer replicas are "
-        "in sync); at most replication. Unset: the broker's default. A topic that exists already is not changed")
-      .at_least(1)
+        "in sync); at most replication. 0: the broker's default. A topic that exists already is not changed")
+      .default_to("0")
+      .at_least(0)
       .example("2");
   t.add("header_prefix", OptionType::string,
         "Event metadata whose key starts with this goes out as a Kafka header, named without the prefix")
@@ -140,7 +141,7 @@ void KafkaSink::validate(const Options& o, ValidationContext& check) {
                     " needs idempotence: false (an idempotent producer needs acks: all)");
   }
   // The broker would accept such a topic, and then refuse every acks: all write to it.
-  if (o.has("min_insync_replicas") && o.get_int("min_insync_replicas") > o.get_int("replication")) {
+  if (o.get_int("min_insync_replicas") > o.get_int("replication")) {
     check.error("min_insync_replicas", "min_insync_replicas: " + std::to_string(o.get_int("min_insync_replicas")) +
                                            " is more than replication: " + std::to_string(o.get_int("replication")) +
                                            "; a topic cannot need more in-sync replicas than it has (every acks: all "
@@ -151,10 +152,10 @@ void KafkaSink::validate(const Options& o, ValidationContext& check) {
 KafkaSink::KafkaSink(const Options& o, Context& context)
     : context_(context),
       cluster_(context.log),
-      topic_{o.get_string("topic"), static_cast<int>(o.get_int("partitions")),
-             static_cast<int>(o.get_int("replication")),
-             o.has("min_insync_replicas") ? std::optional<int>(static_cast<int>(o.get_int("min_insync_replicas")))
-                                          : std::nullopt},
+      topic_{
+          o.get_string("topic"), static_cast<int>(o.get_int("partitions")), static_cast<int>(o.get_int("replication")),
+          o.get_int("min_insync_replicas") > 0 ? std::optional<int>(static_cast<int>(o.get_int("min_insync_replicas")))
+                                               : std::nullopt},
       create_topic_(o.get_bool("create_topic")),
       key_field_(o.get_string("key")),
       header_prefix_(o.get_string("header_prefix")),

@@ -73,10 +73,11 @@ TEST(KafkaConfig, MinInsyncReplicasAboveReplicationIsRefusedAtTheOption) {
       "lower it or raise replication");
 }
 
-// Equal is a valid choice (no replica may be lost for a write to succeed); so is leaving it out.
+// Equal is a valid choice (no replica may be lost for a write to succeed); so is leaving it out
+// (0, the broker's default).
 TEST(KafkaConfig, MinInsyncReplicasUpToReplicationIsAccepted) {
   for (const char* extra : {"replication: 3, min_insync_replicas: 3", "replication: 3, min_insync_replicas: 2",
-                            "replication: 3", "min_insync_replicas: 1"}) {
+                            "replication: 3", "min_insync_replicas: 1", "min_insync_replicas: 0"}) {
     SCOPED_TRACE(extra);
     // The loader runs every component's check; nothing is created.
     EXPECT_NO_THROW((void)config::load_config_string(std::string("pipelines:\n  p:\n    source: {type: generator}\n"
@@ -86,7 +87,7 @@ TEST(KafkaConfig, MinInsyncReplicasUpToReplicationIsAccepted) {
   }
   const auto d = only_error(
       "pipelines:\n  p:\n    source: {type: generator}\n    sinks: [{type: kafka, topic: t, min_insync_replicas: "
-      "0}]\n");
+      "-1}]\n");
   EXPECT_THAT(d.message, ::testing::HasSubstr("min_insync_replicas"));
 }
 
