@@ -46,6 +46,13 @@ OptionTable kafka_sink_options() {
       .default_to("30s")
       .at_least(1)
       .example("2m");
+  // A link that drops packets (a pulled cable, a firewall) gives librdkafka no error until its own
+  // request timeouts, 30-60 s later; meanwhile every event waits, and only this tells /ready.
+  t.add("stall_timeout", OptionType::duration,
+        "How long messages may wait with no delivery report from Kafka before /ready says the sink is stalled")
+      .default_to("5s")
+      .at_least(1)
+      .example("10s");
   t.add("create_topic", OptionType::boolean,
         "Create the topic through the admin API when it does not exist; when false, events for a missing topic are "
         "nacked, naming it (after librdkafka's topic.metadata.propagation.max.ms, 30s, or message_timeout if shorter)")
@@ -157,6 +164,7 @@ KafkaSink::KafkaSink(const Options& o, Context& context)
           o.get_int("min_insync_replicas") > 0 ? std::optional<int>(static_cast<int>(o.get_int("min_insync_replicas")))
                                                : std::nullopt},
       create_topic_(o.get_bool("create_topic")),
+      stall_timeout_(o.get_duration("stall_timeout")),
       key_field_(o.get_string("key")),
       header_prefix_(o.get_string("header_prefix")),
       queue_messages_(context.metrics->gauge(kProducerQueue, kProducerQueueHelp)),
@@ -209,6 +217,8 @@ void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void
     return;
   }
   cluster->healthy("delivering again");
+  static_cast<KafkaSink*>(cluster->owner)
+      ->last_delivery_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   tag->batch->settle(tag->index, nullptr);
 }
 
@@ -291,6 +301,10 @@ void KafkaSink::pump() {
       continue;
     }
     const std::size_t n = b->batch->size();
+    // The wait for Kafka starts when an idle producer gets its first message (see ready()).
+    if (b->next == 0 && rd_kafka_outq_len(producer_.get()) == 0) {
+      busy_since_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    }
     while (b->next < n) {
       const std::size_t i = b->next++;
       const bool last = i + 1 == n;
@@ -355,6 +369,21 @@ bool KafkaSink::ready(std::string& why) const {
   if (cluster_.degraded()) {
     why = "Kafka is unreachable: " + cluster_.last_problem();
     return false;
+  }
+  // Stalled: messages wait, and Kafka has confirmed none since they began waiting or since the
+  // last delivery, whichever is later, for stall_timeout.
+  const int waiting = rd_kafka_outq_len(producer_.get());
+  if (waiting > 0) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point since(Clock::duration(
+        std::max(last_delivery_.load(std::memory_order_relaxed), busy_since_.load(std::memory_order_relaxed))));
+    const auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since);
+    if (quiet > stall_timeout_) {
+      why = "Kafka has confirmed no message for " + std::to_string(quiet.count()) + "ms while " +
+            std::to_string(waiting) + " wait (stall_timeout " + std::to_string(stall_timeout_.count()) +
+            "ms): the brokers are unreachable or stalled";
+      return false;
+    }
   }
   return true;
 }

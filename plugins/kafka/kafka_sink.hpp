@@ -63,6 +63,7 @@ class KafkaSink final : public Sink {
   ClusterLog cluster_;
   const TopicSpec topic_;
   const bool create_topic_;
+  const Duration stall_timeout_;
   const std::string key_field_;
   const std::string header_prefix_;
   std::vector<std::string> metadata_headers_;  // prefixes of metadata sent as headers under their full name
@@ -75,6 +76,10 @@ class KafkaSink final : public Sink {
   std::string topic_refused_;      // why the broker will not create the topic, when it will not
 
   std::atomic<bool> topic_ready_{false};
+  // For ready()'s stall check, steady_clock ticks: the last delivery report of a delivered message
+  // (any I/O thread), and when the producer last went from idle to busy (pump()).
+  std::atomic<std::chrono::steady_clock::rep> last_delivery_{0};
+  std::atomic<std::chrono::steady_clock::rep> busy_since_{0};
   // Used by serve() only (one at a time).
   std::unique_ptr<TopicRequest> topic_request_;
   std::chrono::steady_clock::time_point next_topic_attempt_{};
