@@ -4,9 +4,11 @@
 #
 # Each node is a combined controller and broker (process.roles=broker,controller); the three form
 # a static quorum (controller.quorum.voters lists all three). Node N (1 to 3) has:
-#   ports     broker 127.0.0.1:(P + 2(N-1)), controller the port after it, where P is
+#   ports     broker H:(P + 2(N-1)), controller 127.0.0.1 on the port after it, where P is
 #             SLUICE_KAFKA_PORT or 9192: by default 9192/9193, 9194/9195, 9196/9197 (the single
-#             broker keeps 9092/9093)
+#             broker keeps 9092/9093), and H is SLUICE_KAFKA_HOST or 127.0.0.1: an address of this
+#             host that clients reach, such as the host's end of a veth pair, for a client in a
+#             network namespace of its own (the fault tests cut that link, tests/chaos/)
 #   folder    CLUSTER/node-N: data/, kafka.log, kafka.pid (the JVM's pid, for kill -9 or
 #             SIGSTOP), server.properties; CLUSTER is SLUICE_KAFKA_CACHE or .cache/kafka-cluster
 # Internal topics have 3 replicas and min ISR 2 (cluster.properties). The cluster never runs
@@ -15,6 +17,7 @@
 nodes=3
 cluster="${SLUICE_KAFKA_CACHE:-$root/.cache/kafka-cluster}"
 base_port="${SLUICE_KAFKA_PORT:-9192}"
+host="${SLUICE_KAFKA_HOST:-127.0.0.1}"
 # A controller port of its own would clash with a neighbour's: they follow from the base port.
 [ -z "${SLUICE_KAFKA_CONTROLLER_PORT:-}" ] ||
   die "SLUICE_KAFKA_CONTROLLER_PORT is for the single broker; a cluster's node N uses SLUICE_KAFKA_PORT + 2(N-1) and the port after it"
@@ -23,7 +26,7 @@ private=true # never through Docker (use_docker)
 node_dir() { echo "$cluster/node-$1"; }
 node_port() { echo $((base_port + 2 * ($1 - 1))); }
 controller_port_of() { echo $((base_port + 2 * ($1 - 1) + 1)); }
-node_address() { echo "127.0.0.1:$(node_port "$1")"; }
+node_address() { echo "$host:$(node_port "$1")"; }
 
 # The node's JVM, when its pid file names a live process that runs this node's settings (a pid
 # left by a kill -9 may belong to another process by now).
@@ -36,8 +39,8 @@ node_pid() {
   echo "$pid"
 }
 
-# Whether something accepts connections on 127.0.0.1:PORT (a refusal is immediate).
-port_taken() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port-taken "$1" 2>/dev/null; }
+# Whether something accepts connections on H:PORT (a refusal is immediate).
+port_taken() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' port-taken "$host" "$1" 2>/dev/null; }
 
 # The broker ids that node N's metadata lists (empty when it does not answer within 2 s).
 listed_brokers() {

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 
+// For the fault tests (tests/chaos/), which have no node_modules of their own.
+export { WebSocket };
+
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const sluiceBinary = process.env.SLUICE_BINARY ? path.resolve(process.env.SLUICE_BINARY) : path.join(root, 'build/bin/sluice');
 export const fixturePlugins = process.env.SLUICE_FIXTURE_PLUGINS ? path.resolve(process.env.SLUICE_FIXTURE_PLUGINS) : path.join(root, 'build/tests/fixture-plugins');
