@@ -36,7 +36,10 @@ def trend(ts_s, ys):
     significant = abs(slope) > T_LIMIT * se and abs(change) > SCATTER_LIMIT * resid_sd
     # An exactly constant series has se == 0 and slope == 0: flat, not a division by zero.
     direction = "flat" if not significant or slope == 0 else "rises" if slope > 0 else "falls"
-    return {"slope_per_h": slope * 3600, "slope_se_per_h": se * 3600, "change": change, "scatter": resid_sd,
+    # The smallest slope this run could have called a drift: what a flat verdict rules out.
+    smallest = max(T_LIMIT * se, SCATTER_LIMIT * resid_sd / span)
+    return {"slope_per_h": slope * 3600, "slope_se_per_h": se * 3600, "smallest_per_h": smallest * 3600,
+            "change": change, "scatter": resid_sd,
             "span_s": span, "samples": len(ys), "first": ys[0], "last": ys[-1], "min": min(ys), "max": max(ys),
             "direction": direction}
 
@@ -47,9 +50,15 @@ def verdict(name, unit, t, fmt="{:,.1f}"):
     signed = lambda v: ("+" if v >= 0 else "−") + f(abs(v))
     slope = f"{signed(t['slope_per_h'])} ± {f(t['slope_se_per_h'])} {unit} per hour"
     span = f"{t['span_s']:.0f} s" if t["span_s"] < 600 else f"{t['span_s'] / 60:.0f} min"
+    if t["min"] == t["max"]:
+        return f"{name}: {f(t['min'])} {unit} in every sample after the warm-up."
     if t["direction"] == "flat":
         return (f"{name}: flat within noise ({slope}; {signed(t['change'])} {unit} over the {span} measured, "
-                f"against a scatter of ±{f(t['scatter'])} {unit}).")
-    return (f"{name}: {t['direction']} {slope}, {signed(t['change'])} {unit} over the {span} measured "
-            f"(scatter ±{f(t['scatter'])} {unit}); kept up, that is {signed(t['slope_per_h'] * 24)} {unit} in 24 h"
-            + (". A leak unless a longer run shows it levelling off." if t["direction"] == "rises" else "."))
+                f"against a scatter of ±{f(t['scatter'])} {unit}; this run would have called a drift of "
+                f"{f(t['smallest_per_h'])} {unit} per hour).")
+    said = (f"{name}: {t['direction']} {slope}, {signed(t['change'])} {unit} over the {span} measured "
+            f"(scatter ±{f(t['scatter'])} {unit})")
+    if t["direction"] == "falls":  # still settling after the warm-up; nothing falls for ever
+        return said + "."
+    return (said + f"; kept up, that is {signed(t['slope_per_h'] * 24)} {unit} in 24 h. A leak unless a longer run "
+            "shows it levelling off.")
