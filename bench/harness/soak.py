@@ -170,7 +170,8 @@ def markdown(meta, r, trends, kept):
         f"# Soak, {meta['date']}: the click tracker at {rate:,.0f} clicks/s for {label}",
         "",
         f"Written by `bench/run --soak {label}{'' if rate == 5000 else f' --rate {rate:g}'}` (`bench/harness/soak.py`); "
-        f"every sample in `{meta['stem']}.json`. Build {meta['version']}, {meta['machine']}.",
+        f"every sample in `{meta['stem']}.json`. Tree {meta['version']}, binary built {meta['binary_built']}; "
+        f"{meta['machine']}.",
         "",
         f"`pipelines/click-tracker.yaml`, ingest and broadcast in one process, on the shared broker (topic "
         f"`{meta['topic']}`, 3 partitions, linger 1 ms, `INGEST_RATE_LIMIT=0`). Load: `bench/tools/http_load`, open loop, "
@@ -264,7 +265,10 @@ def main():
     trends, kept = summarise(r["samples"], warmup)
     meta = {"date": date, "duration_text": label, "duration_s": args.duration, "rate": args.rate, "topic": topic,
             "warmup_s": warmup, "sample_s": SAMPLE_S, "connections": CONNECTIONS, "stem": stem.name,
-            "machine": machine(), "version": output(["git", "-C", str(build.root), "describe", "--always", "--dirty"])}
+            "machine": machine(), "version": output(["git", "-C", str(build.root), "describe", "--always", "--dirty"]),
+            # With --sluice the tree may have moved on since its binary was built: say when that was.
+            "binary_built": datetime.datetime.fromtimestamp(build.binary.stat().st_mtime, datetime.timezone.utc)
+            .strftime("%Y-%m-%d %H:%M UTC")}
     # Not with_suffix: a duration like 1.5h puts a dot in the stem.
     md, js = Path(f"{stem}.md"), Path(f"{stem}.json")
     js.write_text(json.dumps({**meta, "trends": trends, **r}, indent=1) + "\n")

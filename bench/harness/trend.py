@@ -46,7 +46,7 @@ def trend(ts_s, ys):
 
 def verdict(name, unit, t, fmt="{:,.1f}"):
     """One plain sentence for a trend() summary, e.g. for RSS what it would add in 24 h."""
-    f = lambda v: fmt.format(v)
+    f = lambda v: f"{v:,}" if isinstance(v, int) else fmt.format(v)  # a count stays a whole number
     signed = lambda v: ("+" if v >= 0 else "−") + f(abs(v))
     slope = f"{signed(t['slope_per_h'])} ± {f(t['slope_se_per_h'])} {unit} per hour"
     span = f"{t['span_s']:.0f} s" if t["span_s"] < 600 else f"{t['span_s'] / 60:.0f} min"
