@@ -54,10 +54,10 @@ def http_load(url, rate, seconds, connections, first_seq, batch=1, warmup=1, dra
 class WsClients:
     """ws_fanout in the background: start it, wait for READY, do the load, then collect."""
 
-    def __init__(self, url, clients, expect, first_seq, slow=0, timeout=120, timed_from=0, idle=10):
+    def __init__(self, url, clients, expect, first_seq, slow=0, timeout=120, timed_from=0, idle=10, timed=1):
         self.popen = subprocess.Popen([TOOLS / "ws_fanout", "--url", url, "--clients", str(clients), "--slow", str(slow),
                                        "--expect", str(expect), "--first-seq", str(first_seq), "--timeout", str(timeout),
-                                       "--timed-from", str(timed_from), "--idle", str(idle)],
+                                       "--timed-from", str(timed_from), "--idle", str(idle), "--timed", str(timed)],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.popen.stdout.readline().strip()
         if line != "READY":

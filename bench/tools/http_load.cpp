@@ -10,6 +10,12 @@
 // Kafka or a WebSocket client) and "bts" (microseconds since the epoch when it was due, for
 // end-to-end latency). Prints one JSON object on stdout.
 //
+// --interval S (bench/run --soak) also prints, every S seconds, a JSON line for the requests
+// answered in that interval: one long run rather than back-to-back short ones, so the schedule
+// never pauses and no connection is reopened between windows (either would show as a sawtooth
+// in a soak's series). A request counts in the interval it was answered in, latency still from
+// when it was due, so a stall shows in the window it ends in.
+//
 //   http_load --target 127.0.0.1:5000/click --rate 10000 --duration 10 --connections 64
 
 #include <boost/asio/connect.hpp>
@@ -40,6 +46,7 @@ struct Settings {
   bench::Target target;
   double rate = 0;
   Clock::duration duration{}, warmup{}, drain{};
+  Clock::duration interval{};  // zero: no per-interval lines
   int connections = 0;
   long long batch = 1;  // events per request; above 1 the body is NDJSON
   long long first_seq = 0;
@@ -54,6 +61,12 @@ struct Due {
 struct Totals {
   long long sent = 0, answered = 0, ok = 0, errors = 0;
   std::map<unsigned, long long> statuses;
+  bench::Latencies latency;
+};
+
+// One --interval window: reset after each line.
+struct Window {
+  long long answered = 0, ok = 0, errors = 0;
   bench::Latencies latency;
 };
 
@@ -87,7 +100,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 class Generator {
  public:
-  Generator(net::io_context& io, Settings s) : io_(io), s_(std::move(s)), timer_(io) {
+  Generator(net::io_context& io, Settings s) : io_(io), s_(std::move(s)), timer_(io), interval_timer_(io) {
     net::ip::tcp::resolver resolver(io);
     endpoints_ = resolver.resolve(s_.target.host, s_.target.port);
   }
@@ -100,6 +113,7 @@ class Generator {
       conns_.push_back(std::make_shared<Connection>(io_, *this));
       conns_.back()->connect();
     }
+    if (s_.interval > Clock::duration::zero()) next_interval();
     tick();
   }
 
@@ -118,10 +132,21 @@ class Generator {
     ++totals_.answered;
     ++totals_.statuses[status];
     if (status >= 200 && status < 300) ++totals_.ok;
-    if (d.at - start_ >= s_.warmup)
-      totals_.latency.add(std::chrono::duration_cast<std::chrono::microseconds>(now - d.at).count());
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - d.at).count();
+    // With intervals the whole run's latency is left out ("count":0): the windows have it, and a
+    // day-long soak would otherwise hold every sample of the day.
+    if (s_.interval > Clock::duration::zero()) {
+      ++window_.answered;
+      if (status >= 200 && status < 300) ++window_.ok;
+      window_.latency.add(latency);
+    } else if (d.at - start_ >= s_.warmup) {
+      totals_.latency.add(latency);
+    }
   }
-  void failed() { ++totals_.errors; }
+  void failed() {
+    ++totals_.errors;
+    ++window_.errors;
+  }
   void counted_send() { ++totals_.sent; }
 
   std::string body(const Due& d) const {
@@ -144,6 +169,31 @@ class Generator {
   const tcp::resolver::results_type& endpoints() const { return endpoints_; }
 
  private:
+  // Interval k ends at start + k * interval on the steady clock, so windows do not drift.
+  void next_interval() {
+    interval_timer_.expires_at(start_ + s_.interval * (intervals_ + 1));
+    interval_timer_.async_wait([this](beast::error_code ec) {
+      if (ec || finished_) return;
+      print_interval(s_.interval);
+      next_interval();
+    });
+  }
+
+  // {"interval":k,"t_s":end,"seconds":len,"scheduled":due in it,"answered","ok","non2xx","errors",
+  //  "backlog":due but not yet sent,"latency":{...}}
+  void print_interval(Clock::duration length) {
+    ++intervals_;
+    const long long scheduled = next_ - scheduled_before_;
+    scheduled_before_ = next_;
+    std::cout << "{\"interval\":" << intervals_
+              << ",\"t_s\":" << std::chrono::duration<double>(Clock::now() - start_).count()
+              << ",\"seconds\":" << std::chrono::duration<double>(length).count() << ",\"scheduled\":" << scheduled
+              << ",\"answered\":" << window_.answered << ",\"ok\":" << window_.ok
+              << ",\"non2xx\":" << window_.answered - window_.ok << ",\"errors\":" << window_.errors
+              << ",\"backlog\":" << pending_.size() << ",\"latency\":" << window_.latency.json() << "}" << std::endl;
+    window_ = {};
+  }
+
   bool all_idle() const {
     for (const auto& c : conns_)
       if (!c->idle()) return false;
@@ -181,7 +231,11 @@ class Generator {
   void finish() {
     if (finished_) return;
     finished_ = true;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    const auto now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    // The drain after the last full interval: its answers would otherwise go unreported.
+    if (s_.interval > Clock::duration::zero() && (window_.answered > 0 || window_.errors > 0))
+      print_interval(now - (start_ + s_.interval * intervals_));
     std::cout << "{\"scheduled\":" << next_ << ",\"sent\":" << totals_.sent << ",\"answered\":" << totals_.answered
               << ",\"ok\":" << totals_.ok << ",\"events_ok\":" << totals_.ok * s_.batch
               << ",\"errors\":" << totals_.errors << ",\"unsent\":" << pending_.size()
@@ -198,7 +252,7 @@ class Generator {
 
   net::io_context& io_;
   Settings s_;
-  net::steady_timer timer_;
+  net::steady_timer timer_, interval_timer_;
   tcp::resolver::results_type endpoints_;
   std::vector<std::shared_ptr<Connection>> conns_;
   std::deque<Due> pending_;
@@ -207,6 +261,8 @@ class Generator {
   long long next_ = 0;
   bool stopped_scheduling_ = false, finished_ = false;
   Totals totals_;
+  Window window_;
+  long long intervals_ = 0, scheduled_before_ = 0;
 };
 
 void Connection::connect() {
@@ -281,7 +337,8 @@ int main(int argc, char** argv) {
                         {"connections", "64"},
                         {"batch", "1"},
                         {"first-seq", "0"},
-                        {"pad", "40"}});
+                        {"pad", "40"},
+                        {"interval", "0"}});
   Settings s;
   s.target = bench::parse_target(f.str("target"));
   s.rate = f.real("rate");
@@ -292,6 +349,7 @@ int main(int argc, char** argv) {
   s.batch = f.num("batch");
   s.first_seq = f.num("first-seq");
   s.pad = static_cast<std::size_t>(f.num("pad"));
+  s.interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(f.real("interval")));
   if (s.rate <= 0 || s.connections <= 0 || s.batch <= 0) {
     std::cerr << "error: --rate, --connections and --batch must be positive\n";
     return 2;
