@@ -60,5 +60,6 @@ export function summary(load, extra = '') {
   };
   return `# ${load.next} clicks sent: ${load.ok.length} answered 2xx (p99 ${p(load.ok, 0.99)} ms, max ${p(load.ok, 1)} ms), ` +
     `${load.unavailable.length} 503 + Retry-After (max ${p(load.unavailable, 1)} ms), ${load.broken.length} broken, ` +
-    `${load.heldBack} held back by the client${extra}`;
+    `${load.heldBack} held back by the client; the client's event loop ran up to ` +
+    `${Math.round((load.loopDelay?.max ?? 0) / 1e6)} ms late${extra}`;
 }

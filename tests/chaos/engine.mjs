@@ -26,9 +26,11 @@ export class Engine {
   get ws() { return `ws://${this.network.engineIp}:8765/`; }
   get admin() { return `http://${this.network.engineIp}:9600`; }
 
-  // Starts the process and waits until /ready answers 200: ingest's topic exists and broadcast's
-  // consumer has its partitions.
+  // Starts the process and waits until /ready answers 200 (ingest's sink has its topic) and
+  // broadcast's consumer has its partitions, which /ready does not tell: after a crash the group
+  // gives them to the new consumer only once the old one's session expired (10 s).
   async start() {
+    const assignedBefore = this.assignments();
     const ip = this.network.engineIp;
     const [cmd, args] = this.network.inside([sluiceBinary, 'run', this.file]);
     this.exitCode = null;
@@ -59,7 +61,12 @@ export class Engine {
       if (this.exitCode !== null) throw new Error(`sluice exited with ${this.exitCode}:\n${this.log}`);
       return (await this.ready()).status === 200;
     }, { timeout: 90000, what: `/ready (log: ${this.log.slice(-2000)})` });
+    await eventually(() => this.assignments() > assignedBefore,
+      { timeout: 60000, what: `broadcast's consumer to get its partitions (log: ${this.log.slice(-2000)})` });
   }
+
+  // How often broadcast's consumer was given partitions, by this engine's runs so far.
+  assignments() { return (this.log.match(/\[broadcast\/source kafka\] assigned \d+ partitions/g) ?? []).length; }
 
   // GET /ready: { status, body }; a refused connection is { status: 0 }.
   async ready() {

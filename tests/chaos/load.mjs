@@ -3,6 +3,7 @@
 // click was answered and how long it took. A real client has a limit too: at most `maxOpen`
 // clicks wait at once; a click due beyond it is not sent and is counted (`heldBack`).
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from '../browser/harness.mjs';
 
 export class ClickLoad {
@@ -20,6 +21,10 @@ export class ClickLoad {
   }
 
   start() {
+    // How late this process ran its own callbacks: an answer it read late looks slow, so the
+    // summary gives this beside the latencies (two busy cores, three brokers, the engine).
+    this.loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    this.loopDelay.enable();
     const began = performance.now();
     let sent = 0;
     this.timer = setInterval(() => {
@@ -35,6 +40,7 @@ export class ClickLoad {
 
   async stop() {
     clearInterval(this.timer);
+    this.loopDelay?.disable();
     await Promise.all([...this.pending]);
     this.agent.destroy();
   }
