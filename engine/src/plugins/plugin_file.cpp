@@ -201,78 +201,93 @@ std::string field(const fs::path& file, const char* begin, std::size_t size, con
   return std::string(begin, static_cast<const char*>(nul));
 }
 
-// Walks the notes of the section (standard layout: namesz, descsz, type, padded name, padded
-// descriptor) and parses the one Sluice record.
-AbiRecord parse_record(const fs::path& file, const std::vector<unsigned char>& bytes) {
+// One entry of an ELF note section.
+struct Note {
+  std::uint32_t type;
+  const unsigned char* name;  // namesz bytes, its NUL included
+  std::uint32_t namesz;
+  const unsigned char* desc;
+  std::uint32_t descsz;
+};
+
+// Walks the entries of a note section (standard layout: namesz, descsz, type, then the name and
+// the descriptor, each padded to 4 bytes), calling visit(note) on each until it returns false.
+// Returns why the section is malformed, or "" when it is not: the entries before a malformed one
+// were visited. The Sluice record and the GNU build ID are both read through here.
+template <class Visit>
+std::string for_each_note(const std::vector<unsigned char>& bytes, Visit visit) {
   constexpr std::size_t kHeader = 3 * sizeof(std::uint32_t);
-  std::optional<AbiRecord> found;
   std::uint64_t at = 0;
   while (at < bytes.size()) {
-    if (bytes.size() - at < kHeader) malformed(file, "a note header is cut short");
+    if (bytes.size() - at < kHeader) return "a note header is cut short";
     const std::uint32_t namesz = u32_at(bytes, at);
     const std::uint32_t descsz = u32_at(bytes, at + 4);
-    const std::uint32_t type = u32_at(bytes, at + 8);
     const std::uint64_t name_at = at + kHeader;
     const std::uint64_t desc_at = name_at + padded4(namesz);
-    const std::uint64_t next = desc_at + padded4(descsz);
-    if (desc_at > bytes.size() || desc_at + descsz > bytes.size()) {
-      malformed(file, "a note claims " + std::to_string(descsz) + " bytes of data but the section ends first");
+    if (desc_at > bytes.size() || descsz > bytes.size() - desc_at) {
+      return "a note claims " + std::to_string(descsz) + " bytes of data but the section ends first";
     }
-    const bool ours = namesz == sizeof(SLUICE_ABI_NOTE_NAME) && type == SLUICE_ABI_NOTE_TYPE &&
-                      std::memcmp(bytes.data() + name_at, SLUICE_ABI_NOTE_NAME, namesz) == 0;
-    if (ours) {
-      if (found) malformed(file, "two Sluice records in one library");
-      if (descsz < sizeof(std::uint32_t)) malformed(file, "the record has no ABI version");
-      AbiRecord record;
-      record.abi_version = u32_at(bytes, desc_at);
-      if (record.abi_version == SLUICE_ABI_VERSION) {
-        if (descsz != sizeof(sluice_abi_descriptor)) {
-          malformed(file, "the record is " + std::to_string(descsz) + " bytes, but plugin ABI " +
-                              std::to_string(SLUICE_ABI_VERSION) + " records are " +
-                              std::to_string(sizeof(sluice_abi_descriptor)));
-        }
-        sluice_abi_descriptor desc;
-        std::memcpy(&desc, bytes.data() + desc_at, sizeof desc);
-        record.toolchain = field(file, desc.toolchain, sizeof desc.toolchain, "toolchain tag");
-        record.library = field(file, desc.library, sizeof desc.library, "library name");
-        record.description = field(file, desc.description, sizeof desc.description, "description");
-      }
-      found = std::move(record);
-    }
-    at = std::min<std::uint64_t>(next, bytes.size());
+    if (!visit(Note{u32_at(bytes, at + 8), bytes.data() + name_at, namesz, bytes.data() + desc_at, descsz})) return "";
+    at = std::min<std::uint64_t>(desc_at + padded4(descsz), bytes.size());
   }
+  return "";
+}
+
+bool named(const Note& note, const char* name, std::size_t size_with_nul) {
+  return note.namesz == size_with_nul && std::memcmp(note.name, name, size_with_nul) == 0;
+}
+
+// The one Sluice record of the section; any malformed note refuses the library.
+AbiRecord parse_record(const fs::path& file, const std::vector<unsigned char>& bytes) {
+  std::optional<AbiRecord> found;
+  const std::string bad = for_each_note(bytes, [&](const Note& note) {
+    if (note.type != SLUICE_ABI_NOTE_TYPE || !named(note, SLUICE_ABI_NOTE_NAME, sizeof(SLUICE_ABI_NOTE_NAME))) {
+      return true;
+    }
+    if (found) malformed(file, "two Sluice records in one library");
+    if (note.descsz < sizeof(std::uint32_t)) malformed(file, "the record has no ABI version");
+    AbiRecord record;
+    std::memcpy(&record.abi_version, note.desc, sizeof record.abi_version);
+    if (record.abi_version == SLUICE_ABI_VERSION) {
+      if (note.descsz != sizeof(sluice_abi_descriptor)) {
+        malformed(file, "the record is " + std::to_string(note.descsz) + " bytes, but plugin ABI " +
+                            std::to_string(SLUICE_ABI_VERSION) + " records are " +
+                            std::to_string(sizeof(sluice_abi_descriptor)));
+      }
+      sluice_abi_descriptor desc;
+      std::memcpy(&desc, note.desc, sizeof desc);
+      record.toolchain = field(file, desc.toolchain, sizeof desc.toolchain, "toolchain tag");
+      record.library = field(file, desc.library, sizeof desc.library, "library name");
+      record.description = field(file, desc.description, sizeof desc.description, "description");
+    }
+    found = std::move(record);
+    return true;
+  });
+  if (!bad.empty()) malformed(file, bad);
   if (!found) malformed(file, "its " SLUICE_ABI_NOTE_SECTION " section holds no Sluice note");
   return *found;
 }
 
 // The GNU build ID, from the note the linker writes (name "GNU", type NT_GNU_BUILD_ID). Only a
-// label for people: a missing or odd note gives "", never a refusal.
+// label for people: a missing or malformed note gives "", never a refusal.
 std::string read_build_id(FileReader& reader, const Ehdr& header, const std::vector<Shdr>& sections) {
   constexpr std::uint32_t kBuildIdType = 3;  // NT_GNU_BUILD_ID
-  constexpr std::size_t kHeader = 3 * sizeof(std::uint32_t);
   const std::optional<Shdr> note = find_section(reader, header, sections, ".note.gnu.build-id");
   if (!note || note->sh_type != SHT_NOTE || note->sh_size > kMaxNoteSection) return "";
   if (!reader.contains(note->sh_offset, note->sh_size)) return "";
   std::vector<unsigned char> bytes(note->sh_size);
   reader.read(note->sh_offset, bytes.data(), bytes.size());
-  for (std::uint64_t at = 0; at < bytes.size() && bytes.size() - at >= kHeader;) {
-    const std::uint32_t namesz = u32_at(bytes, at);
-    const std::uint32_t descsz = u32_at(bytes, at + 4);
-    const std::uint64_t name_at = at + kHeader;
-    const std::uint64_t desc_at = name_at + padded4(namesz);
-    if (desc_at > bytes.size() || descsz > bytes.size() - desc_at) return "";
-    if (u32_at(bytes, at + 8) == kBuildIdType && namesz == 4 && std::memcmp(bytes.data() + name_at, "GNU", 4) == 0) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      std::string hex;
-      for (std::uint32_t i = 0; i < descsz; ++i) {
-        hex += kHex[bytes[desc_at + i] >> 4];
-        hex += kHex[bytes[desc_at + i] & 0xf];
-      }
-      return hex;
+  std::string hex;
+  const std::string bad = for_each_note(bytes, [&](const Note& n) {
+    if (n.type != kBuildIdType || !named(n, "GNU", 4)) return true;
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (std::uint32_t i = 0; i < n.descsz; ++i) {
+      hex += kHex[n.desc[i] >> 4];
+      hex += kHex[n.desc[i] & 0xf];
     }
-    at = desc_at + padded4(descsz);
-  }
-  return "";
+    return false;
+  });
+  return bad.empty() ? hex : "";
 }
 
 }  // namespace
