@@ -1,5 +1,8 @@
 #include "http_source.hpp"
 
+#include <memory>
+#include <vector>
+
 #include <boost/asio/strand.hpp>
 
 #include "http_session.hpp"
@@ -105,10 +108,18 @@ void HttpShared::close_out_when_done() {
 }
 
 void HttpShared::wake_sessions_for_stop() {
-  std::lock_guard lock(sessions_mutex);
-  for (Session* s : sessions) {
-    auto session = s->weak_from_this().lock();
-    if (!session) continue;  // being destroyed: it holds nothing
+  // Taken under the lock, woken after it: once a woken session's handler has run, the reference
+  // held here may be the last, and ~Session takes the same lock (it deadlocked the stop, 1 run in
+  // about 10 of tests/security/http-framing.test.mjs).
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(sessions_mutex);
+    open.reserve(sessions.size());
+    for (Session* s : sessions) {
+      if (auto session = s->weak_from_this().lock()) open.push_back(std::move(session));  // else being destroyed
+    }
+  }
+  for (auto& session : open) {
     ++waking;
     net::post(session->executor(), [this, session] {
       session->wake_for_stop();
