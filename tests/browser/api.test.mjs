@@ -3,8 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { execFile } from 'node:child_process';
-import { Sluice, unique, eventually, freePorts } from './harness.mjs';
+import { Sluice, unique, eventually, freePorts, readTopic } from './harness.mjs';
 
 let inproc;
 const topic = unique('api-clicks');
@@ -176,11 +175,8 @@ test('every click answered 200 is in Kafka, and nothing else (none of the bad in
     await post(engine, '/click', JSON.stringify({ page: 'kafka', clickNumber: 9 }), { 'Content-Type': 'text/plain', Origin: 'http://evil.example' }),
   ];
   assert.deepEqual(bad.map((r) => r.status), [400, 400, 400, 400, 413, 415, 403]);
-  const read = () => new Promise((resolve, reject) => {
-    execFile('kcat', ['-b', '127.0.0.1:9092', '-C', '-t', topic, '-e', '-q'], (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
   const inKafka = await eventually(async () => {
-    const lines = (await read()).split('\n').filter(Boolean);
+    const lines = await readTopic(topic);
     return lines.length >= accepted.length ? lines : null;
   }, { what: 'the accepted clicks in Kafka' });
   const ids = inKafka.map((line) => JSON.parse(line).id).sort();

@@ -1,6 +1,6 @@
 // Starts the real sluice executable on a pipeline file, on ports probed just before the start, and
 // waits (on conditions, with deadlines) for them to answer. Used by every test in this folder.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,15 @@ export async function eventually(check, { timeout = 15000, what = 'condition' } 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last})`);
+}
+
+// Every message of `topic`, as text, one string each, read by an independent consumer (kcat) from
+// the topic's start to the end it has now.
+export function readTopic(topic, brokers = '127.0.0.1:9092') {
+  return new Promise((resolve, reject) => {
+    execFile('kcat', ['-b', brokers, '-C', '-t', topic, '-e', '-q', '-f', '%s\n'], { maxBuffer: 256 << 20 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout.split('\n').filter(Boolean))));
+  });
 }
 
 // `n` distinct ports nobody listens on now. All n are bound to port 0 at once, so the kernel cannot

@@ -15,8 +15,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { Sluice, unique, eventually, root, watchClicks } from './harness.mjs';
+import { Sluice, unique, eventually, root, watchClicks, readTopic } from './harness.mjs';
 
 const USER_AGENT = 'sluice-reload-test';
 // Half the clients keep their connection alive between clicks, as browsers and proxies do; the
@@ -44,12 +43,6 @@ function postClick(port, n, agent) {
   });
 }
 
-function readTopic(topic) {
-  return new Promise((resolve, reject) => {
-    execFile('kcat', ['-b', '127.0.0.1:9092', '-C', '-t', topic, '-e', '-q', '-f', '%s\n'], { maxBuffer: 64 << 20 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)))));
-  });
-}
 
 test('a reload of ingest under load: only 2xx or 503 + Retry-After, every click once, the new option after it, dashboards stay connected', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-reload-'));
@@ -113,7 +106,7 @@ test('a reload of ingest under load: only 2xx or 503 + Retry-After, every click 
     assert.deepEqual(broken, [], `${broken.length} requests broken`);
     // The option: off for clicks answered before the reload began, on for clicks sent after it ended.
     const inTopic = await eventually(async () => {
-      const all = await readTopic(topic);
+      const all = (await readTopic(topic)).map((l) => JSON.parse(l));
       return all.length >= answered.length ? all : null;
     }, { timeout: 30000, what: 'every answered click in the topic' });
     const times = new Map();

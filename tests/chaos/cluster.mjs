@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { root } from '../browser/harness.mjs';
+import { readTopic, root } from '../browser/harness.mjs';
 
 const execFileAsync = promisify(execFile);
 const kafkaScript = path.join(root, 'scripts/kafka');
@@ -123,9 +123,5 @@ export class Cluster {
 
   // Every message of the topic, as text, read by an independent consumer (kcat), from the start to
   // the end it has now.
-  async read(topic) {
-    const { stdout } = await execFileAsync('kcat', ['-b', this.brokers, '-C', '-t', topic, '-e', '-q', '-f', '%s\n'],
-      { maxBuffer: 256 << 20 });
-    return stdout.split('\n').filter(Boolean);
-  }
+  read(topic) { return readTopic(topic, this.brokers); }
 }

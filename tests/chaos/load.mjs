@@ -45,9 +45,6 @@ export class ClickLoad {
     this.agent.destroy();
   }
 
-  // Clicks answered so far, in all.
-  get answered() { return this.ok.length + this.unavailable.length + this.broken.length; }
-
   post(n) {
     const body = JSON.stringify({ page: `/chaos/${n % this.pages}`, clickNumber: n });
     const sent = performance.now();
